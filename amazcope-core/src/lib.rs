@@ -1,0 +1,24 @@
+//! Amazcope's domain: the types of every entity, validated values, the rules that turn a
+//! new snapshot into alerts, the repository traits and the services written against them.
+//!
+//! This crate does no I/O: storage is `amazcope-pg`, pages come from `amazcope-scrape`.
+#![warn(missing_docs)]
+
+mod error;
+mod ids;
+mod marketplace;
+pub mod model;
+pub mod money;
+pub mod repo;
+pub mod rules;
+mod source;
+mod values;
+
+pub use error::{FetchFailure, ServiceError, StoreError, ValidationError};
+pub use ids::*;
+pub use marketplace::Marketplace;
+pub use model::enums::*;
+pub use money::{Currency, Money};
+pub use repo::*;
+pub use source::PageSource;
+pub use values::{Asin, Percent, Rating};

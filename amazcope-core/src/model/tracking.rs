@@ -1,0 +1,107 @@
+//! A user tracking a product (`user_products`), with the user's own thresholds.
+
+use crate::model::product::Product;
+use crate::{Percent, ProductId, UserId, UserProductId, ValidationError};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Defaults of the original system: price 10 %, BSR 30 %.
+pub const DEFAULT_PRICE_THRESHOLD: f64 = 10.0;
+/// See [`DEFAULT_PRICE_THRESHOLD`].
+pub const DEFAULT_BSR_THRESHOLD: f64 = 30.0;
+
+/// A `user_products` row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct UserProduct {
+    pub id: UserProductId,
+    pub user_id: UserId,
+    pub product_id: ProductId,
+    pub claimed_at: DateTime<Utc>,
+    /// Per-user tracking switch (untrack sets it false; tracking again sets it true).
+    pub is_active: bool,
+    pub is_primary: bool,
+    /// Percent; `None` falls back to the user's settings, then to 10.
+    pub price_change_threshold: Option<f64>,
+    /// Percent; `None` falls back to the user's settings, then to 30.
+    pub bsr_change_threshold: Option<f64>,
+    /// Alert when the price is at or below this (in the product's currency).
+    pub target_price: Option<Decimal>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How a user wants to track a product.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrackOptions {
+    /// Price threshold in percent (0..100).
+    pub price_change_threshold: Option<Percent>,
+    /// BSR threshold in percent (0..100).
+    pub bsr_change_threshold: Option<Percent>,
+    /// Target price.
+    pub target_price: Option<Decimal>,
+    /// Free notes.
+    pub notes: Option<String>,
+    /// The user's own listing (not a competitor's).
+    pub is_primary: bool,
+}
+
+impl TrackOptions {
+    /// Builds options from raw numbers, validating each.
+    pub fn from_raw(
+        price: Option<f64>,
+        bsr: Option<f64>,
+        target: Option<Decimal>,
+    ) -> Result<Self, ValidationError> {
+        if let Some(t) = target
+            && t.is_sign_negative()
+        {
+            return Err(ValidationError::new("target_price", t, "must not be negative"));
+        }
+        Ok(Self {
+            price_change_threshold: price.map(|v| Percent::new("price_change_threshold", v)).transpose()?,
+            bsr_change_threshold: bsr.map(|v| Percent::new("bsr_change_threshold", v)).transpose()?,
+            target_price: target,
+            notes: None,
+            is_primary: false,
+        })
+    }
+}
+
+/// A change to a tracking row; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct TrackingPatch {
+    pub price_change_threshold: Option<Option<Percent>>,
+    pub bsr_change_threshold: Option<Option<Percent>>,
+    pub target_price: Option<Option<Decimal>>,
+    pub notes: Option<Option<String>>,
+    pub is_active: Option<bool>,
+}
+
+/// A product a user tracks, with its latest values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackedProduct {
+    /// The user's tracking row.
+    pub tracking: UserProduct,
+    /// The product with its denormalised latest values.
+    pub product: Product,
+}
+
+/// The thresholds that apply to one user for one product, after falling back from the
+/// tracking row to the user's settings to the defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tracker {
+    /// Who tracks.
+    pub user_id: UserId,
+    /// The tracking row.
+    pub user_product_id: UserProductId,
+    /// Effective price threshold (percent).
+    pub price_change_threshold: f64,
+    /// Effective BSR threshold (percent).
+    pub bsr_change_threshold: f64,
+    /// Target price, if set.
+    pub target_price: Option<Decimal>,
+}
