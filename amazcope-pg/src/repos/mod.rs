@@ -1,0 +1,1 @@
+//! Repository implementations, one file per trait.

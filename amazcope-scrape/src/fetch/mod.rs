@@ -1,0 +1,1 @@
+//! Fetching pages: client, throttle, retry.

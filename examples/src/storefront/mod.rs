@@ -1,0 +1,1 @@
+//! A local storefront serving pages in Amazon markup.
