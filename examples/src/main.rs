@@ -4,6 +4,7 @@
 //! `AMAZCOPE_HOME` (see `amazcope db --help`).
 
 mod db;
+mod demo;
 mod parse;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ enum Command {
     Db(db::DbCommand),
     /// Parse saved Amazon pages (no network) and print what they hold.
     Parse(parse::ParseArgs),
+    /// Run the demo: a local storefront, two users, 50 products, 30 simulated days.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Db(cmd) => db::run(cmd).await,
             Command::Parse(args) => parse::run(args),
+            Command::Demo(args) => demo::run(args).await,
         }
     });
     match result {
