@@ -11,6 +11,7 @@ pub mod model;
 pub mod money;
 pub mod repo;
 pub mod rules;
+pub mod service;
 mod source;
 mod values;
 

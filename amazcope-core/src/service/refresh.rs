@@ -1,0 +1,297 @@
+//! Refreshing tracked products: claim due products, fetch their pages, store them, schedule
+//! the next refresh. One failed product never stops the run.
+
+use crate::model::enums::FetchStatus;
+use crate::service::ingest::{FetchProblem, IngestContext, IngestOutcome, IngestReport, IngestStore};
+use crate::service::queue::{ClaimRequest, ClaimedProduct, WorkQueue};
+use crate::{Asin, FetchFailure, Marketplace, PageSource, ProductId, ServiceError, UserId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How to run one refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshOptions {
+    /// Lease owner name.
+    pub worker_id: String,
+    /// Only products this user tracks.
+    pub user: Option<UserId>,
+    /// At most this many products.
+    pub limit: u32,
+    /// Lease length: longer than one product takes to fetch and store.
+    pub lease: Duration,
+    /// The time "due" is measured against and the next refresh is scheduled from.
+    pub now: DateTime<Utc>,
+    /// Store every page as if fetched at `now` (simulated days in the demo and tests)
+    /// instead of the fetcher's clock.
+    pub pages_at_now: bool,
+    /// When a product whose fetch failed for a passing reason (captcha, throttling) is
+    /// tried again.
+    pub retry_after: Duration,
+}
+
+impl RefreshOptions {
+    /// Defaults: every due product, a 10-minute lease, retry after 15 minutes.
+    pub fn new(worker_id: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            worker_id: worker_id.into(),
+            user: None,
+            limit: 10_000,
+            lease: Duration::minutes(10),
+            now,
+            pages_at_now: false,
+            retry_after: Duration::minutes(15),
+        }
+    }
+}
+
+/// Progress of a run, after each product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshProgress {
+    /// Products done.
+    pub done: usize,
+    /// Products claimed.
+    pub total: usize,
+    /// The product just done.
+    pub asin: Asin,
+    /// Its marketplace.
+    pub marketplace: Marketplace,
+    /// Whether a snapshot was stored.
+    pub stored: bool,
+}
+
+/// What happened to one product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshItem {
+    /// The product.
+    pub product_id: ProductId,
+    /// Its ASIN.
+    pub asin: Asin,
+    /// Its marketplace.
+    pub marketplace: Marketplace,
+    /// What storing did, or why the product failed.
+    pub result: Result<IngestOutcome, String>,
+    /// Alerts raised.
+    pub alerts: u64,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefreshReport {
+    /// Products claimed.
+    pub claimed: u64,
+    /// Snapshots stored.
+    pub stored: u64,
+    /// Pages already stored.
+    pub duplicates: u64,
+    /// Products that yielded no snapshot (captcha, not found, fetch or storage failure).
+    pub failures: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// One entry per product, in claim order.
+    pub items: Vec<RefreshItem>,
+}
+
+impl RefreshReport {
+    fn add(&mut self, item: RefreshItem) {
+        match &item.result {
+            Ok(IngestOutcome::Stored { .. }) => self.stored += 1,
+            Ok(IngestOutcome::Duplicate { .. }) => self.duplicates += 1,
+            _ => self.failures += 1,
+        }
+        self.alerts += item.alerts;
+        self.items.push(item);
+    }
+}
+
+/// Fetches due products through a [`PageSource`] and stores them.
+#[derive(Debug)]
+pub struct RefreshService<S: ?Sized, P: ?Sized> {
+    store: Arc<S>,
+    source: Arc<P>,
+}
+
+impl<S: ?Sized, P: ?Sized> Clone for RefreshService<S, P> {
+    fn clone(&self) -> Self {
+        Self { store: Arc::clone(&self.store), source: Arc::clone(&self.source) }
+    }
+}
+
+impl<S, P> RefreshService<S, P>
+where
+    S: IngestStore + WorkQueue + ?Sized,
+    P: PageSource + ?Sized,
+{
+    /// A service fetching from `source` into `store`.
+    pub fn new(store: Arc<S>, source: Arc<P>) -> Self {
+        Self { store, source }
+    }
+
+    /// Claims the due products and refreshes each; `progress` is called after each one.
+    /// Only a failure to claim is an error; per-product failures are in the report.
+    pub async fn refresh_due(
+        &self,
+        options: &RefreshOptions,
+        progress: &mut (dyn FnMut(&RefreshProgress) + Send),
+    ) -> Result<RefreshReport, ServiceError> {
+        let claimed = self
+            .store
+            .claim_due(&ClaimRequest {
+                worker_id: options.worker_id.clone(),
+                limit: options.limit,
+                lease: options.lease,
+                now: options.now,
+                user: options.user,
+            })
+            .await?;
+        let mut report = RefreshReport { claimed: claimed.len() as u64, ..RefreshReport::default() };
+        let total = claimed.len();
+        for (i, product) in claimed.iter().enumerate() {
+            let item = self.refresh_claimed(product, options).await;
+            progress(&RefreshProgress {
+                done: i + 1,
+                total,
+                asin: product.asin,
+                marketplace: product.marketplace,
+                stored: matches!(item.result, Ok(IngestOutcome::Stored { .. })),
+            });
+            report.add(item);
+        }
+        Ok(report)
+    }
+
+    /// Fetches, stores and reschedules one claimed product. Never fails: what went wrong
+    /// is in [`RefreshItem::result`], and the lease is always given back.
+    pub async fn refresh_claimed(&self, product: &ClaimedProduct, options: &RefreshOptions) -> RefreshItem {
+        let (result, transient) = self.fetch_and_store(product, options).await;
+        let next = if transient {
+            options.now + options.retry_after
+        } else {
+            options.now + product.track_frequency.interval()
+        };
+        let result = match self.store.complete(product.product_id, &options.worker_id, next).await {
+            Ok(_) => result,
+            Err(e) => match result {
+                Ok(_) => Err(format!("stored, but could not reschedule: {e}")),
+                Err(first) => Err(first),
+            },
+        };
+        let alerts = result.as_ref().map(|r| r.alerts.len() as u64).unwrap_or(0);
+        RefreshItem {
+            product_id: product.product_id,
+            asin: product.asin,
+            marketplace: product.marketplace,
+            result: result.map(|r| r.outcome),
+            alerts,
+        }
+    }
+
+    /// The outcome and whether a failure is passing (worth retrying soon).
+    async fn fetch_and_store(
+        &self,
+        product: &ClaimedProduct,
+        options: &RefreshOptions,
+    ) -> (Result<IngestReport, String>, bool) {
+        let (asin, mp) = (product.asin, product.marketplace);
+        let (stored, transient) = match self.source.product_page(&asin, mp).await {
+            Ok(mut page) => {
+                if options.pages_at_now {
+                    page.fetched_at = options.now;
+                }
+                let transient = matches!(
+                    page.page.kind(),
+                    crate::model::page::PageKind::Captcha | crate::model::page::PageKind::ErrorPage
+                );
+                (self.store.ingest_page(&page, &IngestContext::for_product(asin, mp)).await, transient)
+            }
+            Err(failure) => {
+                let (status, transient) = match &failure {
+                    FetchFailure::NotFound { .. } => (FetchStatus::NotFound, false),
+                    FetchFailure::Captcha { .. } => (FetchStatus::Captcha, true),
+                    _ => (FetchStatus::Failed, true),
+                };
+                let problem = FetchProblem { status, message: Some(failure.to_string()) };
+                let at = if options.pages_at_now { options.now } else { Utc::now() };
+                (self.store.record_problem(&asin, mp, &problem, at).await, transient)
+            }
+        };
+        match stored {
+            Ok(report) => (Ok(report), transient),
+            Err(e) => (Err(e.to_string()), true),
+        }
+    }
+}
+
+/// How a [`Worker`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerOptions {
+    /// Lease owner name; unique per worker (host and process id, say).
+    pub worker_id: String,
+    /// Products claimed at a time.
+    pub batch: u32,
+    /// Lease length.
+    pub lease: Duration,
+    /// Pause when nothing is due.
+    pub idle: std::time::Duration,
+    /// When a product whose fetch failed for a passing reason is tried again.
+    pub retry_after: Duration,
+}
+
+/// A queue worker: claim → fetch → store → complete, until cancelled. Any number of workers
+/// may share one database.
+#[derive(Debug)]
+pub struct Worker<S: ?Sized, P: ?Sized> {
+    refresh: RefreshService<S, P>,
+    options: WorkerOptions,
+}
+
+impl<S, P> Worker<S, P>
+where
+    S: IngestStore + WorkQueue + ?Sized,
+    P: PageSource + ?Sized,
+{
+    /// A worker over `refresh`.
+    pub fn new(refresh: RefreshService<S, P>, options: WorkerOptions) -> Self {
+        Self { refresh, options }
+    }
+
+    /// Claims one batch due at `now` and refreshes it; returns what it did (empty when
+    /// nothing was due).
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RefreshReport, ServiceError> {
+        let mut options = RefreshOptions::new(self.options.worker_id.clone(), now);
+        options.limit = self.options.batch;
+        options.lease = self.options.lease;
+        options.retry_after = self.options.retry_after;
+        self.refresh.refresh_due(&options, &mut |_| {}).await
+    }
+
+    /// Runs batches until `cancel` is set, calling `idle` (a sleep) when nothing is due and
+    /// `on_batch` after each batch. Returns the totals.
+    pub async fn run<F, Fut>(
+        &self,
+        cancel: &AtomicBool,
+        mut idle: F,
+        on_batch: &mut (dyn FnMut(&RefreshReport) + Send),
+    ) -> Result<RefreshReport, ServiceError>
+    where
+        F: FnMut(std::time::Duration) -> Fut + Send,
+        Fut: Future<Output = ()> + Send,
+    {
+        let mut totals = RefreshReport::default();
+        while !cancel.load(Ordering::Relaxed) {
+            let batch = self.run_once(Utc::now()).await?;
+            if batch.claimed == 0 {
+                idle(self.options.idle).await;
+                continue;
+            }
+            on_batch(&batch);
+            totals.claimed += batch.claimed;
+            for item in batch.items {
+                totals.add(item);
+            }
+        }
+        Ok(totals)
+    }
+}
