@@ -1,7 +1,14 @@
-//! `amazcope parse FILE... [--marketplace M] [--json]` (being built).
+//! `amazcope parse FILE... [--marketplace M] [--json]`: parses saved Amazon pages without
+//! network and prints what they hold.
 
+use amazcope_core::model::page::{Field, ParsedPage, ScrapedProduct};
+use amazcope_core::{Marketplace, Money};
+use amazcope_scrape::parse_page;
+use anyhow::Context;
 use clap::Args;
-use std::path::PathBuf;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Arguments of `amazcope parse`.
 #[derive(Debug, Args)]
@@ -9,9 +16,228 @@ pub struct ParseArgs {
     /// Saved pages to parse.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The storefront the pages come from (`com`, `co.uk`, `de`...); detected when not given.
+    #[arg(long)]
+    pub marketplace: Option<String>,
+    /// Print JSON (one object per file, an array for several).
+    #[arg(long)]
+    pub json: bool,
+    /// Time the parser: parse every file N times and print pages/s and MB/s.
+    #[arg(long, value_name = "N")]
+    pub bench: Option<u32>,
 }
 
 /// Parses the files.
 pub fn run(args: ParseArgs) -> anyhow::Result<()> {
-    anyhow::bail!("amazcope parse is not built yet ({} files)", args.files.len())
+    let hint = match &args.marketplace {
+        Some(m) => Some(m.parse::<Marketplace>().with_context(|| format!("--marketplace {m}"))?),
+        None => None,
+    };
+    let mut pages = Vec::with_capacity(args.files.len());
+    for f in &args.files {
+        pages.push((f.as_path(), read_page(f)?));
+    }
+    if let Some(n) = args.bench {
+        return bench(&pages, hint, n.max(1));
+    }
+    let outputs: Vec<Value> = pages.iter().map(|(f, html)| to_json(f, html, hint)).collect();
+    if args.json {
+        let v = if outputs.len() == 1 { outputs.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(outputs) };
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for o in &outputs {
+            println!("{}", summary(o));
+        }
+    }
+    Ok(())
+}
+
+fn read_page(f: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+    // Saved pages are UTF-8; a stray invalid byte must not lose the whole page.
+    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+fn bench(pages: &[(&Path, String)], hint: Option<Marketplace>, n: u32) -> anyhow::Result<()> {
+    let bytes: usize = pages.iter().map(|(_, h)| h.len()).sum();
+    let mut times = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        for (_, html) in pages {
+            std::hint::black_box(parse_page(std::hint::black_box(html), hint).ok());
+        }
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let med = times[times.len() / 2];
+    println!(
+        "amazcope {} pages {:.2} MB  median {:.4} s  {:.1} pages/s  {:.2} MB/s",
+        pages.len(),
+        bytes as f64 / 1e6,
+        med,
+        pages.len() as f64 / med,
+        bytes as f64 / 1e6 / med
+    );
+    Ok(())
+}
+
+fn money(f: &Field<Money>) -> Value {
+    f.value().map_or(Value::Null, |m| Value::String(m.amount.to_string()))
+}
+
+fn val<T: serde::Serialize>(f: &Field<T>) -> Value {
+    f.value().map_or(Value::Null, |v| serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
+fn problem<T>(out: &mut Vec<Value>, name: &str, f: &Field<T>) {
+    if let Field::Unparseable { selector, text } = f {
+        out.push(json!({"field": name, "selector": selector, "text": text}));
+    }
+}
+
+fn product_json(p: &ScrapedProduct) -> Value {
+    let mut problems = Vec::new();
+    problem(&mut problems, "title", &p.title);
+    problem(&mut problems, "brand", &p.brand);
+    problem(&mut problems, "price", &p.price);
+    problem(&mut problems, "list_price", &p.list_price);
+    problem(&mut problems, "rating", &p.rating);
+    problem(&mut problems, "review_count", &p.review_count);
+    problem(&mut problems, "bsr", &p.ranks);
+    problem(&mut problems, "availability", &p.availability);
+    problem(&mut problems, "variations", &p.variations);
+    let currency = p.price.value().or(p.list_price.value()).map(|m| m.currency.to_string());
+    let bsr: Vec<Value> = p
+        .ranks
+        .value()
+        .map(|r| r.iter().map(|r| json!({"rank": r.rank, "category": r.category})).collect())
+        .unwrap_or_default();
+    json!({
+        "kind": "product",
+        "marketplace": p.marketplace.code(),
+        "asin": p.asin.as_str(),
+        "url": p.url,
+        "title": val(&p.title),
+        "brand": val(&p.brand),
+        "price": money(&p.price),
+        "list_price": money(&p.list_price),
+        "currency": currency,
+        "rating": p.rating.value().map(|r| r.get()),
+        "review_count": val(&p.review_count),
+        "bsr": if p.ranks.is_read() { Value::Array(bsr) } else { Value::Null },
+        "in_stock": p.availability.value().map(|a| a.status.in_stock()),
+        "availability": p.availability.value().and_then(|a| a.text.clone()),
+        "stock_status": p.availability.value().map(|a| a.status),
+        "is_prime": val(&p.is_prime),
+        "amazons_choice": val(&p.amazons_choice),
+        "coupon": val(&p.coupon),
+        "deal_badge": val(&p.deal_badge),
+        "features": val(&p.features),
+        "description": val(&p.description),
+        "images": val(&p.images),
+        "variations": val(&p.variations),
+        "categories": val(&p.categories),
+        "seller": val(&p.seller),
+        "ships_from": val(&p.ships_from),
+        "dimensions": val(&p.dimensions),
+        "weight": val(&p.weight),
+        "model_number": val(&p.model_number),
+        "technical_details": val(&p.technical_details),
+        "past_sales": val(&p.past_sales),
+        "delivery_message": val(&p.delivery_message),
+        "problems": problems,
+    })
+}
+
+fn to_json(file: &Path, html: &str, hint: Option<Marketplace>) -> Value {
+    let page = match parse_page(html, hint) {
+        Ok(p) => p,
+        Err(e) => {
+            return json!({"file": file.display().to_string(), "kind": "unknown", "error": e.to_string(), "problems": []});
+        }
+    };
+    let mut v = match &page {
+        ParsedPage::Product(p) => product_json(p),
+        ParsedPage::Bestsellers(b) => {
+            let items: Vec<Value> = b
+                .items
+                .iter()
+                .map(|i| {
+                    json!({"rank": i.rank, "asin": i.asin.as_str(), "title": val(&i.title), "price": money(&i.price),
+                           "currency": i.price.value().map(|m| m.currency.to_string()),
+                           "rating": i.rating.value().map(|r| r.get()), "review_count": val(&i.review_count)})
+                })
+                .collect();
+            json!({"kind": "bestsellers", "marketplace": b.marketplace.code(), "category": val(&b.category),
+                   "category_id": b.category_id, "items": items, "problems": []})
+        }
+        ParsedPage::Reviews(r) => {
+            let items: Vec<Value> = r
+                .items
+                .iter()
+                .map(|i| {
+                    json!({"review_id": i.review_id, "rating": i.rating.value().map(|r| r.get()), "title": val(&i.title),
+                           "text": val(&i.text), "author": val(&i.author), "date": val(&i.date),
+                           "verified_purchase": i.verified_purchase, "helpful_votes": val(&i.helpful_votes),
+                           "variant": val(&i.variant)})
+                })
+                .collect();
+            json!({"kind": "reviews", "marketplace": r.marketplace.code(), "asin": r.asin.map(|a| a.to_string()),
+                   "items": items, "problems": []})
+        }
+        ParsedPage::Offers(l) | ParsedPage::Search(l) | ParsedPage::Browse(l) => {
+            let items: Vec<Value> = l
+                .items
+                .iter()
+                .map(|i| json!({"asin": i.asin.as_str(), "title": val(&i.title), "price": money(&i.price),
+                                "currency": i.price.value().map(|m| m.currency.to_string())}))
+                .collect();
+            json!({"kind": page.kind().as_str(), "marketplace": l.marketplace.code(),
+                   "asin": l.asin.map(|a| a.to_string()), "items": items, "problems": []})
+        }
+        ParsedPage::Captcha { marketplace }
+        | ParsedPage::NotFound { marketplace }
+        | ParsedPage::ErrorPage { marketplace } => {
+            json!({"kind": page.kind().as_str(), "marketplace": marketplace.map(|m| m.code()), "problems": []})
+        }
+    };
+    if let Value::Object(o) = &mut v {
+        o.insert("file".into(), Value::String(file.display().to_string()));
+    }
+    v
+}
+
+fn summary(v: &Value) -> String {
+    let s = |k: &str| match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "-".into(),
+        Some(other) => other.to_string(),
+    };
+    let mut out = format!("{}: {} ({})", s("file"), s("kind"), s("marketplace"));
+    if s("kind") == "product" {
+        out.push_str(&format!(
+            "\n  asin {}  {}\n  brand {}  price {} {}  list {}  rating {} ({})  in stock {}\n  bsr {}",
+            s("asin"),
+            s("title"),
+            s("brand"),
+            s("price"),
+            s("currency"),
+            s("list_price"),
+            s("rating"),
+            s("review_count"),
+            s("in_stock"),
+            s("bsr")
+        ));
+    } else if let Some(Value::Array(items)) = v.get("items") {
+        out.push_str(&format!("  {} items", items.len()));
+    }
+    if let Some(e) = v.get("error") {
+        out.push_str(&format!("  error: {e}"));
+    }
+    if let Some(Value::Array(p)) = v.get("problems")
+        && !p.is_empty()
+    {
+        out.push_str(&format!("\n  problems: {}", Value::Array(p.clone())));
+    }
+    out
 }

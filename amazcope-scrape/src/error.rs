@@ -1,0 +1,29 @@
+//! Errors of the page parsers.
+
+/// A page could not be turned into any typed outcome.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The text is not an Amazon page we recognise (no product, list, review, search,
+    /// captcha or error markers).
+    #[error("page not recognised as an amazon page ({bytes} bytes)")]
+    Unrecognised {
+        /// Length of the text.
+        bytes: usize,
+    },
+    /// A page of a known kind lacks the field that identifies it.
+    #[error("{page} page: cannot read {field} (looked at {selector})")]
+    MissingField {
+        /// The page kind (`product`).
+        page: &'static str,
+        /// The field (`asin`).
+        field: &'static str,
+        /// Where it was looked for.
+        selector: &'static str,
+    },
+    /// The marketplace could not be told from the page and none was given.
+    #[error("{page} page: cannot tell its marketplace (no canonical link or amazon host); pass one")]
+    UnknownMarketplace {
+        /// The page kind.
+        page: &'static str,
+    },
+}

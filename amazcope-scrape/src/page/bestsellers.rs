@@ -1,0 +1,94 @@
+//! Best-seller list pages (`/gp/bestsellers/...`, `/zgbs/...`).
+
+use crate::locale::{parse_count, parse_money, parse_rating};
+use crate::page::detect::canonical;
+use crate::selectors as sel;
+use crate::text::{first_text, fragment, text};
+use amazcope_core::model::page::{BestsellerItem, BestsellerPage, Field};
+use amazcope_core::{Asin, Marketplace, Rating};
+use scraper::ElementRef;
+
+pub(crate) fn parse(html: &str, marketplace: Marketplace) -> BestsellerPage {
+    let doc = fragment(html);
+    let root = doc.root_element();
+    let category = first_text(root, &sel::ZG_TITLE).map(|t| category_from_title(&t));
+    let url = canonical(html).map(str::to_owned);
+    let category_id = url.as_deref().and_then(category_slug);
+    let mut items = Vec::new();
+    for (i, item) in root.select(&sel::ZG_ITEM).enumerate() {
+        if let Some(it) = read_item(item, i, marketplace) {
+            items.push(it);
+        }
+    }
+    BestsellerPage {
+        marketplace,
+        category: category.filter(|c| !c.is_empty()).map_or(Field::Absent, Field::Read),
+        category_path: Vec::new(),
+        category_id,
+        url,
+        items,
+    }
+}
+
+/// "Best Sellers in Tools & Home Improvement" / "Bestseller in Elektronik & Foto" → the category.
+fn category_from_title(t: &str) -> String {
+    for sep in [" in ", " en ", " em ", " dans ", " nella ", " in der "] {
+        if let Some((_, c)) = t.split_once(sep) {
+            return c.trim().to_owned();
+        }
+    }
+    t.trim().to_owned()
+}
+
+fn category_slug(url: &str) -> Option<String> {
+    for marker in ["/zgbs/", "/gp/bestsellers/"] {
+        if let Some(i) = url.find(marker) {
+            let rest = &url[i + marker.len()..];
+            let slug: String = rest.chars().take_while(|c| *c != '/' && *c != '?' && *c != '&').collect();
+            if !slug.is_empty() && !slug.starts_with("ref=") {
+                return Some(slug);
+            }
+        }
+    }
+    None
+}
+
+fn read_item(item: ElementRef<'_>, index: usize, mp: Marketplace) -> Option<BestsellerItem> {
+    let asin: Asin = item
+        .select(&sel::DATA_ASIN)
+        .filter_map(|e| e.value().attr("data-asin"))
+        .chain(item.value().attr("data-asin"))
+        .find_map(|a| a.parse().ok())
+        .or_else(|| item.select(&sel::DP_LINK).find_map(|a| a.value().attr("href").and_then(Asin::from_url)))?;
+    let rank = first_text(item, &sel::ZG_RANK)
+        .and_then(|t| parse_count(&t))
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(u32::try_from(index + 1).unwrap_or(u32::MAX));
+    let title = item
+        .select(&sel::IMG)
+        .filter_map(|i| i.value().attr("alt"))
+        .map(str::trim)
+        .find(|a| !a.is_empty())
+        .map(str::to_owned)
+        .or_else(|| item.select(&sel::DP_LINK).map(text).find(|t| t.len() > 3 && parse_money(t, Some(mp)).is_err()));
+    let price = match first_text(item, &sel::ZG_PRICE) {
+        Some(t) => parse_money(&t, Some(mp))
+            .map_or_else(|_| Field::Unparseable { selector: "p13n-sc-price".into(), text: t }, Field::Read),
+        None => Field::Absent,
+    };
+    let rating = item
+        .select(&sel::ICON_ALT)
+        .map(text)
+        .find_map(|t| parse_rating(&t))
+        .and_then(|v| Rating::new(v).ok())
+        .map_or(Field::Absent, Field::Read);
+    let review_count = item
+        .select(&sel::REVIEWS_LINK)
+        .map(text)
+        .filter(|t| !t.contains(' ') || t.chars().filter(|c| c.is_alphabetic()).count() < 3)
+        .find_map(|t| parse_count(&t))
+        .and_then(|n| u32::try_from(n).ok())
+        .map_or(Field::Absent, Field::Read);
+    let image_url = item.select(&sel::IMG).find_map(|i| i.value().attr("src")).map(str::to_owned);
+    Some(BestsellerItem { rank, asin, title: title.map_or(Field::Absent, Field::Read), price, rating, review_count, image_url })
+}

@@ -1,0 +1,35 @@
+//! Page objects: what kind of page a text is, and one parser per kind.
+
+mod bestsellers;
+mod detect;
+mod listing;
+mod product;
+mod reviews;
+
+pub use detect::{detect_kind, detect_marketplace};
+
+use crate::ParseError;
+use amazcope_core::{Marketplace, model::page::ParsedPage, model::page::PageKind};
+
+/// Parses a saved or fetched Amazon page.
+///
+/// `hint` is the marketplace the caller knows the page came from; when `None` it is
+/// detected from the page (canonical link, storefront host, currency). Pages that are not
+/// what was asked (captcha, 404, error) come back as their own variants, never as a product
+/// with empty fields.
+pub fn parse_page(html: &str, hint: Option<Marketplace>) -> Result<ParsedPage, ParseError> {
+    let kind = detect_kind(html).ok_or(ParseError::Unrecognised { bytes: html.len() })?;
+    let marketplace = hint.or_else(|| detect_marketplace(html));
+    let need = |page: &'static str| marketplace.ok_or(ParseError::UnknownMarketplace { page });
+    Ok(match kind {
+        PageKind::Captcha => ParsedPage::Captcha { marketplace },
+        PageKind::NotFound => ParsedPage::NotFound { marketplace },
+        PageKind::ErrorPage => ParsedPage::ErrorPage { marketplace },
+        PageKind::Product => ParsedPage::Product(Box::new(product::parse(html, need("product")?)?)),
+        PageKind::Bestsellers => ParsedPage::Bestsellers(bestsellers::parse(html, need("bestsellers")?)),
+        PageKind::Reviews => ParsedPage::Reviews(reviews::parse(html, need("reviews")?)),
+        PageKind::Offers => ParsedPage::Offers(listing::parse_offers(html, need("offers")?)),
+        PageKind::Search => ParsedPage::Search(listing::parse_search(html, need("search")?)),
+        PageKind::Browse => ParsedPage::Browse(listing::parse_search(html, need("browse")?)),
+    })
+}
