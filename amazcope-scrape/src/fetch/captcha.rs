@@ -56,7 +56,8 @@ mod tests {
 
     #[test]
     fn classic_robot_check_form_is_a_captcha() {
-        let body = r#"<form method="get" action="/errors/validateCaptcha"><input id="captchacharacters"></form>"#;
+        let body =
+            r#"<form method="get" action="/errors/validateCaptcha"><input id="captchacharacters"></form>"#;
         assert!(looks_like_captcha(body));
     }
 

@@ -72,12 +72,23 @@ struct Inner {
 
 /// What one request came to.
 enum Attempt {
-    Page { status: u16, final_url: String, body: String },
-    Captcha { status: u16 },
+    Page {
+        status: u16,
+        final_url: String,
+        body: String,
+    },
+    Captcha {
+        status: u16,
+    },
     NotFound,
     /// Not worth retrying (403, 410...).
-    Fatal { status: u16 },
-    Retry { cause: RetryCause, retry_after: Option<Duration> },
+    Fatal {
+        status: u16,
+    },
+    Retry {
+        cause: RetryCause,
+        retry_after: Option<Duration>,
+    },
     Cancelled,
 }
 
@@ -91,10 +102,16 @@ impl Fetcher {
     /// Builds a fetcher; fails on a bad proxy, base URL or out-of-range setting.
     pub fn new(config: FetcherConfig) -> Result<Self, BuildError> {
         if config.max_concurrency == 0 {
-            return Err(BuildError::Setting { setting: "max_concurrency", reason: "must be at least 1".into() });
+            return Err(BuildError::Setting {
+                setting: "max_concurrency",
+                reason: "must be at least 1".into(),
+            });
         }
         if config.retry.max_attempts == 0 {
-            return Err(BuildError::Setting { setting: "retry.max_attempts", reason: "must be at least 1".into() });
+            return Err(BuildError::Setting {
+                setting: "retry.max_attempts",
+                reason: "must be at least 1".into(),
+            });
         }
         if config.timeout.is_zero() {
             return Err(BuildError::Setting { setting: "timeout", reason: "must be more than zero".into() });
@@ -109,8 +126,8 @@ impl Fetcher {
         };
         let mut clients = Vec::new();
         for p in &config.proxies {
-            let proxy =
-                reqwest::Proxy::all(p.as_str()).map_err(|source| BuildError::Proxy { proxy: p.clone(), source })?;
+            let proxy = reqwest::Proxy::all(p.as_str())
+                .map_err(|source| BuildError::Proxy { proxy: p.clone(), source })?;
             clients.push(builder().proxy(proxy).build().map_err(BuildError::Client)?);
         }
         if clients.is_empty() {
@@ -258,7 +275,12 @@ impl Fetcher {
         self.run(Key::Market(marketplace), url, cancel).await
     }
 
-    async fn run(&self, key: Key, url: Url, call: Option<&CancellationToken>) -> Result<FetchedHtml, FetchError> {
+    async fn run(
+        &self,
+        key: Key,
+        url: Url,
+        call: Option<&CancellationToken>,
+    ) -> Result<FetchedHtml, FetchError> {
         let cancel = Cancel { root: &self.inner.cancel, call };
         let market = key.marketplace();
         let result = self.attempts(&key, &url, &cancel).await;
@@ -302,13 +324,20 @@ impl Fetcher {
                 }
                 Attempt::Cancelled => return Err(cancelled(attempts)),
                 Attempt::NotFound => return Err(FetchError::NotFound { url: url_text, attempts }),
-                Attempt::Fatal { status } => return Err(FetchError::Status { url: url_text, status, attempts }),
+                Attempt::Fatal { status } => {
+                    return Err(FetchError::Status { url: url_text, status, attempts });
+                }
                 Attempt::Captcha { status } => {
                     self.inner.metrics.record(market, Event::Captcha);
                     let cooldown = self.inner.config.captcha_cooldown;
                     self.inner.throttle.block_until(key, Instant::now() + cooldown);
                     if captchas >= policy.captcha_retries || exhausted {
-                        return Err(FetchError::Captcha { url: url_text, marketplace: market, status, attempts });
+                        return Err(FetchError::Captcha {
+                            url: url_text,
+                            marketplace: market,
+                            status,
+                            attempts,
+                        });
                     }
                     // The retry waits out the cool-down in `turn`, like every other request.
                     captchas += 1;
@@ -316,8 +345,12 @@ impl Fetcher {
                 Attempt::Retry { cause, retry_after } => {
                     if exhausted {
                         return Err(match cause {
-                            RetryCause::Throttled(status) => FetchError::Throttled { url: url_text, status, attempts },
-                            RetryCause::Status(status) => FetchError::Status { url: url_text, status, attempts },
+                            RetryCause::Throttled(status) => {
+                                FetchError::Throttled { url: url_text, status, attempts }
+                            }
+                            RetryCause::Status(status) => {
+                                FetchError::Status { url: url_text, status, attempts }
+                            }
                             RetryCause::Failed(AttemptError::Timeout(timeout)) => {
                                 FetchError::Timeout { url: url_text, attempts, timeout }
                             }
@@ -412,9 +445,17 @@ impl Fetcher {
         let (status, final_url, retry_after, body) = match result {
             Ok(parts) => parts,
             Err(e) if e.is_timeout() => {
-                return Attempt::Retry { cause: RetryCause::Failed(AttemptError::Timeout(timeout)), retry_after: None };
+                return Attempt::Retry {
+                    cause: RetryCause::Failed(AttemptError::Timeout(timeout)),
+                    retry_after: None,
+                };
             }
-            Err(e) => return Attempt::Retry { cause: RetryCause::Failed(AttemptError::Network(e)), retry_after: None },
+            Err(e) => {
+                return Attempt::Retry {
+                    cause: RetryCause::Failed(AttemptError::Network(e)),
+                    retry_after: None,
+                };
+            }
         };
         let market = key.marketplace();
         if status == StatusCode::NOT_FOUND {

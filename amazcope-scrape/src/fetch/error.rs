@@ -136,7 +136,9 @@ impl From<FetchError> for FetchFailure {
         let attempts = e.attempts();
         match e {
             FetchError::Captcha { url, .. } => FetchFailure::Captcha { url },
-            FetchError::Throttled { url, status, attempts } => FetchFailure::Throttled { url, status, attempts },
+            FetchError::Throttled { url, status, attempts } => {
+                FetchFailure::Throttled { url, status, attempts }
+            }
             FetchError::NotFound { url, .. } => FetchFailure::NotFound { url },
             FetchError::Cancelled { url, .. } => FetchFailure::Cancelled { url },
             // Core has no separate variants for these; `last` keeps the detail.
@@ -149,7 +151,9 @@ impl From<FetchError> for FetchFailure {
             FetchError::Timeout { url, timeout, .. } => {
                 FetchFailure::GaveUp { url, attempts, last: format!("timed out after {timeout:?}") }
             }
-            FetchError::GaveUp { url, last, .. } => FetchFailure::GaveUp { url, attempts, last: last.to_string() },
+            FetchError::GaveUp { url, last, .. } => {
+                FetchFailure::GaveUp { url, attempts, last: last.to_string() }
+            }
         }
     }
 }
@@ -196,7 +200,10 @@ mod tests {
     #[test]
     fn throttled_maps_to_core_throttled_with_its_counts() {
         let e = FetchError::Throttled { url: "u".into(), status: 503, attempts: 4 };
-        assert_eq!(FetchFailure::from(e), FetchFailure::Throttled { url: "u".into(), status: 503, attempts: 4 });
+        assert_eq!(
+            FetchFailure::from(e),
+            FetchFailure::Throttled { url: "u".into(), status: 503, attempts: 4 }
+        );
     }
 
     #[test]
@@ -222,6 +229,9 @@ mod tests {
     fn timeout_maps_to_gave_up_with_attempts() {
         let e = FetchError::Timeout { url: "u".into(), attempts: 2, timeout: Duration::from_millis(50) };
         let f = FetchFailure::from(e);
-        assert!(matches!(f, FetchFailure::GaveUp { ref url, attempts: 2, ref last } if url == "u" && last.contains("timed out")), "{f:?}");
+        assert!(
+            matches!(f, FetchFailure::GaveUp { ref url, attempts: 2, ref last } if url == "u" && last.contains("timed out")),
+            "{f:?}"
+        );
     }
 }

@@ -47,11 +47,7 @@ pub fn accept_language(marketplace: Marketplace) -> String {
         _ => marketplace.language(),
     };
     let lang = marketplace.language();
-    if lang == "en" {
-        format!("{locale},en;q=0.9")
-    } else {
-        format!("{locale},{lang};q=0.9,en;q=0.8")
-    }
+    if lang == "en" { format!("{locale},en;q=0.9") } else { format!("{locale},{lang};q=0.9,en;q=0.8") }
 }
 
 #[cfg(test)]

@@ -107,7 +107,8 @@ impl Default for FetchMetrics {
 
 impl FetchMetrics {
     fn slot(&self, m: Option<Marketplace>) -> &Counters {
-        let i = m.and_then(|m| Marketplace::ALL.iter().position(|x| *x == m)).unwrap_or(Marketplace::ALL.len());
+        let i =
+            m.and_then(|m| Marketplace::ALL.iter().position(|x| *x == m)).unwrap_or(Marketplace::ALL.len());
         &self.slots[i]
     }
 

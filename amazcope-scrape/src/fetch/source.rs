@@ -84,11 +84,14 @@ impl<P: PageParser> PageSource for ScrapeSource<P> {
         };
         let parser = Arc::clone(&self.parser);
         let body = html.body;
-        let parsed =
-            tokio::task::spawn_blocking(move || parser.parse(&body, Some(marketplace)).map_err(|e| e.to_string()))
-                .await;
+        let parsed = tokio::task::spawn_blocking(move || {
+            parser.parse(&body, Some(marketplace)).map_err(|e| e.to_string())
+        })
+        .await;
         let last = match parsed {
-            Ok(Ok(page)) => return Ok(FetchedPage { source: html.final_url, fetched_at: html.fetched_at, page }),
+            Ok(Ok(page)) => {
+                return Ok(FetchedPage { source: html.final_url, fetched_at: html.fetched_at, page });
+            }
             Ok(Err(message)) => format!("unparseable page: {message}"),
             Err(join) => format!("parser failed: {join}"),
         };

@@ -44,7 +44,12 @@ impl Throttle {
 
     /// Claims the right to start a request to `key` at `now`, reserving `spacing` after it;
     /// or says when to ask again.
-    pub(crate) fn try_claim(&self, key: &Key, spacing: std::time::Duration, now: Instant) -> Result<(), Instant> {
+    pub(crate) fn try_claim(
+        &self,
+        key: &Key,
+        spacing: std::time::Duration,
+        now: Instant,
+    ) -> Result<(), Instant> {
         let mut gates = self.gates();
         let gate = gates.entry(key.clone()).or_default();
         let ready = [gate.next_allowed, gate.blocked_until].into_iter().flatten().max();

@@ -55,7 +55,8 @@ impl Urls {
 
     fn join(&self, m: Marketplace, path: &str) -> Result<Url, FetchError> {
         let base = self.base(m);
-        base.join(path).map_err(|e| FetchError::InvalidUrl { url: format!("{base}{path}"), reason: e.to_string() })
+        base.join(path)
+            .map_err(|e| FetchError::InvalidUrl { url: format!("{base}{path}"), reason: e.to_string() })
     }
 
     /// `/dp/ASIN`: the shortest stable product URL.
@@ -65,17 +66,24 @@ impl Urls {
 
     /// `/gp/bestsellers/` (all departments) or `/gp/bestsellers/<slug>[/<node>]`, with
     /// `pg=N` for pages after the first.
-    pub(crate) fn bestsellers(&self, m: Marketplace, category: Option<&str>, page: u32) -> Result<Url, FetchError> {
+    pub(crate) fn bestsellers(
+        &self,
+        m: Marketplace,
+        category: Option<&str>,
+        page: u32,
+    ) -> Result<Url, FetchError> {
         let mut path = String::from("gp/bestsellers/");
         if let Some(cat) = category {
             let cat = cat.trim().trim_matches('/');
-            let ok_segment =
-                |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            let ok_segment = |s: &str| {
+                !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            };
             if !cat.split('/').all(ok_segment) {
                 return Err(FetchError::InvalidUrl {
                     url: category.unwrap_or_default().to_string(),
-                    reason: "a best-seller category is a slug or slug/node-id of letters, digits, '-' and '_'"
-                        .into(),
+                    reason:
+                        "a best-seller category is a slug or slug/node-id of letters, digits, '-' and '_'"
+                            .into(),
                 });
             }
             path.push_str(cat);
@@ -88,7 +96,13 @@ impl Urls {
     }
 
     /// `/product-reviews/ASIN/` with `pageNumber` and `sortBy`.
-    pub(crate) fn reviews(&self, m: Marketplace, asin: &Asin, page: u32, sort: ReviewSort) -> Result<Url, FetchError> {
+    pub(crate) fn reviews(
+        &self,
+        m: Marketplace,
+        asin: &Asin,
+        page: u32,
+        sort: ReviewSort,
+    ) -> Result<Url, FetchError> {
         let mut url = self.join(m, &format!("product-reviews/{asin}/"))?;
         {
             let mut q = url.query_pairs_mut();
@@ -151,7 +165,10 @@ mod tests {
     #[test]
     fn bestseller_urls_take_slug_node_and_page() {
         let u = Urls::new(&HashMap::new()).unwrap();
-        assert_eq!(u.bestsellers(Marketplace::Com, None, 1).unwrap().as_str(), "https://www.amazon.com/gp/bestsellers/");
+        assert_eq!(
+            u.bestsellers(Marketplace::Com, None, 1).unwrap().as_str(),
+            "https://www.amazon.com/gp/bestsellers/"
+        );
         assert_eq!(
             u.bestsellers(Marketplace::De, Some("electronics/3468301"), 2).unwrap().as_str(),
             "https://www.amazon.de/gp/bestsellers/electronics/3468301?pg=2"
