@@ -1,1 +1,38 @@
-//! Repository implementations, one file per trait.
+//! Repository implementations on [`crate::PgStore`], one file per trait, with the private
+//! row types in `rows` and the error mapping in `error`.
+//!
+//! SQL is static text run with `sqlx::query`/`query_as` (each string marked
+//! `// language=PostgreSQL`); optional filters go through `QueryBuilder`. Bulk writes use
+//! UNNEST arrays or binary COPY into a staging table, never a per-row loop.
+
+mod alerts;
+mod categories;
+mod copy;
+mod error;
+mod notifications;
+mod products;
+mod reviews;
+mod rows;
+mod snapshots;
+mod suggestions;
+mod tracking;
+mod users;
+
+/// Escapes `%`, `_` and `\` so user text is matched literally by `ILIKE`.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A `limit` argument as SQL `LIMIT`: at least 1, `default` when not given.
+fn limit_of(limit: Option<u32>, default: u32) -> i64 {
+    i64::from(limit.unwrap_or(default).max(1))
+}

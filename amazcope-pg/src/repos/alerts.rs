@@ -1,0 +1,170 @@
+//! [`AlertRepository`]: alerts, each stored with its notification in one transaction.
+
+use super::error::{self, ErrCtx};
+use super::limit_of;
+use super::rows::{AlertRow, AlertViewRow, convert_all};
+use crate::PgStore;
+use amazcope_core::model::alert::{Alert, AlertQuery, AlertView, NewAlert};
+use amazcope_core::model::notification::NewNotification;
+use amazcope_core::rules::notification_for;
+use amazcope_core::{AlertId, AlertRepository, StoreError, StoreResult, UserId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Inserts notifications in one statement (UNNEST of one array per column).
+pub(crate) async fn insert_notifications(
+    conn: &mut PgConnection,
+    items: &[NewNotification],
+) -> StoreResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let user: Vec<Uuid> = items.iter().map(|n| n.user_id.0).collect();
+    let product: Vec<Option<Uuid>> = items.iter().map(|n| n.product_id.map(|p| p.0)).collect();
+    let alert: Vec<Option<Uuid>> = items.iter().map(|n| n.alert_id.map(|a| a.0)).collect();
+    let kind: Vec<&str> = items.iter().map(|n| n.notification_type.as_str()).collect();
+    let title: Vec<&str> = items.iter().map(|n| n.title.as_str()).collect();
+    let message: Vec<&str> = items.iter().map(|n| n.message.as_str()).collect();
+    let data: Vec<&serde_json::Value> = items.iter().map(|n| &n.data).collect();
+    let priority: Vec<&str> = items.iter().map(|n| n.priority.as_str()).collect();
+    let url: Vec<Option<&str>> = items.iter().map(|n| n.action_url.as_deref()).collect();
+    // language=PostgreSQL
+    let sql = "INSERT INTO notifications (user_id, product_id, alert_id, notification_type, title,
+                   message, data, priority, action_url)
+               SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                   $6::text[], $7::jsonb[], $8::text[], $9::text[])";
+    sqlx::query(sql)
+        .bind(&user)
+        .bind(&product)
+        .bind(&alert)
+        .bind(&kind)
+        .bind(&title)
+        .bind(&message)
+        .bind(&data)
+        .bind(&priority)
+        .bind(&url)
+        .execute(conn)
+        .await
+        .map_err(error::db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl AlertRepository for PgStore {
+    async fn create_alerts(&self, alerts: &[NewAlert]) -> StoreResult<Vec<Alert>> {
+        if alerts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let user: Vec<Uuid> = alerts.iter().map(|a| a.user_id.0).collect();
+        let product: Vec<Uuid> = alerts.iter().map(|a| a.product_id.0).collect();
+        let snapshot: Vec<Option<Uuid>> = alerts.iter().map(|a| a.snapshot_id.map(|s| s.0)).collect();
+        let snapshot_at: Vec<Option<DateTime<Utc>>> = alerts.iter().map(|a| a.snapshot_scraped_at).collect();
+        let kind: Vec<&str> = alerts.iter().map(|a| a.alert_type.as_str()).collect();
+        let severity: Vec<&str> = alerts.iter().map(|a| a.severity.as_str()).collect();
+        let title: Vec<&str> = alerts.iter().map(|a| a.title.as_str()).collect();
+        let message: Vec<&str> = alerts.iter().map(|a| a.message.as_str()).collect();
+        let old: Vec<Option<&str>> = alerts.iter().map(|a| a.old_value.as_deref()).collect();
+        let new: Vec<Option<&str>> = alerts.iter().map(|a| a.new_value.as_deref()).collect();
+        let change: Vec<Option<f64>> = alerts.iter().map(|a| a.change_percentage).collect();
+        let created: Vec<DateTime<Utc>> = alerts.iter().map(|a| a.created_at).collect();
+
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        // notified_at is now: the notification is written in this same transaction.
+        // language=PostgreSQL
+        let sql = "INSERT INTO alerts (user_id, product_id, snapshot_id, snapshot_scraped_at,
+                       alert_type, severity, title, message, old_value, new_value,
+                       change_percentage, created_at, notified_at)
+                   SELECT u.*, now()
+                   FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[],
+                       $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
+                       $12::timestamptz[]) AS u
+                   ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
+                   RETURNING *";
+        let rows = sqlx::query_as::<_, AlertRow>(sql)
+            .bind(&user)
+            .bind(&product)
+            .bind(&snapshot)
+            .bind(&snapshot_at)
+            .bind(&kind)
+            .bind(&severity)
+            .bind(&title)
+            .bind(&message)
+            .bind(&old)
+            .bind(&new)
+            .bind(&change)
+            .bind(&created)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| {
+                let first = &alerts[0];
+                error::map(
+                    e,
+                    &ErrCtx::new()
+                        .value("user_id", first.user_id)
+                        .value("product_id", first.product_id)
+                        .opt_value("snapshot_id", first.snapshot_id),
+                )
+            })?;
+        let written: Vec<Alert> = convert_all(rows)?;
+        let notes: Vec<NewNotification> = written.iter().map(notification_for).collect();
+        insert_notifications(&mut tx, &notes).await?;
+        tx.commit().await.map_err(error::db)?;
+        Ok(written)
+    }
+
+    async fn alerts(&self, user: UserId, query: &AlertQuery) -> StoreResult<Vec<AlertView>> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "SELECT a.*, p.asin, p.marketplace, p.title AS product_title
+             FROM alerts a JOIN products p ON p.id = a.product_id
+             WHERE a.user_id = ",
+        );
+        qb.push_bind(user.0);
+        if query.unread_only {
+            qb.push(" AND NOT a.is_read");
+        }
+        if let Some(product) = query.product_id {
+            qb.push(" AND a.product_id = ").push_bind(product.0);
+        }
+        if let Some(since) = query.since {
+            qb.push(" AND a.created_at >= ").push_bind(since);
+        }
+        qb.push(" ORDER BY a.created_at DESC, a.id LIMIT ").push_bind(limit_of(query.limit, 100));
+        let rows = qb.build_query_as::<AlertViewRow>().fetch_all(&self.pool).await.map_err(error::db)?;
+        convert_all(rows)
+    }
+
+    async fn mark_alert_read(&self, user: UserId, alert: AlertId) -> StoreResult<Alert> {
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        // language=PostgreSQL
+        let sql = "UPDATE alerts SET is_read = true WHERE id = $1 AND user_id = $2 RETURNING *";
+        let row = sqlx::query_as::<_, AlertRow>(sql)
+            .bind(alert.0)
+            .bind(user.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(error::db)?
+            .ok_or_else(|| StoreError::not_found("alert", alert))?;
+        // Reading the alert reads its notification too, so the two inboxes agree.
+        // language=PostgreSQL
+        let sql = "UPDATE notifications SET status = 'read', read_at = now()
+                   WHERE alert_id = $1 AND user_id = $2 AND status = 'unread'";
+        sqlx::query(sql).bind(alert.0).bind(user.0).execute(&mut *tx).await.map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
+        row.try_into()
+    }
+
+    async fn mark_all_alerts_read(&self, user: UserId) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        // language=PostgreSQL
+        let sql = "UPDATE alerts SET is_read = true WHERE user_id = $1 AND NOT is_read";
+        let done = sqlx::query(sql).bind(user.0).execute(&mut *tx).await.map_err(error::db)?;
+        // language=PostgreSQL
+        let sql = "UPDATE notifications SET status = 'read', read_at = now()
+                   WHERE user_id = $1 AND alert_id IS NOT NULL AND status = 'unread'";
+        sqlx::query(sql).bind(user.0).execute(&mut *tx).await.map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,250 @@
+//! Mapping of `sqlx` errors to [`StoreError`], by the constraint names of the migrations
+//! (`uq_*` → conflict, `chk_*` → invalid value, `fk_*` → missing referenced entity).
+//!
+//! PostgreSQL reports which constraint failed but not the value we sent, so each call site
+//! passes an [`ErrCtx`] with the values it bound and the words for a conflict. The context
+//! is built inside `map_err` closures, so the success path pays nothing for it.
+
+use amazcope_core::{StoreError, ValidationError};
+use sqlx::error::ErrorKind;
+
+/// What a call site knows about the values it sent, to make error messages say what and
+/// where.
+#[derive(Debug, Default)]
+pub(crate) struct ErrCtx {
+    /// Column name → the value sent, as text.
+    values: Vec<(&'static str, String)>,
+    /// Constraint name → what collided, in words.
+    conflicts: Vec<(&'static str, String)>,
+}
+
+impl ErrCtx {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the value sent for `column` (used for `chk_*` and `fk_*` messages).
+    pub(crate) fn value(mut self, column: &'static str, value: impl std::fmt::Display) -> Self {
+        self.values.push((column, value.to_string()));
+        self
+    }
+
+    /// Records an optional value; `None` records nothing.
+    pub(crate) fn opt_value(self, column: &'static str, value: Option<impl std::fmt::Display>) -> Self {
+        match value {
+            Some(v) => self.value(column, v),
+            None => self,
+        }
+    }
+
+    /// Records the words for a violation of the unique `constraint`.
+    pub(crate) fn conflict(mut self, constraint: &'static str, detail: impl Into<String>) -> Self {
+        self.conflicts.push((constraint, detail.into()));
+        self
+    }
+
+    fn value_of(&self, column: &str) -> Option<(&'static str, &str)> {
+        self.values.iter().find(|(c, _)| *c == column).map(|(c, v)| (*c, v.as_str()))
+    }
+}
+
+/// Tables named in our constraint names, longest first so that `user_products` wins over
+/// `products` when the prefix is stripped.
+const TABLES: &[&str] = &[
+    "bestseller_snapshots",
+    "suggestion_actions",
+    "product_snapshots",
+    "category_metrics",
+    "user_settings",
+    "user_products",
+    "notifications",
+    "suggestions",
+    "categories",
+    "products",
+    "reviews",
+    "alerts",
+    "users",
+];
+
+/// Columns that carry a check constraint or a foreign key, so that a constraint name can be
+/// turned into the `&'static str` field of a [`ValidationError`] even when the call site did
+/// not record the value.
+const KNOWN_COLUMNS: &[&str] = &[
+    "rating",
+    "price_change_threshold",
+    "bsr_change_threshold",
+    "default_price_threshold",
+    "default_bsr_threshold",
+    "scraped_at",
+    "price",
+    "original_price",
+    "buybox_price",
+    "current_price",
+    "target_price",
+    "review_count",
+    "rank",
+    "level",
+    "confidence_score",
+    "helpful_count",
+    "products_per_page",
+    "refresh_interval_minutes",
+    "theme",
+    "default_sort_order",
+    "alert_type",
+    "severity",
+    "notification_type",
+    "priority",
+    "status",
+    "track_frequency",
+    "category_level",
+    "last_fetch_status",
+    "marketplace",
+    "asin",
+    "currency",
+    "discount_percentage",
+    "bsr_main_category",
+    "bsr_small_category",
+    "total_variations",
+    "product_count",
+    "stock_quantity",
+    "email",
+    "username",
+];
+
+/// The column part of `chk_<table>_<column>` / `fk_<table>_<column>`.
+fn column_of(constraint: &str, prefix: &str) -> Option<String> {
+    let rest = constraint.strip_prefix(prefix)?;
+    TABLES.iter().find_map(|t| rest.strip_prefix(t).and_then(|r| r.strip_prefix('_'))).map(str::to_owned)
+}
+
+/// The entity a foreign-key column refers to.
+fn entity_of(column: &str) -> &'static str {
+    match column {
+        "user_id" | "created_by_id" | "reviewed_by_id" | "applied_by_id" => "user",
+        "product_id" => "product",
+        "snapshot_id" | "snapshot_scraped_at" => "snapshot",
+        "category_id" | "parent_id" => "category",
+        "suggestion_id" => "suggestion",
+        "alert_id" => "alert",
+        _ => "row",
+    }
+}
+
+/// The value of PostgreSQL's key detail: `Key (product_id)=(5b0c...) is not present ...`
+/// gives `5b0c...`. For a composite key the values are comma-separated.
+fn key_value(detail: &str) -> Option<String> {
+    let start = detail.find(")=(")? + 3;
+    let len = detail[start..].find(')')?;
+    Some(detail[start..start + len].to_owned())
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend { message: e.to_string(), source: Some(Box::new(e)) }
+}
+
+/// Maps a `sqlx` error without call-site context.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    map(e, &ErrCtx::new())
+}
+
+/// Maps a `sqlx` error, using `ctx` for the values and conflict wording.
+pub(crate) fn map(e: sqlx::Error, ctx: &ErrCtx) -> StoreError {
+    let sqlx::Error::Database(dbe) = &e else {
+        return backend(e);
+    };
+    let constraint = dbe.constraint().map(str::to_owned);
+    let code = dbe.code().map(|c| c.into_owned()).unwrap_or_default();
+    let message = dbe.message().to_owned();
+    let kind = dbe.kind();
+
+    match (kind, constraint) {
+        (ErrorKind::UniqueViolation, Some(c)) => {
+            let detail =
+                ctx.conflicts.iter().find(|(name, _)| *name == c).map(|(_, d)| d.clone()).unwrap_or_else(
+                    || {
+                        // PostgreSQL's detail ("Key (email)=(a@b) already exists.") names the key.
+                        dbe.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                            .and_then(|p| p.detail().map(str::to_owned))
+                            .unwrap_or(message)
+                            .trim_end_matches('.')
+                            .to_lowercase()
+                    },
+                );
+            StoreError::Conflict { constraint: c, detail }
+        }
+        (ErrorKind::CheckViolation, Some(c)) if c.starts_with("chk_") => {
+            let column = column_of(&c, "chk_").unwrap_or_else(|| c.clone());
+            let (field, value) = match ctx.value_of(&column) {
+                Some((f, v)) => (f, v.to_owned()),
+                None => (
+                    KNOWN_COLUMNS.iter().copied().find(|k| *k == column).unwrap_or("value"),
+                    "(not recorded)".to_owned(),
+                ),
+            };
+            StoreError::Invalid(ValidationError::new(field, value, format!("rejected by {c}")))
+        }
+        (ErrorKind::ForeignKeyViolation, Some(c)) => {
+            let column = column_of(&c, "fk_").unwrap_or_default();
+            // On insert/update the referenced row is missing; the id is the value we sent.
+            let id = ctx.value_of(&column).map(|(_, v)| v.to_owned()).unwrap_or_else(|| {
+                dbe.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .and_then(|p| p.detail())
+                    .and_then(key_value)
+                    .unwrap_or(message)
+            });
+            StoreError::NotFound { entity: entity_of(&column), id }
+        }
+        // A row whose partition key falls outside every partition is reported as a check
+        // violation without a constraint name.
+        (ErrorKind::CheckViolation, None) if message.contains("no partition") => {
+            let value = ctx.value_of("scraped_at").map(|(_, v)| v.to_owned()).unwrap_or_default();
+            StoreError::Invalid(ValidationError::new(
+                "scraped_at",
+                value,
+                "no snapshot partition covers this time; create partitions first",
+            ))
+        }
+        // 22001 string too long, 22003 numeric overflow: the value does not fit its column.
+        _ if code == "22001" || code == "22003" => {
+            let column = dbe
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .and_then(|p| p.column())
+                .and_then(|c| KNOWN_COLUMNS.iter().copied().find(|k| *k == c))
+                .unwrap_or("value");
+            StoreError::Invalid(ValidationError::new(column, "(too large)", message))
+        }
+        _ => backend(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_names_split_into_table_and_column() {
+        assert_eq!(column_of("chk_products_rating", "chk_").as_deref(), Some("rating"));
+        assert_eq!(
+            column_of("chk_user_products_price_change_threshold", "chk_").as_deref(),
+            Some("price_change_threshold")
+        );
+        assert_eq!(column_of("fk_alerts_snapshot_id", "fk_").as_deref(), Some("snapshot_id"));
+        assert_eq!(column_of("uq_x", "chk_"), None);
+    }
+
+    #[test]
+    fn key_detail_gives_the_value() {
+        assert_eq!(
+            key_value("Key (product_id)=(5b0c) is not present in table \"products\".").as_deref(),
+            Some("5b0c")
+        );
+        assert_eq!(key_value("nothing"), None);
+    }
+
+    #[test]
+    fn foreign_key_columns_name_their_entity() {
+        assert_eq!(entity_of("created_by_id"), "user");
+        assert_eq!(entity_of("product_id"), "product");
+        assert_eq!(entity_of("parent_id"), "category");
+    }
+}

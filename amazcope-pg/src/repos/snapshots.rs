@@ -1,0 +1,355 @@
+//! [`SnapshotRepository`]: the partitioned time series and the product's denormalised
+//! latest values, written together.
+
+use super::copy::BinaryCopy;
+use super::error::{self, ErrCtx};
+use super::rows::{SnapshotRow, convert_all, convert_opt};
+use crate::PgStore;
+use amazcope_core::model::snapshot::{NewSnapshot, ProductSnapshot};
+use amazcope_core::{
+    BatchReport, ProductId, SnapshotId, SnapshotInsert, SnapshotRepository, StoreError, StoreResult,
+    TimeRange, UserId,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+
+/// The 36 data columns of `product_snapshots`, in the order of [`NewSnapshot`]'s fields.
+macro_rules! snapshot_columns {
+    () => {
+        "product_id, scraped_at, price, original_price, buybox_price, currency,
+         discount_percentage, bsr_main_category, bsr_small_category, main_category_name,
+         small_category_name, rating, review_count, in_stock, stock_quantity, stock_status,
+         seller_name, seller_id, seller_store_url, is_amazon_seller, is_fba, fulfilled_by,
+         coupon_text, coupon_available, deal_type, is_deal, is_prime, amazons_choice_keywords,
+         has_amazons_choice, past_sales, delivery_message, product_type, is_used,
+         category_avg_price, category_avg_rating, category_avg_reviews"
+    };
+}
+const FIELDS: i16 = 36;
+
+/// What an insert returns for the latest-values update.
+macro_rules! latest_columns {
+    () => {
+        "id, product_id, scraped_at, price, original_price, currency, discount_percentage,
+         bsr_main_category, main_category_name, rating, review_count, in_stock, stock_status,
+         is_prime, seller_name, is_amazon_seller, is_fba, has_amazons_choice,
+         amazons_choice_keywords"
+    };
+}
+
+/// Copies the latest values from `l` (rows of `latest_columns!`) onto their products, but
+/// only where `l` is at least as new as what the product shows: the original overwrote
+/// them with whatever was written last, so a back-filled old snapshot rolled prices back.
+/// `products.stock_status` is varchar(50), the snapshot's varchar(100).
+macro_rules! update_latest {
+    () => {
+        "UPDATE products p SET
+             current_price = l.price,
+             original_price = l.original_price,
+             currency = l.currency,
+             discount_percentage = l.discount_percentage,
+             current_bsr = l.bsr_main_category,
+             bsr_category_name = l.main_category_name,
+             rating = l.rating,
+             review_count = l.review_count,
+             in_stock = l.in_stock,
+             stock_status = left(l.stock_status, 50),
+             is_prime = l.is_prime,
+             seller_name = l.seller_name,
+             is_amazon_seller = l.is_amazon_seller,
+             is_fba = l.is_fba,
+             has_amazons_choice = l.has_amazons_choice,
+             amazons_choice_keywords = l.amazons_choice_keywords,
+             last_snapshot_at = l.scraped_at
+         FROM latest l
+         WHERE p.id = l.product_id
+           AND (p.last_snapshot_at IS NULL OR l.scraped_at >= p.last_snapshot_at)"
+    };
+}
+
+/// Values of a batch that a check constraint may reject, for the error message: the first
+/// out-of-range value of each checked column.
+fn batch_ctx(batch: &[NewSnapshot]) -> ErrCtx {
+    let bad_rating = batch.iter().filter_map(|s| s.rating).find(|r| !(0.0..=5.0).contains(r));
+    let bad_count = batch.iter().filter_map(|s| s.review_count).find(|n| *n < 0);
+    let late = Utc::now() + chrono::Duration::days(1);
+    let bad_time = batch.iter().map(|s| s.scraped_at).find(|t| *t > late || t.timestamp() < 1_704_067_200);
+    let bad_price = batch.iter().filter_map(|s| s.price).find(|p| p.is_sign_negative());
+    ErrCtx::new()
+        .opt_value("rating", bad_rating)
+        .opt_value("review_count", bad_count)
+        .opt_value("scraped_at", bad_time.map(|t| t.to_rfc3339()))
+        .opt_value("price", bad_price)
+}
+
+fn encode_row(c: &mut BinaryCopy, s: &NewSnapshot) -> Result<(), sqlx::error::BoxDynError> {
+    c.row(FIELDS);
+    c.field(&s.product_id.0)?;
+    c.field(&s.scraped_at)?;
+    c.field(&s.price)?;
+    c.field(&s.original_price)?;
+    c.field(&s.buybox_price)?;
+    c.field(&s.currency.as_str())?;
+    c.field(&s.discount_percentage)?;
+    c.field(&s.bsr_main_category)?;
+    c.field(&s.bsr_small_category)?;
+    c.field(&s.main_category_name)?;
+    c.field(&s.small_category_name)?;
+    c.field(&s.rating)?;
+    c.field(&s.review_count)?;
+    c.field(&s.in_stock)?;
+    c.field(&s.stock_quantity)?;
+    c.field(&s.stock_status)?;
+    c.field(&s.seller_name)?;
+    c.field(&s.seller_id)?;
+    c.field(&s.seller_store_url)?;
+    c.field(&s.is_amazon_seller)?;
+    c.field(&s.is_fba)?;
+    c.field(&s.fulfilled_by)?;
+    c.field(&s.coupon_text)?;
+    c.field(&s.coupon_available)?;
+    c.field(&s.deal_type)?;
+    c.field(&s.is_deal)?;
+    c.field(&s.is_prime)?;
+    c.jsonb(s.amazons_choice_keywords.as_ref())?;
+    c.field(&s.has_amazons_choice)?;
+    c.field(&s.past_sales)?;
+    c.field(&s.delivery_message)?;
+    c.field(&s.product_type)?;
+    c.field(&s.is_used)?;
+    c.field(&s.category_avg_price)?;
+    c.field(&s.category_avg_rating)?;
+    c.field(&s.category_avg_reviews)?;
+    Ok(())
+}
+
+/// Flush the COPY buffer to the server at about this size, so a large batch is encoded
+/// while earlier chunks are on the wire and memory stays bounded.
+const COPY_CHUNK: usize = 1 << 20;
+
+fn encode_error(e: sqlx::error::BoxDynError) -> StoreError {
+    StoreError::Backend { message: format!("encoding snapshot for copy: {e}"), source: Some(e) }
+}
+
+#[async_trait]
+impl SnapshotRepository for PgStore {
+    async fn insert_snapshot(&self, s: &NewSnapshot) -> StoreResult<SnapshotInsert> {
+        // One statement, hence one transaction: the insert and the product's latest values
+        // commit together. A duplicate (product, scraped_at) inserts nothing, so the update
+        // has no row to apply either.
+        // language=PostgreSQL
+        let sql = concat!(
+            "WITH ins AS (
+                 INSERT INTO product_snapshots (",
+            snapshot_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32,
+                 $33, $34, $35, $36)
+                 ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
+                 RETURNING ",
+            latest_columns!(),
+            "), latest AS (SELECT * FROM ins), upd AS (",
+            update_latest!(),
+            ") SELECT id FROM ins"
+        );
+        let inserted: Option<uuid::Uuid> = sqlx::query_scalar(sql)
+            .bind(s.product_id.0)
+            .bind(s.scraped_at)
+            .bind(s.price)
+            .bind(s.original_price)
+            .bind(s.buybox_price)
+            .bind(s.currency.as_str())
+            .bind(s.discount_percentage)
+            .bind(s.bsr_main_category)
+            .bind(s.bsr_small_category)
+            .bind(&s.main_category_name)
+            .bind(&s.small_category_name)
+            .bind(s.rating)
+            .bind(s.review_count)
+            .bind(s.in_stock)
+            .bind(s.stock_quantity)
+            .bind(&s.stock_status)
+            .bind(&s.seller_name)
+            .bind(&s.seller_id)
+            .bind(&s.seller_store_url)
+            .bind(s.is_amazon_seller)
+            .bind(s.is_fba)
+            .bind(&s.fulfilled_by)
+            .bind(&s.coupon_text)
+            .bind(s.coupon_available)
+            .bind(&s.deal_type)
+            .bind(s.is_deal)
+            .bind(s.is_prime)
+            .bind(s.amazons_choice_keywords.as_ref().map(Json))
+            .bind(s.has_amazons_choice)
+            .bind(&s.past_sales)
+            .bind(&s.delivery_message)
+            .bind(&s.product_type)
+            .bind(s.is_used)
+            .bind(s.category_avg_price)
+            .bind(s.category_avg_rating)
+            .bind(s.category_avg_reviews)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| {
+                error::map(
+                    e,
+                    &ErrCtx::new()
+                        .value("product_id", s.product_id)
+                        .value("scraped_at", s.scraped_at.to_rfc3339())
+                        .opt_value("rating", s.rating)
+                        .opt_value("review_count", s.review_count)
+                        .opt_value("price", s.price)
+                        .opt_value("original_price", s.original_price)
+                        .opt_value("buybox_price", s.buybox_price)
+                        .opt_value("category_avg_price", s.category_avg_price)
+                        .opt_value("category_avg_rating", s.category_avg_rating)
+                        .value("currency", s.currency),
+                )
+            })?;
+        if let Some(id) = inserted {
+            return Ok(SnapshotInsert { id: SnapshotId(id), inserted: true });
+        }
+        // language=PostgreSQL
+        let sql = "SELECT id FROM product_snapshots WHERE product_id = $1 AND scraped_at = $2";
+        let id: Option<uuid::Uuid> = sqlx::query_scalar(sql)
+            .bind(s.product_id.0)
+            .bind(s.scraped_at)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::db)?;
+        // Gone between the two statements: only a concurrent delete (or partition drop) does
+        // that, and the snapshot is then not stored.
+        let id = id.ok_or_else(|| StoreError::not_found("snapshot", s.scraped_at.to_rfc3339()))?;
+        Ok(SnapshotInsert { id: SnapshotId(id), inserted: false })
+    }
+
+    async fn insert_snapshots(&self, batch: &[NewSnapshot]) -> StoreResult<BatchReport> {
+        if batch.is_empty() {
+            return Ok(BatchReport::default());
+        }
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+
+        // Binary COPY into an unlogged-by-nature temp table (no WAL, no indexes), then one
+        // set-based INSERT .. SELECT .. ON CONFLICT DO NOTHING: COPY itself cannot skip
+        // duplicates. The plain column types (numeric, text) defer length and precision
+        // checks to the INSERT, where they raise the real table's errors.
+        // language=PostgreSQL
+        let sql = "CREATE TEMP TABLE snapshot_staging (
+                       product_id uuid, scraped_at timestamptz, price numeric,
+                       original_price numeric, buybox_price numeric, currency text,
+                       discount_percentage float8, bsr_main_category int4,
+                       bsr_small_category int4, main_category_name text,
+                       small_category_name text, rating float8, review_count int4,
+                       in_stock bool, stock_quantity int4, stock_status text, seller_name text,
+                       seller_id text, seller_store_url text, is_amazon_seller bool,
+                       is_fba bool, fulfilled_by text, coupon_text text, coupon_available bool,
+                       deal_type text, is_deal bool, is_prime bool, amazons_choice_keywords jsonb,
+                       has_amazons_choice bool, past_sales text, delivery_message text,
+                       product_type text, is_used bool, category_avg_price numeric,
+                       category_avg_rating float8, category_avg_reviews int4
+                   ) ON COMMIT DROP";
+        sqlx::query(sql).execute(&mut *tx).await.map_err(error::db)?;
+
+        // language=PostgreSQL
+        let copy_sql =
+            concat!("COPY snapshot_staging (", snapshot_columns!(), ") FROM STDIN (FORMAT binary)");
+        let mut copy = tx.copy_in_raw(copy_sql).await.map_err(error::db)?;
+        let mut buf = BinaryCopy::with_header();
+        for s in batch {
+            if let Err(e) = encode_row(&mut buf, s) {
+                copy.abort("encoding failed").await.map_err(error::db)?;
+                return Err(encode_error(e));
+            }
+            if buf.len() >= COPY_CHUNK {
+                copy.send(buf.take()).await.map_err(error::db)?;
+            }
+        }
+        buf.trailer();
+        copy.send(buf.take()).await.map_err(error::db)?;
+        copy.finish().await.map_err(error::db)?;
+
+        // The latest values come from the rows this statement inserted (RETURNING), newest
+        // per product; a skipped duplicate was applied when it was first stored.
+        // language=PostgreSQL
+        let sql = concat!(
+            "WITH ins AS (
+                 INSERT INTO product_snapshots (",
+            snapshot_columns!(),
+            ") SELECT ",
+            snapshot_columns!(),
+            " FROM snapshot_staging
+                 ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
+                 RETURNING ",
+            latest_columns!(),
+            "), latest AS (
+                 SELECT DISTINCT ON (product_id) * FROM ins ORDER BY product_id, scraped_at DESC
+             ), upd AS (",
+            update_latest!(),
+            ") SELECT count(*) FROM ins"
+        );
+        let inserted: i64 = sqlx::query_scalar(sql)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| error::map(e, &batch_ctx(batch)))?;
+        tx.commit().await.map_err(error::db)?;
+
+        let inserted = u64::try_from(inserted).unwrap_or(0);
+        Ok(BatchReport { inserted, duplicates: batch.len() as u64 - inserted })
+    }
+
+    async fn latest_snapshot(&self, product: ProductId) -> StoreResult<Option<ProductSnapshot>> {
+        // language=PostgreSQL
+        let sql = "SELECT * FROM product_snapshots WHERE product_id = $1
+                   ORDER BY scraped_at DESC LIMIT 1";
+        let row = sqlx::query_as::<_, SnapshotRow>(sql)
+            .bind(product.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::db)?;
+        convert_opt(row)
+    }
+
+    async fn previous_snapshot(
+        &self,
+        product: ProductId,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Option<ProductSnapshot>> {
+        // language=PostgreSQL
+        let sql = "SELECT * FROM product_snapshots WHERE product_id = $1 AND scraped_at < $2
+                   ORDER BY scraped_at DESC LIMIT 1";
+        let row = sqlx::query_as::<_, SnapshotRow>(sql)
+            .bind(product.0)
+            .bind(before)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::db)?;
+        convert_opt(row)
+    }
+
+    async fn snapshot_history(
+        &self,
+        user: UserId,
+        product: ProductId,
+        range: TimeRange,
+    ) -> StoreResult<Vec<ProductSnapshot>> {
+        // Any tracking row of the user's, active or not: history stays readable after
+        // untracking. Without one the product is "not found" for this user.
+        self.check_tracks(user, product).await?;
+        // Bounds as a range built by QueryBuilder so only the partitions of the range are
+        // scanned (a `$2 IS NULL OR` predicate would defeat pruning under a generic plan).
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT * FROM product_snapshots WHERE product_id = ");
+        qb.push_bind(product.0);
+        if let Some(from) = range.from {
+            qb.push(" AND scraped_at >= ").push_bind(from);
+        }
+        if let Some(to) = range.to {
+            qb.push(" AND scraped_at < ").push_bind(to);
+        }
+        qb.push(" ORDER BY scraped_at");
+        let rows = qb.build_query_as::<SnapshotRow>().fetch_all(&self.pool).await.map_err(error::db)?;
+        convert_all(rows)
+    }
+}

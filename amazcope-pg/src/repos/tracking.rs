@@ -1,0 +1,199 @@
+//! [`TrackingRepository`]: which user tracks which product, with their thresholds.
+
+use super::error::{self, ErrCtx};
+use super::rows::{TrackedRow, TrackerRow, UserProductRow, convert_all, convert_opt};
+use crate::PgStore;
+use amazcope_core::model::tracking::{
+    DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackOptions, TrackedProduct, Tracker, TrackingPatch,
+    UserProduct,
+};
+use amazcope_core::{ProductId, StoreError, StoreResult, TrackingRepository, UserId};
+use async_trait::async_trait;
+
+fn tracking_ctx(user: UserId, product: ProductId) -> ErrCtx {
+    ErrCtx::new()
+        .value("user_id", user)
+        .value("product_id", product)
+        .conflict("uq_user_product", format!("user {user} already tracks product {product}"))
+}
+
+#[async_trait]
+impl TrackingRepository for PgStore {
+    async fn track(
+        &self,
+        user: UserId,
+        product: ProductId,
+        options: &TrackOptions,
+    ) -> StoreResult<UserProduct> {
+        let price = options.price_change_threshold.map(|p| p.get());
+        let bsr = options.bsr_change_threshold.map(|p| p.get());
+        let ctx = || {
+            tracking_ctx(user, product)
+                .opt_value("price_change_threshold", price)
+                .opt_value("bsr_change_threshold", bsr)
+                .opt_value("target_price", options.target_price)
+        };
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        // An untracked row comes back with the new options; an active one is left alone
+        // (the DO UPDATE's WHERE fails, nothing is returned) and reported as a conflict.
+        // language=PostgreSQL
+        let sql = "INSERT INTO user_products
+                       (user_id, product_id, is_primary, price_change_threshold,
+                        bsr_change_threshold, target_price, notes)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   ON CONFLICT ON CONSTRAINT uq_user_product DO UPDATE SET
+                       is_active = true,
+                       claimed_at = now(),
+                       is_primary = EXCLUDED.is_primary,
+                       price_change_threshold = EXCLUDED.price_change_threshold,
+                       bsr_change_threshold = EXCLUDED.bsr_change_threshold,
+                       target_price = EXCLUDED.target_price,
+                       notes = EXCLUDED.notes
+                   WHERE NOT user_products.is_active
+                   RETURNING *";
+        let row = sqlx::query_as::<_, UserProductRow>(sql)
+            .bind(user.0)
+            .bind(product.0)
+            .bind(options.is_primary)
+            .bind(price)
+            .bind(bsr)
+            .bind(options.target_price)
+            .bind(&options.notes)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| error::map(e, &ctx()))?;
+        let Some(row) = row else {
+            return Err(StoreError::Conflict {
+                constraint: "uq_user_product".into(),
+                detail: format!("user {user} already tracks product {product}"),
+            });
+        };
+        // Claiming a product makes it a tracked product again (the original's claim set
+        // is_active and cleared is_competitor), in the same transaction as the claim.
+        // language=PostgreSQL
+        let sql = "UPDATE products SET is_active = true, is_competitor = false
+                   WHERE id = $1 AND (NOT is_active OR is_competitor)";
+        sqlx::query(sql).bind(product.0).execute(&mut *tx).await.map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
+        row.try_into()
+    }
+
+    async fn update_tracking(
+        &self,
+        user: UserId,
+        product: ProductId,
+        patch: &TrackingPatch,
+    ) -> StoreResult<UserProduct> {
+        // Each field is (set?, value): `Some(None)` clears, `None` leaves alone.
+        let price = patch.price_change_threshold.map(|o| o.map(|p| p.get()));
+        let bsr = patch.bsr_change_threshold.map(|o| o.map(|p| p.get()));
+        // language=PostgreSQL
+        let sql = "UPDATE user_products SET
+                       price_change_threshold = CASE WHEN $3 THEN $4 ELSE price_change_threshold END,
+                       bsr_change_threshold = CASE WHEN $5 THEN $6 ELSE bsr_change_threshold END,
+                       target_price = CASE WHEN $7 THEN $8 ELSE target_price END,
+                       notes = CASE WHEN $9 THEN $10 ELSE notes END,
+                       is_active = COALESCE($11, is_active)
+                   WHERE user_id = $1 AND product_id = $2
+                   RETURNING *";
+        let row = sqlx::query_as::<_, UserProductRow>(sql)
+            .bind(user.0)
+            .bind(product.0)
+            .bind(price.is_some())
+            .bind(price.flatten())
+            .bind(bsr.is_some())
+            .bind(bsr.flatten())
+            .bind(patch.target_price.is_some())
+            .bind(patch.target_price.flatten())
+            .bind(patch.notes.is_some())
+            .bind(patch.notes.clone().flatten())
+            .bind(patch.is_active)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| {
+                error::map(
+                    e,
+                    &tracking_ctx(user, product)
+                        .opt_value("price_change_threshold", price.flatten())
+                        .opt_value("bsr_change_threshold", bsr.flatten())
+                        .opt_value("target_price", patch.target_price.flatten()),
+                )
+            })?;
+        row.ok_or_else(|| StoreError::not_found("tracked product", product))?.try_into()
+    }
+
+    async fn untrack(&self, user: UserId, product: ProductId) -> StoreResult<()> {
+        // language=PostgreSQL
+        let sql = "UPDATE user_products SET is_active = false WHERE user_id = $1 AND product_id = $2";
+        let done =
+            sqlx::query(sql).bind(user.0).bind(product.0).execute(&self.pool).await.map_err(error::db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("tracked product", product));
+        }
+        Ok(())
+    }
+
+    async fn tracking(&self, user: UserId, product: ProductId) -> StoreResult<Option<UserProduct>> {
+        // language=PostgreSQL
+        let sql = "SELECT * FROM user_products WHERE user_id = $1 AND product_id = $2";
+        let row = sqlx::query_as::<_, UserProductRow>(sql)
+            .bind(user.0)
+            .bind(product.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::db)?;
+        convert_opt(row)
+    }
+
+    async fn tracked_products(
+        &self,
+        user: UserId,
+        include_inactive: bool,
+    ) -> StoreResult<Vec<TrackedProduct>> {
+        // language=PostgreSQL
+        let sql = "SELECT p.*,
+                       up.id AS up_id, up.user_id AS up_user_id, up.claimed_at AS up_claimed_at,
+                       up.is_active AS up_is_active, up.is_primary AS up_is_primary,
+                       up.price_change_threshold AS up_price_change_threshold,
+                       up.bsr_change_threshold AS up_bsr_change_threshold,
+                       up.target_price AS up_target_price, up.notes AS up_notes,
+                       up.created_at AS up_created_at, up.updated_at AS up_updated_at
+                   FROM user_products up
+                   JOIN products p ON p.id = up.product_id
+                   WHERE up.user_id = $1 AND ($2 OR (up.is_active AND p.is_active))
+                   ORDER BY up.claimed_at DESC, up.id";
+        let rows = sqlx::query_as::<_, TrackedRow>(sql)
+            .bind(user.0)
+            .bind(include_inactive)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::db)?;
+        convert_all(rows)
+    }
+
+    async fn trackers(&self, product: ProductId) -> StoreResult<Vec<Tracker>> {
+        // Thresholds fall back from the tracking row to the user's settings to the
+        // defaults of the original (SCHEMA.md: the intent, not the creator-only bug).
+        // language=PostgreSQL
+        let sql = "SELECT up.user_id, up.id AS user_product_id,
+                       COALESCE(up.price_change_threshold, us.default_price_threshold, $2)
+                           AS price_change_threshold,
+                       COALESCE(up.bsr_change_threshold, us.default_bsr_threshold, $3)
+                           AS bsr_change_threshold,
+                       up.target_price
+                   FROM user_products up
+                   JOIN users u ON u.id = up.user_id AND u.is_active
+                   JOIN products p ON p.id = up.product_id AND p.is_active
+                   LEFT JOIN user_settings us ON us.user_id = up.user_id
+                   WHERE up.product_id = $1 AND up.is_active
+                   ORDER BY up.claimed_at, up.id";
+        let rows = sqlx::query_as::<_, TrackerRow>(sql)
+            .bind(product.0)
+            .bind(DEFAULT_PRICE_THRESHOLD)
+            .bind(DEFAULT_BSR_THRESHOLD)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::db)?;
+        convert_all(rows)
+    }
+}

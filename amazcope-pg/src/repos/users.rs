@@ -1,0 +1,176 @@
+//! [`UserRepository`]: users and their lazily created settings.
+
+use super::error::{self, ErrCtx};
+use super::rows::{SettingsRow, UserRow, convert_all, convert_opt};
+use crate::PgStore;
+use amazcope_core::model::user::{NewUser, SettingsPatch, User, UserSettings};
+use amazcope_core::{StoreError, StoreResult, UserId, UserRepository};
+use async_trait::async_trait;
+
+/// Stored as `hashed_password` for users made without a password: no hash scheme produces
+/// it, so no password ever matches (the column is NOT NULL).
+const NO_LOGIN: &str = "!";
+
+impl PgStore {
+    /// The settings row, created with the database defaults when missing. Runs on any
+    /// executor so it can join a caller's transaction.
+    pub(crate) async fn ensure_settings<'e, E>(executor: E, user: UserId) -> StoreResult<SettingsRow>
+    where
+        E: sqlx::PgExecutor<'e>,
+    {
+        // One round trip: the CTE returns the new row; when the row already existed the
+        // INSERT returns nothing and the second branch (which does not see the CTE's write,
+        // but needs not to) finds the old one.
+        // language=PostgreSQL
+        let sql = "WITH ins AS (
+                       INSERT INTO user_settings (user_id) VALUES ($1)
+                       ON CONFLICT ON CONSTRAINT uq_user_settings_user DO NOTHING
+                       RETURNING *)
+                   SELECT * FROM ins
+                   UNION ALL
+                   SELECT * FROM user_settings WHERE user_id = $1
+                   LIMIT 1";
+        sqlx::query_as::<_, SettingsRow>(sql)
+            .bind(user.0)
+            .fetch_optional(executor)
+            .await
+            .map_err(|e| error::map(e, &ErrCtx::new().value("user_id", user)))?
+            .ok_or_else(|| StoreError::not_found("user", user))
+    }
+}
+
+#[async_trait]
+impl UserRepository for PgStore {
+    async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
+        new.validate()?;
+        // language=PostgreSQL
+        let sql = "INSERT INTO users (email, username, hashed_password, full_name)
+                   VALUES ($1, $2, $3, $4) RETURNING *";
+        let row = sqlx::query_as::<_, UserRow>(sql)
+            .bind(&new.email)
+            .bind(new.username.trim())
+            .bind(new.password_hash.as_deref().unwrap_or(NO_LOGIN))
+            .bind(&new.full_name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| {
+                error::map(
+                    e,
+                    &ErrCtx::new()
+                        .conflict("uq_users_email", format!("e-mail {} is already registered", new.email))
+                        .conflict(
+                            "uq_users_username",
+                            format!("user name {} is already taken", new.username),
+                        ),
+                )
+            })?;
+        row.try_into()
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<User> {
+        // language=PostgreSQL
+        let sql = "SELECT * FROM users WHERE id = $1";
+        let row = sqlx::query_as::<_, UserRow>(sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::db)?;
+        convert_opt(row)?.ok_or_else(|| StoreError::not_found("user", id))
+    }
+
+    async fn user_by_name(&self, name_or_email: &str) -> StoreResult<Option<User>> {
+        // A user name match wins over an e-mail match (a user may be named like another's
+        // e-mail). E-mail comparison ignores case, as mail hosts do.
+        // language=PostgreSQL
+        let sql = "SELECT * FROM users
+                   WHERE username = $1 OR lower(email) = lower($1)
+                   ORDER BY (username = $1) DESC
+                   LIMIT 1";
+        let row = sqlx::query_as::<_, UserRow>(sql)
+            .bind(name_or_email.trim())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::db)?;
+        convert_opt(row)
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        // language=PostgreSQL
+        let sql = "SELECT * FROM users WHERE is_active ORDER BY username";
+        let rows = sqlx::query_as::<_, UserRow>(sql).fetch_all(&self.pool).await.map_err(error::db)?;
+        convert_all(rows)
+    }
+
+    async fn settings(&self, user: UserId) -> StoreResult<UserSettings> {
+        Self::ensure_settings(&self.pool, user).await?.try_into()
+    }
+
+    async fn update_settings(&self, user: UserId, patch: &SettingsPatch) -> StoreResult<UserSettings> {
+        patch.validate()?;
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        Self::ensure_settings(&mut *tx, user).await?;
+        // language=PostgreSQL
+        let sql = "UPDATE user_settings SET
+                       email_notifications_enabled = COALESCE($2, email_notifications_enabled),
+                       price_alert_emails = COALESCE($3, price_alert_emails),
+                       bsr_alert_emails = COALESCE($4, bsr_alert_emails),
+                       stock_alert_emails = COALESCE($5, stock_alert_emails),
+                       daily_summary_emails = COALESCE($6, daily_summary_emails),
+                       weekly_report_emails = COALESCE($7, weekly_report_emails),
+                       default_price_threshold = COALESCE($8, default_price_threshold),
+                       default_bsr_threshold = COALESCE($9, default_bsr_threshold),
+                       theme = COALESCE($10, theme),
+                       language = COALESCE($11, language),
+                       timezone = COALESCE($12, timezone),
+                       date_format = COALESCE($13, date_format),
+                       currency_display = COALESCE($14, currency_display),
+                       products_per_page = COALESCE($15, products_per_page),
+                       default_sort_by = COALESCE($16, default_sort_by),
+                       default_sort_order = COALESCE($17, default_sort_order),
+                       show_inactive_products = COALESCE($18, show_inactive_products),
+                       auto_refresh_dashboard = COALESCE($19, auto_refresh_dashboard),
+                       refresh_interval_minutes = COALESCE($20, refresh_interval_minutes),
+                       share_analytics = COALESCE($21, share_analytics)
+                   WHERE user_id = $1
+                   RETURNING *";
+        let p = patch;
+        let row = sqlx::query_as::<_, SettingsRow>(sql)
+            .bind(user.0)
+            .bind(p.email_notifications_enabled)
+            .bind(p.price_alert_emails)
+            .bind(p.bsr_alert_emails)
+            .bind(p.stock_alert_emails)
+            .bind(p.daily_summary_emails)
+            .bind(p.weekly_report_emails)
+            .bind(p.default_price_threshold)
+            .bind(p.default_bsr_threshold)
+            .bind(&p.theme)
+            .bind(&p.language)
+            .bind(&p.timezone)
+            .bind(&p.date_format)
+            .bind(&p.currency_display)
+            .bind(p.products_per_page)
+            .bind(&p.default_sort_by)
+            .bind(&p.default_sort_order)
+            .bind(p.show_inactive_products)
+            .bind(p.auto_refresh_dashboard)
+            .bind(p.refresh_interval_minutes)
+            .bind(p.share_analytics)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| {
+                error::map(
+                    e,
+                    &ErrCtx::new()
+                        .opt_value("default_price_threshold", p.default_price_threshold)
+                        .opt_value("default_bsr_threshold", p.default_bsr_threshold)
+                        .opt_value("theme", p.theme.as_ref())
+                        .opt_value("default_sort_order", p.default_sort_order.as_ref())
+                        .opt_value("products_per_page", p.products_per_page)
+                        .opt_value("refresh_interval_minutes", p.refresh_interval_minutes),
+                )
+            })?;
+        tx.commit().await.map_err(error::db)?;
+        row.try_into()
+    }
+}

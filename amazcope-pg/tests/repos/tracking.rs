@@ -1,0 +1,138 @@
+use crate::common::*;
+use amazcope_core::model::tracking::{TrackOptions, TrackingPatch};
+use amazcope_core::model::user::SettingsPatch;
+use amazcope_core::{
+    ProductId, ProductRepository, SnapshotRepository, StoreError, TrackingRepository, UserRepository,
+};
+use sqlx::PgPool;
+
+fn opts(price: Option<f64>, bsr: Option<f64>) -> TrackOptions {
+    TrackOptions::from_raw(price, bsr, None).unwrap()
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn track_stores_options_and_twice_is_a_conflict(pool: PgPool) {
+    let s = store(pool);
+    let u = user(&s, "ann").await;
+    let p = product(&s, "B000000010", Some(u.id)).await;
+    let mut o = opts(Some(5.0), Some(20.0));
+    o.target_price = Some(money(1999));
+    o.notes = Some("watch".into());
+    o.is_primary = true;
+    let t = s.track(u.id, p.id, &o).await.unwrap();
+    assert_eq!((t.price_change_threshold, t.bsr_change_threshold), (Some(5.0), Some(20.0)));
+    assert_eq!((t.target_price, t.notes.as_deref(), t.is_primary), (Some(money(1999)), Some("watch"), true));
+    assert_eq!(s.tracking(u.id, p.id).await.unwrap(), Some(t.clone()));
+
+    match s.track(u.id, p.id, &o).await.unwrap_err() {
+        StoreError::Conflict { constraint, .. } => assert_eq!(constraint, "uq_user_product"),
+        e => panic!("expected conflict, got {e:?}"),
+    }
+    assert!(matches!(
+        s.track(u.id, ProductId::new_random(), &o).await,
+        Err(StoreError::NotFound { entity: "product", .. })
+    ));
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn untracked_row_is_reactivated_with_new_options(pool: PgPool) {
+    let s = store(pool);
+    let u = user(&s, "ann").await;
+    let p = product(&s, "B000000011", None).await;
+    let first = s.track(u.id, p.id, &opts(Some(5.0), None)).await.unwrap();
+    s.untrack(u.id, p.id).await.unwrap();
+    assert!(!s.tracking(u.id, p.id).await.unwrap().unwrap().is_active);
+    assert!(s.tracked_products(u.id, false).await.unwrap().is_empty());
+    assert_eq!(s.tracked_products(u.id, true).await.unwrap().len(), 1);
+
+    let again = s.track(u.id, p.id, &opts(None, Some(12.0))).await.unwrap();
+    assert_eq!(again.id, first.id, "same row");
+    assert!(again.is_active);
+    assert_eq!((again.price_change_threshold, again.bsr_change_threshold), (None, Some(12.0)));
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn update_tracking_sets_clears_and_leaves_fields(pool: PgPool) {
+    let s = store(pool);
+    let u = user(&s, "ann").await;
+    let p = product(&s, "B000000012", None).await;
+    s.track(u.id, p.id, &opts(Some(5.0), Some(20.0))).await.unwrap();
+    let patch = TrackingPatch {
+        price_change_threshold: Some(None),
+        target_price: Some(Some(money(999))),
+        notes: Some(Some("cheap".into())),
+        ..TrackingPatch::default()
+    };
+    let t = s.update_tracking(u.id, p.id, &patch).await.unwrap();
+    assert_eq!(t.price_change_threshold, None);
+    assert_eq!(t.bsr_change_threshold, Some(20.0));
+    assert_eq!((t.target_price, t.notes.as_deref()), (Some(money(999)), Some("cheap")));
+    let other = user(&s, "bob").await;
+    assert!(matches!(s.update_tracking(other.id, p.id, &patch).await, Err(StoreError::NotFound { .. })));
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn tracked_products_carry_latest_values_and_drop_soft_deleted(pool: PgPool) {
+    let s = store(pool);
+    let u = user(&s, "ann").await;
+    let p1 = product(&s, "B000000013", None).await;
+    let p2 = product(&s, "B000000014", None).await;
+    s.track(u.id, p1.id, &TrackOptions::default()).await.unwrap();
+    s.track(u.id, p2.id, &TrackOptions::default()).await.unwrap();
+    s.insert_snapshot(&snapshot(&p1, day(2, 1), 7)).await.unwrap();
+
+    let list = s.tracked_products(u.id, false).await.unwrap();
+    assert_eq!(list.len(), 2);
+    let one = list.iter().find(|t| t.product.id == p1.id).unwrap();
+    assert_eq!(one.product.current_price, Some(money(1007)));
+    assert_eq!(one.tracking.user_id, u.id);
+
+    s.deactivate_product(p2.id).await.unwrap();
+    let ids: Vec<ProductId> =
+        s.tracked_products(u.id, false).await.unwrap().iter().map(|t| t.product.id).collect();
+    assert_eq!(ids, vec![p1.id]);
+    assert_eq!(s.tracked_products(u.id, true).await.unwrap().len(), 2);
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn trackers_resolve_thresholds_row_then_settings_then_defaults(pool: PgPool) {
+    let s = store(pool.clone());
+    let p = product(&s, "B000000015", None).await;
+    let own = user(&s, "own").await; // thresholds on the tracking row
+    let set = user(&s, "set").await; // thresholds from settings
+    let def = user(&s, "def").await; // defaults
+    let off = user(&s, "off").await; // untracked
+    let gone = user(&s, "gone").await; // inactive user
+    s.track(own.id, p.id, &opts(Some(2.0), Some(3.0))).await.unwrap();
+    s.track(set.id, p.id, &TrackOptions::default()).await.unwrap();
+    s.update_settings(
+        set.id,
+        &SettingsPatch {
+            default_price_threshold: Some(7.0),
+            default_bsr_threshold: Some(8.0),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    s.track(def.id, p.id, &TrackOptions::default()).await.unwrap();
+    s.track(off.id, p.id, &TrackOptions::default()).await.unwrap();
+    s.untrack(off.id, p.id).await.unwrap();
+    s.track(gone.id, p.id, &TrackOptions::default()).await.unwrap();
+    sqlx::query("UPDATE users SET is_active = false WHERE id = $1")
+        .bind(gone.id.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let mut got: Vec<(String, f64, f64)> = Vec::new();
+    for t in s.trackers(p.id).await.unwrap() {
+        let name = s.user(t.user_id).await.unwrap().username;
+        got.push((name, t.price_change_threshold, t.bsr_change_threshold));
+    }
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, vec![("def".into(), 10.0, 30.0), ("own".into(), 2.0, 3.0), ("set".into(), 7.0, 8.0)]);
+
+    s.deactivate_product(p.id).await.unwrap();
+    assert!(s.trackers(p.id).await.unwrap().is_empty(), "inactive product has no trackers");
+}

@@ -1,0 +1,179 @@
+//! A second user sees none of the first user's rows through any repository call, and
+//! calls on the first user's ids change nothing.
+
+#[path = "repos/common.rs"]
+mod common;
+
+use amazcope_core::model::alert::{AlertQuery, NewAlert};
+use amazcope_core::model::review::NewReview;
+use amazcope_core::model::suggestion::{NewSuggestion, NewSuggestionAction};
+use amazcope_core::model::tracking::{TrackOptions, TrackingPatch};
+use amazcope_core::model::user::SettingsPatch;
+use amazcope_core::{
+    ActionType, AlertRepository, AlertType, NotificationRepository, ReviewDecision, ReviewRepository,
+    Severity, SnapshotRepository, StoreError, SuggestionCategory, SuggestionPriority, SuggestionRepository,
+    SuggestionStatus, TimeRange, TrackingRepository, UserRepository,
+};
+use common::*;
+use sqlx::PgPool;
+
+fn not_found<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
+    match r {
+        Err(StoreError::NotFound { .. }) => {}
+        other => panic!("{what}: expected not found, got {other:?}"),
+    }
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn second_user_sees_and_changes_none_of_the_first_users_rows(pool: PgPool) {
+    let s = store(pool);
+    let a = user(&s, "alice").await;
+    let b = user(&s, "bob").await;
+
+    // Alice's world: a tracked product with history, reviews, an alert (and its
+    // notification) and an approved suggestion.
+    let p = product(&s, "B000000080", Some(a.id)).await;
+    s.track(a.id, p.id, &TrackOptions::from_raw(Some(5.0), None, None).unwrap()).await.unwrap();
+    let snap = s.insert_snapshot(&snapshot(&p, day(7, 1), 1)).await.unwrap();
+    s.upsert_reviews(&[NewReview {
+        product_id: p.id,
+        review_id: "RALICE".into(),
+        reviewer_name: None,
+        rating: 5.0,
+        title: None,
+        text: Some("great".into()),
+        review_date: Some(day(7, 1)),
+        verified_purchase: true,
+        helpful_count: 0,
+        variant: None,
+    }])
+    .await
+    .unwrap();
+    let alerts = s
+        .create_alerts(&[NewAlert {
+            user_id: a.id,
+            product_id: p.id,
+            snapshot_id: Some(snap.id),
+            snapshot_scraped_at: Some(day(7, 1)),
+            alert_type: AlertType::PriceChange,
+            severity: Severity::Info,
+            title: "price".into(),
+            message: "moved".into(),
+            old_value: None,
+            new_value: None,
+            change_percentage: Some(12.0),
+            created_at: day(7, 1),
+        }])
+        .await
+        .unwrap();
+    let alert_id = alerts[0].id;
+    let note_id = s.notifications(a.id, false, 10).await.unwrap()[0].id;
+    let sug = s
+        .create_suggestion(&NewSuggestion {
+            user_id: a.id,
+            product_id: Some(p.id),
+            title: "raise threshold".into(),
+            description: "d".into(),
+            reasoning: "r".into(),
+            priority: SuggestionPriority::High,
+            category: SuggestionCategory::Tracking,
+            ai_model: "rules-v1".into(),
+            confidence_score: None,
+            expires_at: None,
+            estimated_impact: None,
+            dedup_key: "k".into(),
+            actions: vec![NewSuggestionAction {
+                action_type: ActionType::AdjustPriceThreshold,
+                target_field: "price_change_threshold".into(),
+                current_value: Some("5".into()),
+                proposed_value: "20".into(),
+                reasoning: "r".into(),
+                impact_description: None,
+            }],
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let pending = s
+        .create_suggestion(&NewSuggestion {
+            dedup_key: "k2".into(),
+            ..s.suggestion(a.id, sug.id)
+                .await
+                .map(|x| NewSuggestion {
+                    user_id: x.user_id,
+                    product_id: x.product_id,
+                    title: x.title,
+                    description: x.description,
+                    reasoning: x.reasoning,
+                    priority: x.priority,
+                    category: x.category,
+                    ai_model: x.ai_model,
+                    confidence_score: None,
+                    expires_at: None,
+                    estimated_impact: None,
+                    dedup_key: String::new(),
+                    actions: vec![],
+                })
+                .unwrap()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    s.review_suggestion(a.id, sug.id, &ReviewDecision::Approve).await.unwrap();
+
+    // Bob reads: nothing of Alice's.
+    assert!(s.tracked_products(b.id, true).await.unwrap().is_empty());
+    assert_eq!(s.tracking(b.id, p.id).await.unwrap(), None);
+    not_found(s.snapshot_history(b.id, p.id, TimeRange::default()).await, "history");
+    not_found(s.reviews(b.id, p.id, 10).await, "reviews");
+    assert!(s.alerts(b.id, &AlertQuery::default()).await.unwrap().is_empty());
+    assert!(s.notifications(b.id, false, 100).await.unwrap().is_empty());
+    assert!(s.suggestions(b.id, None).await.unwrap().is_empty());
+    not_found(s.suggestion(b.id, sug.id).await, "suggestion");
+    assert_eq!(s.settings(b.id).await.unwrap().user_id, b.id);
+
+    // Bob writes on Alice's ids: not found, and nothing changes.
+    not_found(s.mark_alert_read(b.id, alert_id).await, "mark alert read");
+    not_found(s.mark_notification_read(b.id, note_id).await, "mark notification read");
+    assert_eq!(s.mark_all_alerts_read(b.id).await.unwrap(), 0);
+    assert_eq!(s.mark_all_notifications_read(b.id).await.unwrap(), 0);
+    not_found(s.review_suggestion(b.id, pending.id, &ReviewDecision::Reject).await, "review");
+    not_found(s.apply_suggestion(b.id, sug.id, &[]).await, "apply");
+    not_found(s.apply_suggestion(b.id, sug.id, &[sug.actions[0].id]).await, "apply one");
+    not_found(
+        s.update_tracking(b.id, p.id, &TrackingPatch { is_active: Some(false), ..Default::default() }).await,
+        "update tracking",
+    );
+    not_found(s.untrack(b.id, p.id).await, "untrack");
+    s.update_settings(b.id, &SettingsPatch { default_price_threshold: Some(1.0), ..Default::default() })
+        .await
+        .unwrap();
+
+    assert!(!s.alerts(a.id, &AlertQuery::default()).await.unwrap()[0].alert.is_read);
+    assert_eq!(s.notifications(a.id, true, 10).await.unwrap().len(), 1);
+    assert_eq!(s.suggestion(a.id, pending.id).await.unwrap().status, SuggestionStatus::Pending);
+    let approved = s.suggestion(a.id, sug.id).await.unwrap();
+    assert_eq!(approved.actions[0].status, amazcope_core::ActionStatus::Approved, "not applied by bob");
+    let t = s.tracking(a.id, p.id).await.unwrap().unwrap();
+    assert!(t.is_active);
+    assert_eq!(t.price_change_threshold, Some(5.0));
+    assert_eq!(s.settings(a.id).await.unwrap().default_price_threshold, 10.0);
+
+    // Bob tracking the same product sees its history and reviews, still none of Alice's
+    // alerts, notifications or suggestions.
+    s.track(b.id, p.id, &TrackOptions::default()).await.unwrap();
+    assert_eq!(s.snapshot_history(b.id, p.id, TimeRange::default()).await.unwrap().len(), 1);
+    assert_eq!(s.reviews(b.id, p.id, 10).await.unwrap().len(), 1);
+    let bob_list = s.tracked_products(b.id, false).await.unwrap();
+    assert_eq!(bob_list.len(), 1);
+    assert_eq!(bob_list[0].tracking.user_id, b.id);
+    assert!(
+        s.alerts(b.id, &AlertQuery { product_id: Some(p.id), ..Default::default() })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.notifications(b.id, false, 100).await.unwrap().is_empty());
+    assert!(s.suggestions(b.id, None).await.unwrap().is_empty());
+    assert_eq!(s.tracking(a.id, p.id).await.unwrap().unwrap().price_change_threshold, Some(5.0));
+}
