@@ -2,6 +2,7 @@
 //! repository trait of `amazcope-core`, partition upkeep and inspection.
 #![warn(missing_docs)]
 
+pub mod pipeline;
 mod repos;
 
 use sqlx::PgPool;

@@ -4,6 +4,7 @@
 
 use crate::model::enums::FetchStatus;
 use crate::model::page::{FetchedPage, ParsedPage};
+use crate::rules::RuleConfig;
 use crate::service::ingest::{BatchIngestReport, FetchProblem, IngestContext, IngestStore};
 use crate::{Asin, Marketplace, ServiceError, UserId};
 use chrono::{DateTime, Utc};
@@ -39,7 +40,7 @@ pub struct ImportDocument {
 }
 
 /// How to import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportOptions {
     /// Every page as if fetched at this time; otherwise each file's modification time.
     pub scraped_at: Option<DateTime<Utc>>,
@@ -47,11 +48,13 @@ pub struct ImportOptions {
     pub created_by: Option<UserId>,
     /// Pages per transaction (1 = one transaction per page).
     pub batch_size: usize,
+    /// Alert rule settings.
+    pub rules: RuleConfig,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        Self { scraped_at: None, created_by: None, batch_size: 500 }
+        Self { scraped_at: None, created_by: None, batch_size: 500, rules: RuleConfig::default() }
     }
 }
 
@@ -107,6 +110,8 @@ impl<S: IngestStore + ?Sized, P: PageParser> ImportService<S, P> {
         options: &ImportOptions,
     ) -> Result<ImportReport, ServiceError> {
         let mut report = ImportReport::default();
+        let ctx =
+            IngestContext { created_by: options.created_by, target: None, rules: options.rules.clone() };
         let mut pages = Vec::with_capacity(docs.len());
         for doc in docs {
             let at = options.scraped_at.or(doc.modified).unwrap_or_else(Utc::now);
@@ -118,13 +123,12 @@ impl<S: IngestStore + ?Sized, P: PageParser> ImportService<S, P> {
                     {
                         let problem =
                             FetchProblem { status: FetchStatus::ParseError, message: Some(what.clone()) };
-                        self.store.record_problem(&asin, mp, &problem, at).await?;
+                        self.store.record_problem(&asin, mp, &problem, at, &ctx).await?;
                     }
                     report.errors.push((doc.source, what));
                 }
             }
         }
-        let ctx = IngestContext { created_by: options.created_by, target: None };
         for chunk in pages.chunks(options.batch_size.max(1)) {
             let batch = self.store.ingest_batch(chunk, &ctx).await?;
             merge(&mut report.ingest, batch);

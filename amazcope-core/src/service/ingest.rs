@@ -4,6 +4,7 @@ use crate::model::alert::Alert;
 use crate::model::enums::FetchStatus;
 use crate::model::page::{FetchedPage, PageKind};
 use crate::repo::StoreResult;
+use crate::rules::RuleConfig;
 use crate::{Asin, Marketplace, ProductId, SnapshotId, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,12 +18,14 @@ pub struct IngestContext {
     /// The product that was asked for. A captcha or not-found page does not say which
     /// product it stands for, so its outcome is recorded on this one.
     pub target: Option<(Asin, Marketplace)>,
+    /// Noise control and severity bands of the alert rules.
+    pub rules: RuleConfig,
 }
 
 impl IngestContext {
     /// A context for a page fetched for `asin` on `marketplace`.
     pub fn for_product(asin: Asin, marketplace: Marketplace) -> Self {
-        Self { created_by: None, target: Some((asin, marketplace)) }
+        Self { created_by: None, target: Some((asin, marketplace)), rules: RuleConfig::default() }
     }
 }
 
@@ -147,5 +150,6 @@ pub trait IngestStore: Send + Sync + 'static {
         marketplace: Marketplace,
         problem: &FetchProblem,
         at: DateTime<Utc>,
+        ctx: &IngestContext,
     ) -> StoreResult<IngestReport>;
 }

@@ -2,6 +2,7 @@
 //! the next refresh. One failed product never stops the run.
 
 use crate::model::enums::FetchStatus;
+use crate::rules::RuleConfig;
 use crate::service::ingest::{FetchProblem, IngestContext, IngestOutcome, IngestReport, IngestStore};
 use crate::service::queue::{ClaimRequest, ClaimedProduct, WorkQueue};
 use crate::{Asin, FetchFailure, Marketplace, PageSource, ProductId, ServiceError, UserId};
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How to run one refresh.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RefreshOptions {
     /// Lease owner name.
     pub worker_id: String,
@@ -30,6 +31,8 @@ pub struct RefreshOptions {
     /// When a product whose fetch failed for a passing reason (captcha, throttling) is
     /// tried again.
     pub retry_after: Duration,
+    /// Alert rule settings.
+    pub rules: RuleConfig,
 }
 
 impl RefreshOptions {
@@ -43,6 +46,7 @@ impl RefreshOptions {
             now,
             pages_at_now: false,
             retry_after: Duration::minutes(15),
+            rules: RuleConfig::default(),
         }
     }
 }
@@ -188,6 +192,10 @@ where
         }
     }
 
+    fn context(&self, asin: Asin, mp: Marketplace, options: &RefreshOptions) -> IngestContext {
+        IngestContext { created_by: None, target: Some((asin, mp)), rules: options.rules.clone() }
+    }
+
     /// The outcome and whether a failure is passing (worth retrying soon).
     async fn fetch_and_store(
         &self,
@@ -204,7 +212,7 @@ where
                     page.page.kind(),
                     crate::model::page::PageKind::Captcha | crate::model::page::PageKind::ErrorPage
                 );
-                (self.store.ingest_page(&page, &IngestContext::for_product(asin, mp)).await, transient)
+                (self.store.ingest_page(&page, &self.context(asin, mp, options)).await, transient)
             }
             Err(failure) => {
                 let (status, transient) = match &failure {
@@ -214,7 +222,12 @@ where
                 };
                 let problem = FetchProblem { status, message: Some(failure.to_string()) };
                 let at = if options.pages_at_now { options.now } else { Utc::now() };
-                (self.store.record_problem(&asin, mp, &problem, at).await, transient)
+                (
+                    self.store
+                        .record_problem(&asin, mp, &problem, at, &self.context(asin, mp, options))
+                        .await,
+                    transient,
+                )
             }
         };
         match stored {

@@ -1,0 +1,207 @@
+//! The alert step of the pipeline, set-wise: previous snapshots, trackers and earlier alerts
+//! of every product touched are read with one query each, the core rules run in memory, and
+//! the alerts and their notifications are written with one UNNEST insert each.
+
+use super::db;
+use super::rows::{AlertRow, PreviousRow, PriorRow, TrackerRow};
+use amazcope_core::StoreResult;
+use amazcope_core::model::alert::{Alert, NewAlert};
+use amazcope_core::model::snapshot::NewSnapshot;
+use amazcope_core::model::tracking::{DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, Tracker};
+use amazcope_core::rules::{PriorAlert, notification_for};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+type Ts = DateTime<Utc>;
+
+/// For each (product, scraped_at), the newest snapshot of that product stored strictly
+/// before it, if any. Snapshots written earlier in the same transaction count, so the days
+/// of a back-fill chain onto each other.
+pub(crate) async fn previous_snapshots(
+    conn: &mut PgConnection,
+    keys: &[(Uuid, Ts)],
+) -> StoreResult<HashMap<(Uuid, Ts), NewSnapshot>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let products: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+    let times: Vec<Ts> = keys.iter().map(|k| k.1).collect();
+    // One index probe per key on idx_snapshots_product_recent (product_id, scraped_at DESC);
+    // the partition key bound lets the planner skip later months.
+    // language=PostgreSQL
+    let sql = "SELECT k.for_scraped_at, s.product_id, s.scraped_at, s.price, s.original_price,
+                   s.buybox_price, s.currency, s.discount_percentage, s.bsr_main_category,
+                   s.bsr_small_category, s.main_category_name, s.small_category_name, s.rating,
+                   s.review_count, s.in_stock, s.stock_quantity, s.stock_status, s.seller_name,
+                   s.seller_id, s.seller_store_url, s.is_amazon_seller, s.is_fba, s.fulfilled_by,
+                   s.coupon_text, s.coupon_available, s.deal_type, s.is_deal, s.is_prime,
+                   s.amazons_choice_keywords, s.has_amazons_choice, s.past_sales,
+                   s.delivery_message, s.product_type, s.is_used, s.category_avg_price,
+                   s.category_avg_rating, s.category_avg_reviews
+               FROM UNNEST($1::uuid[], $2::timestamptz[]) AS k(product_id, for_scraped_at)
+               CROSS JOIN LATERAL (
+                   SELECT * FROM product_snapshots p
+                   WHERE p.product_id = k.product_id AND p.scraped_at < k.for_scraped_at
+                   ORDER BY p.scraped_at DESC LIMIT 1) s";
+    let rows = sqlx::query_as::<_, PreviousRow>(sql)
+        .bind(&products)
+        .bind(&times)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let key = (r.product_id, r.for_scraped_at);
+        out.insert(key, NewSnapshot::try_from(r)?);
+    }
+    Ok(out)
+}
+
+/// Every active user actively tracking each active product, thresholds resolved from the
+/// tracking row, then the user's settings, then the defaults.
+pub(crate) async fn trackers(
+    conn: &mut PgConnection,
+    products: &[Uuid],
+) -> StoreResult<HashMap<Uuid, Vec<Tracker>>> {
+    if products.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // language=PostgreSQL
+    let sql = "SELECT up.product_id, up.user_id, up.id AS user_product_id,
+                   COALESCE(up.price_change_threshold, us.default_price_threshold, $2)
+                       AS price_change_threshold,
+                   COALESCE(up.bsr_change_threshold, us.default_bsr_threshold, $3)
+                       AS bsr_change_threshold,
+                   up.target_price
+               FROM user_products up
+               JOIN users u ON u.id = up.user_id AND u.is_active
+               JOIN products p ON p.id = up.product_id AND p.is_active
+               LEFT JOIN user_settings us ON us.user_id = up.user_id
+               WHERE up.product_id = ANY($1) AND up.is_active
+               ORDER BY up.product_id, up.claimed_at, up.id";
+    let rows = sqlx::query_as::<_, TrackerRow>(sql)
+        .bind(products)
+        .bind(DEFAULT_PRICE_THRESHOLD)
+        .bind(DEFAULT_BSR_THRESHOLD)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut out: HashMap<Uuid, Vec<Tracker>> = HashMap::new();
+    for r in rows {
+        out.entry(r.product_id).or_default().push(r.into());
+    }
+    Ok(out)
+}
+
+/// The newest alert of each (user, product, type) at or before `until`: what the cool-down
+/// and the dead-band compare with.
+pub(crate) async fn prior_alerts(
+    conn: &mut PgConnection,
+    products: &[Uuid],
+    until: Ts,
+) -> StoreResult<HashMap<Uuid, Vec<PriorAlert>>> {
+    if products.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // language=PostgreSQL
+    let sql = "SELECT DISTINCT ON (product_id, user_id, alert_type)
+                   product_id, user_id, alert_type, created_at, old_value, new_value, snapshot_id
+               FROM alerts
+               WHERE product_id = ANY($1) AND created_at <= $2
+               ORDER BY product_id, user_id, alert_type, created_at DESC";
+    let rows = sqlx::query_as::<_, PriorRow>(sql)
+        .bind(products)
+        .bind(until)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut out: HashMap<Uuid, Vec<PriorAlert>> = HashMap::new();
+    for r in rows {
+        let product = r.product_id;
+        out.entry(product).or_default().push(PriorAlert::try_from(r)?);
+    }
+    Ok(out)
+}
+
+/// Writes alerts and one notification each; an alert of the same (user, snapshot, type)
+/// already stored is skipped (`uq_alerts_user_snapshot_type`). Returns the alerts written.
+pub(crate) async fn store_alerts(conn: &mut PgConnection, alerts: &[NewAlert]) -> StoreResult<Vec<Alert>> {
+    if alerts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let user: Vec<Uuid> = alerts.iter().map(|a| a.user_id.0).collect();
+    let product: Vec<Uuid> = alerts.iter().map(|a| a.product_id.0).collect();
+    let snapshot: Vec<Option<Uuid>> = alerts.iter().map(|a| a.snapshot_id.map(|s| s.0)).collect();
+    let snapshot_at: Vec<Option<Ts>> = alerts.iter().map(|a| a.snapshot_scraped_at).collect();
+    let kind: Vec<&str> = alerts.iter().map(|a| a.alert_type.as_str()).collect();
+    let severity: Vec<&str> = alerts.iter().map(|a| a.severity.as_str()).collect();
+    let title: Vec<String> = alerts.iter().map(|a| super::clip(&a.title, 200)).collect();
+    let message: Vec<&str> = alerts.iter().map(|a| a.message.as_str()).collect();
+    let old: Vec<Option<String>> =
+        alerts.iter().map(|a| a.old_value.as_deref().map(|v| super::clip(v, 100))).collect();
+    let new: Vec<Option<String>> =
+        alerts.iter().map(|a| a.new_value.as_deref().map(|v| super::clip(v, 100))).collect();
+    let pct: Vec<Option<f64>> = alerts.iter().map(|a| a.change_percentage).collect();
+    let created: Vec<Ts> = alerts.iter().map(|a| a.created_at).collect();
+    // created_at is the snapshot's time (when the change happened), notified_at the
+    // moment it was raised.
+    // language=PostgreSQL
+    let sql = "INSERT INTO alerts (user_id, product_id, snapshot_id, snapshot_scraped_at, alert_type,
+                   severity, title, message, old_value, new_value, change_percentage, created_at,
+                   notified_at)
+               SELECT u.*, now() FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[],
+                   $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                   $11::float8[], $12::timestamptz[]) AS u
+               ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
+               RETURNING *";
+    let rows = sqlx::query_as::<_, AlertRow>(sql)
+        .bind(&user)
+        .bind(&product)
+        .bind(&snapshot)
+        .bind(&snapshot_at)
+        .bind(&kind)
+        .bind(&severity)
+        .bind(&title)
+        .bind(&message)
+        .bind(&old)
+        .bind(&new)
+        .bind(&pct)
+        .bind(&created)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let stored = rows.into_iter().map(Alert::try_from).collect::<StoreResult<Vec<_>>>()?;
+    let notes: Vec<_> = stored.iter().map(notification_for).collect();
+    let n_user: Vec<Uuid> = notes.iter().map(|n| n.user_id.0).collect();
+    let n_product: Vec<Option<Uuid>> = notes.iter().map(|n| n.product_id.map(|p| p.0)).collect();
+    let n_alert: Vec<Option<Uuid>> = notes.iter().map(|n| n.alert_id.map(|a| a.0)).collect();
+    let n_kind: Vec<&str> = notes.iter().map(|n| n.notification_type.as_str()).collect();
+    let n_title: Vec<String> = notes.iter().map(|n| super::clip(&n.title, 255)).collect();
+    let n_message: Vec<&str> = notes.iter().map(|n| n.message.as_str()).collect();
+    let n_data: Vec<&serde_json::Value> = notes.iter().map(|n| &n.data).collect();
+    let n_priority: Vec<&str> = notes.iter().map(|n| n.priority.as_str()).collect();
+    let n_url: Vec<Option<&str>> = notes.iter().map(|n| n.action_url.as_deref()).collect();
+    let n_created: Vec<Ts> = stored.iter().map(|a| a.created_at).collect();
+    // language=PostgreSQL
+    let sql = "INSERT INTO notifications (user_id, product_id, alert_id, notification_type, title,
+                   message, data, priority, action_url, created_at)
+               SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                   $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::timestamptz[])";
+    sqlx::query(sql)
+        .bind(&n_user)
+        .bind(&n_product)
+        .bind(&n_alert)
+        .bind(&n_kind)
+        .bind(&n_title)
+        .bind(&n_message)
+        .bind(&n_data)
+        .bind(&n_priority)
+        .bind(&n_url)
+        .bind(&n_created)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(stored)
+}

@@ -1,0 +1,219 @@
+//! The refresh pipeline: parsed pages to storage, each page (or each batch) in ONE
+//! transaction, and the work queue ([`queue`]).
+//!
+//! A product page upserts the product (latest values and metadata), inserts its snapshot,
+//! upserts the categories of its breadcrumbs and rank lines, then evaluates the alert rules
+//! of `amazcope_core::rules` for every user tracking the product and stores the alerts with
+//! their notifications. A best-seller list stores its category, competitor products and
+//! entries; a reviews page its reviews. A captcha, not-found or error page stores no
+//! snapshot: it is recorded on the product (not-found also unlists it and raises `unlisted`
+//! alerts). Storing the same page twice changes nothing the second time.
+//!
+//! Every statement is set-wise (UNNEST arrays), so a batch of thousands of pages costs a
+//! fixed number of round trips; a single page is a batch of one.
+
+mod alerts;
+mod lists;
+mod problem;
+mod product;
+pub mod queue;
+mod rows;
+
+use crate::PgStore;
+use amazcope_core::model::enums::FetchStatus;
+use amazcope_core::model::page::{FetchedPage, ParsedPage};
+use amazcope_core::service::{
+    BatchIngestReport, FetchProblem, IngestContext, IngestOutcome, IngestReport, IngestStore,
+};
+use amazcope_core::{Asin, Marketplace, StoreError, StoreResult, ValidationError};
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, TimeZone, Utc};
+use sqlx::PgConnection;
+
+/// Maps a driver error: a broken `chk_*`/`fk_*` rule is an invalid value, a `uq_*` a
+/// conflict, anything else a backend failure.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && let Some(c) = d.constraint()
+    {
+        let constraint = c.to_owned();
+        if constraint.starts_with("uq_") || constraint.starts_with("pk_") {
+            return StoreError::Conflict { detail: d.message().to_owned(), constraint };
+        }
+        if constraint.starts_with("chk_") || constraint.starts_with("fk_") {
+            return StoreError::Invalid(ValidationError::new("value", &constraint, d.message().to_owned()));
+        }
+    }
+    StoreError::Backend { message: e.to_string(), source: Some(Box::new(e)) }
+}
+
+/// `s` cut to at most `n` characters (the `varchar(n)` of its column).
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// The earliest `scraped_at` the schema accepts (`chk_product_snapshots_scraped_at`).
+fn earliest() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Checks the page times against the schema's window before anything is written, so a bad
+/// `--scraped-at` is reported with the page it came with.
+fn check_times(pages: &[FetchedPage]) -> StoreResult<()> {
+    let latest = Utc::now() + chrono::Duration::days(1);
+    for p in pages {
+        if p.fetched_at < earliest() || p.fetched_at > latest {
+            return Err(StoreError::Invalid(ValidationError::new(
+                "scraped_at",
+                p.fetched_at,
+                format!("page {} must be dated between 2024-01-01 and tomorrow", p.source),
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn problem_of(page: &ParsedPage) -> Option<FetchProblem> {
+    let (status, message) = match page {
+        ParsedPage::Captcha { .. } => (FetchStatus::Captcha, "captcha page"),
+        ParsedPage::NotFound { .. } => (FetchStatus::NotFound, "page not found"),
+        ParsedPage::ErrorPage { .. } => (FetchStatus::Failed, "amazon error page"),
+        _ => return None,
+    };
+    Some(FetchProblem { status, message: Some(message.to_owned()) })
+}
+
+/// Stores `pages` on `conn` (inside the caller's transaction).
+pub(crate) async fn ingest_pages(
+    conn: &mut PgConnection,
+    pages: &[FetchedPage],
+    ctx: &IngestContext,
+) -> StoreResult<BatchIngestReport> {
+    check_times(pages)?;
+    // PostgreSQL keeps microseconds: truncate first so the times read back match.
+    let at: Vec<DateTime<Utc>> = pages.iter().map(|p| p.fetched_at.trunc_subsecs(6)).collect();
+    let mut outcomes: Vec<Option<IngestReport>> = vec![None; pages.len()];
+    let mut report = BatchIngestReport::default();
+
+    let mut product_idx = Vec::new();
+    let mut items = Vec::new();
+    for (i, p) in pages.iter().enumerate() {
+        if let ParsedPage::Product(sp) = &p.page {
+            product_idx.push(i);
+            items.push(product::ProductItem { page: sp, at: at[i] });
+        }
+    }
+    let results = product::ingest_products(conn, &items, ctx.created_by, &ctx.rules).await?;
+    for (i, r) in product_idx.into_iter().zip(results) {
+        let outcome = match r.snapshot_id {
+            Some(snapshot_id) => {
+                report.snapshots_inserted += 1;
+                IngestOutcome::Stored { product_id: r.product_id, snapshot_id, product_created: r.created }
+            }
+            None => {
+                report.duplicates += 1;
+                IngestOutcome::Duplicate { product_id: r.product_id }
+            }
+        };
+        report.products_created += u64::from(r.created);
+        report.alerts += r.alerts.len() as u64;
+        outcomes[i] = Some(IngestReport { source: pages[i].source.clone(), outcome, alerts: r.alerts });
+    }
+
+    for (i, p) in pages.iter().enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        let (outcome, alerts) = match &p.page {
+            ParsedPage::Product(_) => continue,
+            ParsedPage::Bestsellers(list) => {
+                let r = lists::ingest_bestsellers(conn, list, at[i]).await?;
+                report.products_created += r.products_created;
+                let o = IngestOutcome::Bestsellers {
+                    inserted: r.inserted,
+                    duplicates: r.duplicates,
+                    products_created: r.products_created,
+                };
+                (o, Vec::new())
+            }
+            ParsedPage::Reviews(rp) => {
+                match lists::ingest_reviews(conn, rp, ctx.target, ctx.created_by).await? {
+                    Some((_, upserted)) => (IngestOutcome::Reviews { upserted }, Vec::new()),
+                    None => (IngestOutcome::Ignored { kind: p.page.kind() }, Vec::new()),
+                }
+            }
+            ParsedPage::Offers(_) | ParsedPage::Search(_) | ParsedPage::Browse(_) => {
+                (IngestOutcome::Ignored { kind: p.page.kind() }, Vec::new())
+            }
+            other => {
+                let problem =
+                    problem_of(other).unwrap_or(FetchProblem { status: FetchStatus::Failed, message: None });
+                let target = ctx.target.or_else(|| {
+                    let asin = Asin::from_url(&p.source)?;
+                    let mp = other.marketplace().or_else(|| Marketplace::from_host(&p.source))?;
+                    Some((asin, mp))
+                });
+                report.failures += 1;
+                match target {
+                    Some((asin, mp)) => {
+                        let (product_id, alerts) =
+                            problem::record(conn, &asin, mp, &problem, at[i], &ctx.rules).await?;
+                        (IngestOutcome::Recorded { product_id, status: problem.status }, alerts)
+                    }
+                    None => {
+                        (IngestOutcome::Recorded { product_id: None, status: problem.status }, Vec::new())
+                    }
+                }
+            }
+        };
+        report.alerts += alerts.len() as u64;
+        outcomes[i] = Some(IngestReport { source: p.source.clone(), outcome, alerts });
+    }
+    report.pages = outcomes.into_iter().flatten().collect();
+    Ok(report)
+}
+
+#[async_trait]
+impl IngestStore for PgStore {
+    async fn ingest_page(&self, page: &FetchedPage, ctx: &IngestContext) -> StoreResult<IngestReport> {
+        let mut batch = self.ingest_batch(std::slice::from_ref(page), ctx).await?;
+        batch.pages.pop().ok_or_else(|| StoreError::Backend {
+            message: "ingest produced no report".to_owned(),
+            source: None,
+        })
+    }
+
+    async fn ingest_batch(
+        &self,
+        pages: &[FetchedPage],
+        ctx: &IngestContext,
+    ) -> StoreResult<BatchIngestReport> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let report = ingest_pages(&mut tx, pages, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(report)
+    }
+
+    async fn record_problem(
+        &self,
+        asin: &Asin,
+        marketplace: Marketplace,
+        problem: &FetchProblem,
+        at: DateTime<Utc>,
+        ctx: &IngestContext,
+    ) -> StoreResult<IngestReport> {
+        let at = at.trunc_subsecs(6);
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let (product_id, alerts) =
+            problem::record(&mut tx, asin, marketplace, problem, at, &ctx.rules).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(IngestReport {
+            source: marketplace.product_url(asin),
+            outcome: IngestOutcome::Recorded { product_id, status: problem.status },
+            alerts,
+        })
+    }
+}

@@ -1,0 +1,471 @@
+//! Product pages, set-wise: products found or created, snapshots inserted, latest values and
+//! metadata denormalised onto the products, categories upserted, alerts evaluated.
+
+use super::{alerts, clip, db, lists};
+use amazcope_core::model::alert::{Alert, NewAlert};
+use amazcope_core::model::page::ScrapedProduct;
+use amazcope_core::model::snapshot::NewSnapshot;
+use amazcope_core::rules::{AlertContext, RuleConfig, as_prior, evaluate};
+use amazcope_core::{Asin, Marketplace, ProductId, SnapshotId, StoreResult, UserId};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+use sqlx::PgConnection;
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+type Ts = DateTime<Utc>;
+
+/// One product page to store.
+pub(crate) struct ProductItem<'a> {
+    pub(crate) page: &'a ScrapedProduct,
+    pub(crate) at: Ts,
+}
+
+/// What happened to one product page.
+pub(crate) struct ProductResult {
+    pub(crate) product_id: ProductId,
+    pub(crate) created: bool,
+    /// `None`: the (product, scraped_at) was already stored.
+    pub(crate) snapshot_id: Option<SnapshotId>,
+    pub(crate) alerts: Vec<Alert>,
+}
+
+/// Stores product pages; one result per item, in order.
+pub(crate) async fn ingest_products(
+    conn: &mut PgConnection,
+    items: &[ProductItem<'_>],
+    created_by: Option<UserId>,
+    rules: &RuleConfig,
+) -> StoreResult<Vec<ProductResult>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (ids, created) = product_ids(conn, items, created_by).await?;
+    let product_of = |it: &ProductItem<'_>| ids[&(it.page.asin, it.page.marketplace)];
+
+    let snapshots: Vec<NewSnapshot> = items
+        .iter()
+        .map(|it| clipped(NewSnapshot::from_page(ProductId(product_of(it)), it.at, it.page)))
+        .collect();
+    let inserted = insert_snapshots(conn, &snapshots).await?;
+
+    // The newest newly stored page of each product carries the latest values and metadata.
+    let mut newest: HashMap<Uuid, usize> = HashMap::new();
+    for (i, s) in snapshots.iter().enumerate() {
+        if inserted.contains_key(&(s.product_id.0, s.scraped_at)) {
+            let e = newest.entry(s.product_id.0).or_insert(i);
+            if snapshots[*e].scraped_at < s.scraped_at {
+                *e = i;
+            }
+        }
+    }
+    let mut latest: Vec<usize> = newest.into_values().collect();
+    latest.sort_unstable();
+    update_products(conn, items, &snapshots, &latest).await?;
+    lists::categories_of_products(conn, latest.iter().map(|&i| items[i].page)).await?;
+
+    let alerts_by_snapshot = evaluate_alerts(conn, items, &snapshots, &inserted, rules).await?;
+    let mut alerts_by_snapshot = alerts_by_snapshot;
+    Ok(items
+        .iter()
+        .zip(&snapshots)
+        .map(|(it, s)| {
+            let product = product_of(it);
+            let snapshot_id = inserted.get(&(product, s.scraped_at)).copied();
+            ProductResult {
+                product_id: ProductId(product),
+                created: created.contains(&product),
+                snapshot_id: snapshot_id.map(SnapshotId),
+                alerts: snapshot_id.and_then(|id| alerts_by_snapshot.remove(&id)).unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// Finds or creates the products of the pages. Returns (asin, marketplace) → id and the ids
+/// created here.
+async fn product_ids(
+    conn: &mut PgConnection,
+    items: &[ProductItem<'_>],
+    created_by: Option<UserId>,
+) -> StoreResult<(HashMap<(Asin, Marketplace), Uuid>, BTreeSet<Uuid>)> {
+    let mut keys: Vec<(Asin, Marketplace, Option<&str>)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for it in items {
+        if seen.insert((it.page.asin, it.page.marketplace)) {
+            keys.push((it.page.asin, it.page.marketplace, it.page.title.value().map(String::as_str)));
+        }
+    }
+    let asins: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    let mps: Vec<&str> = keys.iter().map(|k| k.1.code()).collect();
+    let mut ids = select_ids(conn, &asins, &mps).await?;
+    let mut created = BTreeSet::new();
+    let missing: Vec<&(Asin, Marketplace, Option<&str>)> =
+        keys.iter().filter(|k| !ids.contains_key(&(k.0, k.1))).collect();
+    if !missing.is_empty() {
+        let asins: Vec<&str> = missing.iter().map(|k| k.0.as_str()).collect();
+        let mps: Vec<&str> = missing.iter().map(|k| k.1.code()).collect();
+        // A product is created with its title (the ASIN when the page shows none: the column
+        // is NOT NULL) and its canonical URL; the rest comes with the latest-values update.
+        let titles: Vec<String> = missing.iter().map(|k| clip(k.2.unwrap_or(k.0.as_str()), 500)).collect();
+        let urls: Vec<String> = missing.iter().map(|k| k.1.product_url(&k.0)).collect();
+        let currencies: Vec<String> = missing.iter().map(|k| k.1.currency().as_str().to_owned()).collect();
+        let creator: Vec<Option<Uuid>> = missing.iter().map(|_| created_by.map(|u| u.0)).collect();
+        // ON CONFLICT DO NOTHING: a concurrent ingest may create the same product; its row
+        // is then read back below like any existing one.
+        // language=PostgreSQL
+        let sql = "INSERT INTO products (asin, marketplace, title, url, currency, created_by_id)
+                   SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                       $6::uuid[])
+                   ON CONFLICT ON CONSTRAINT uq_product_asin_marketplace DO NOTHING
+                   RETURNING id";
+        let new: Vec<(Uuid,)> = sqlx::query_as(sql)
+            .bind(&asins)
+            .bind(&mps)
+            .bind(&titles)
+            .bind(&urls)
+            .bind(&currencies)
+            .bind(&creator)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        created.extend(new.into_iter().map(|r| r.0));
+        ids.extend(select_ids(conn, &asins, &mps).await?);
+    }
+    Ok((ids, created))
+}
+
+async fn select_ids(
+    conn: &mut PgConnection,
+    asins: &[&str],
+    mps: &[&str],
+) -> StoreResult<HashMap<(Asin, Marketplace), Uuid>> {
+    // language=PostgreSQL
+    let sql = "SELECT p.id, p.asin, p.marketplace FROM products p
+               JOIN UNNEST($1::text[], $2::text[]) AS k(asin, marketplace)
+                 ON p.asin = k.asin AND p.marketplace = k.marketplace";
+    let rows: Vec<(Uuid, String, String)> =
+        sqlx::query_as(sql).bind(asins).bind(mps).fetch_all(&mut *conn).await.map_err(db)?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for (id, asin, mp) in rows {
+        out.insert((asin.parse()?, mp.parse()?), id);
+    }
+    Ok(out)
+}
+
+/// Inserts snapshots, skipping (product, scraped_at) already stored. Returns the new ids.
+async fn insert_snapshots(
+    conn: &mut PgConnection,
+    s: &[NewSnapshot],
+) -> StoreResult<HashMap<(Uuid, Ts), Uuid>> {
+    macro_rules! col {
+        ($f:ident) => {
+            s.iter().map(|x| x.$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    let product: Vec<Uuid> = s.iter().map(|x| x.product_id.0).collect();
+    let currency: Vec<&str> = s.iter().map(|x| x.currency.as_str()).collect();
+    let keywords: Vec<Option<Value>> =
+        s.iter().map(|x| x.amazons_choice_keywords.as_ref().map(|k| json!(k))).collect();
+    // Columns in table order; ON CONFLICT DO NOTHING keeps the first stored row of a
+    // (product, scraped_at), so a page imported twice is stored once.
+    // language=PostgreSQL
+    let sql = "INSERT INTO product_snapshots (product_id, scraped_at, price, original_price,
+                   buybox_price, currency, discount_percentage, bsr_main_category, bsr_small_category,
+                   main_category_name, small_category_name, rating, review_count, in_stock,
+                   stock_quantity, stock_status, seller_name, seller_id, seller_store_url,
+                   is_amazon_seller, is_fba, fulfilled_by, coupon_text, coupon_available, deal_type,
+                   is_deal, is_prime, amazons_choice_keywords, has_amazons_choice, past_sales,
+                   delivery_message, product_type, is_used, category_avg_price, category_avg_rating,
+                   category_avg_reviews)
+               SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[], $3::numeric[], $4::numeric[],
+                   $5::numeric[], $6::text[], $7::float8[], $8::int4[], $9::int4[], $10::text[],
+                   $11::text[], $12::float8[], $13::int4[], $14::bool[], $15::int4[], $16::text[],
+                   $17::text[], $18::text[], $19::text[], $20::bool[], $21::bool[], $22::text[],
+                   $23::text[], $24::bool[], $25::text[], $26::bool[], $27::bool[], $28::jsonb[],
+                   $29::bool[], $30::text[], $31::text[], $32::text[], $33::bool[], $34::numeric[],
+                   $35::float8[], $36::int4[])
+               ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
+               RETURNING id, product_id, scraped_at";
+    let rows: Vec<(Uuid, Uuid, Ts)> = sqlx::query_as(sql)
+        .bind(&product)
+        .bind(col!(scraped_at))
+        .bind(col!(price))
+        .bind(col!(original_price))
+        .bind(col!(buybox_price))
+        .bind(&currency)
+        .bind(col!(discount_percentage))
+        .bind(col!(bsr_main_category))
+        .bind(col!(bsr_small_category))
+        .bind(col!(main_category_name))
+        .bind(col!(small_category_name))
+        .bind(col!(rating))
+        .bind(col!(review_count))
+        .bind(col!(in_stock))
+        .bind(col!(stock_quantity))
+        .bind(col!(stock_status))
+        .bind(col!(seller_name))
+        .bind(col!(seller_id))
+        .bind(col!(seller_store_url))
+        .bind(col!(is_amazon_seller))
+        .bind(col!(is_fba))
+        .bind(col!(fulfilled_by))
+        .bind(col!(coupon_text))
+        .bind(col!(coupon_available))
+        .bind(col!(deal_type))
+        .bind(col!(is_deal))
+        .bind(col!(is_prime))
+        .bind(&keywords)
+        .bind(col!(has_amazons_choice))
+        .bind(col!(past_sales))
+        .bind(col!(delivery_message))
+        .bind(col!(product_type))
+        .bind(col!(is_used))
+        .bind(col!(category_avg_price))
+        .bind(col!(category_avg_rating))
+        .bind(col!(category_avg_reviews))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(rows.into_iter().map(|(id, p, at)| ((p, at), id)).collect())
+}
+
+/// Copies the newest new snapshot's values and its page's metadata onto each product, when
+/// that snapshot is newer than what the product shows (a back-fill of old pages leaves the
+/// latest values alone). Metadata the page lacks keeps its stored value.
+async fn update_products(
+    conn: &mut PgConnection,
+    items: &[ProductItem<'_>],
+    snapshots: &[NewSnapshot],
+    latest: &[usize],
+) -> StoreResult<()> {
+    if latest.is_empty() {
+        return Ok(());
+    }
+    let pick =
+        |f: &dyn Fn(&ScrapedProduct, &NewSnapshot) -> Option<String>, n: usize| -> Vec<Option<String>> {
+            latest.iter().map(|&i| f(items[i].page, &snapshots[i]).map(|v| clip(&v, n))).collect()
+        };
+    let id: Vec<Uuid> = latest.iter().map(|&i| snapshots[i].product_id.0).collect();
+    let at: Vec<Ts> = latest.iter().map(|&i| snapshots[i].scraped_at).collect();
+    let title = pick(&|p, _| p.title.value().cloned(), 500);
+    let brand = pick(&|p, _| p.brand.value().cloned(), 200);
+    let url = pick(&|p, _| p.url.clone(), 1000);
+    let category = pick(
+        &|p, s| {
+            s.main_category_name.clone().or_else(|| p.categories.value().and_then(|c| c.first().cloned()))
+        },
+        200,
+    );
+    let small = pick(
+        &|p, s| {
+            s.small_category_name.clone().or_else(|| p.categories.value().and_then(|c| c.last().cloned()))
+        },
+        200,
+    );
+    let rank_link = |n: usize| {
+        move |p: &ScrapedProduct, _: &NewSnapshot| {
+            p.ranks.value().and_then(|r| r.get(n)).and_then(|r| r.link.clone())
+        }
+    };
+    let bsr_link = pick(&rank_link(0), 500);
+    let bsr_sub_link = pick(&rank_link(1), 500);
+    let weight = pick(&|p, _| p.weight.value().cloned(), 100);
+    let model = pick(&|p, _| p.model_number.value().cloned(), 100);
+    let image = pick(&|p, _| p.images.value().and_then(|i| i.first().cloned()), 1000);
+    let description = pick(&|p, _| p.description.value().cloned(), usize::MAX);
+    let stock_status = pick(&|_, s| s.stock_status.clone(), 50);
+    let seller = pick(&|_, s| s.seller_name.clone(), 255);
+    let json_of = |f: &dyn Fn(&ScrapedProduct) -> Option<Value>| -> Vec<Option<Value>> {
+        latest.iter().map(|&i| f(items[i].page)).collect()
+    };
+    let dimensions = json_of(&|p| p.dimensions.value().map(|d| json!(d)));
+    let features = json_of(&|p| p.features.value().map(|f| json!(f)));
+    let technical = json_of(&|p| {
+        p.technical_details.value().map(|rows| {
+            Value::Object(rows.iter().map(|r| (r.name.clone(), json!(r.value))).collect::<Map<_, _>>())
+        })
+    });
+    let variation_types = json_of(&|p| {
+        p.variations.value().map(|v| {
+            let names: BTreeSet<&String> = v.iter().flat_map(|x| x.dimensions.keys()).collect();
+            json!(names)
+        })
+    });
+    let total_variations: Vec<Option<i32>> = latest
+        .iter()
+        .map(|&i| items[i].page.variations.value().map(|v| i32::try_from(v.len()).unwrap_or(i32::MAX)))
+        .collect();
+    let keywords: Vec<Option<Value>> =
+        latest.iter().map(|&i| snapshots[i].amazons_choice_keywords.as_ref().map(|k| json!(k))).collect();
+    macro_rules! snap {
+        ($f:ident) => {
+            latest.iter().map(|&i| snapshots[i].$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    let currency: Vec<&str> = latest.iter().map(|&i| snapshots[i].currency.as_str()).collect();
+    // language=PostgreSQL
+    let sql = "UPDATE products p SET
+                   title = COALESCE(u.title, p.title), brand = COALESCE(u.brand, p.brand),
+                   url = COALESCE(u.url, p.url), category = COALESCE(u.category, p.category),
+                   small_category = COALESCE(u.small_category, p.small_category),
+                   bsr_category_link = COALESCE(u.bsr_link, p.bsr_category_link),
+                   bsr_subcategory_link = COALESCE(u.bsr_sub_link, p.bsr_subcategory_link),
+                   item_weight = COALESCE(u.weight, p.item_weight),
+                   model_number = COALESCE(u.model, p.model_number),
+                   image_url = COALESCE(u.image, p.image_url),
+                   product_description = COALESCE(u.description, p.product_description),
+                   product_dimensions = COALESCE(u.dimensions, p.product_dimensions),
+                   features = COALESCE(u.features, p.features),
+                   technical_details = COALESCE(u.technical, p.technical_details),
+                   variation_types = COALESCE(u.variation_types, p.variation_types),
+                   total_variations = COALESCE(u.total_variations, p.total_variations),
+                   has_variations = COALESCE(u.total_variations > 0, p.has_variations),
+                   amazons_choice_keywords = u.keywords, has_amazons_choice = u.has_choice,
+                   current_price = u.price, original_price = u.original_price,
+                   currency = u.currency, discount_percentage = u.discount,
+                   current_bsr = u.bsr, bsr_category_name = u.bsr_category,
+                   rating = u.rating, review_count = u.review_count,
+                   in_stock = u.in_stock, stock_status = u.stock_status, is_prime = u.is_prime,
+                   seller_name = u.seller, is_amazon_seller = u.is_amazon_seller, is_fba = u.is_fba,
+                   last_snapshot_at = u.at,
+                   last_fetch_status = 'ok',
+                   last_fetch_at = GREATEST(p.last_fetch_at, u.at),
+                   last_fetch_error = CASE WHEN p.last_fetch_at > u.at THEN p.last_fetch_error END,
+                   -- A page newer than the not-found that unlisted the product relists it.
+                   is_unlisted = p.is_unlisted AND p.unlisted_at > u.at,
+                   unlisted_at = CASE WHEN p.unlisted_at > u.at THEN p.unlisted_at END
+               FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                   $12::text[], $13::text[], $14::jsonb[], $15::jsonb[], $16::jsonb[], $17::jsonb[],
+                   $18::int4[], $19::jsonb[], $20::bool[], $21::numeric[], $22::numeric[],
+                   $23::text[], $24::float8[], $25::int4[], $26::text[], $27::float8[], $28::int4[],
+                   $29::bool[], $30::text[], $31::bool[], $32::text[], $33::bool[], $34::bool[])
+                 AS u(id, at, title, brand, url, category, small_category, bsr_link, bsr_sub_link,
+                   weight, model, image, description, dimensions, features, technical,
+                   variation_types, total_variations, keywords, has_choice, price, original_price,
+                   currency, discount, bsr, bsr_category, rating, review_count, in_stock,
+                   stock_status, is_prime, seller, is_amazon_seller, is_fba)
+               WHERE p.id = u.id AND (p.last_snapshot_at IS NULL OR p.last_snapshot_at < u.at)";
+    sqlx::query(sql)
+        .bind(&id)
+        .bind(&at)
+        .bind(&title)
+        .bind(&brand)
+        .bind(&url)
+        .bind(&category)
+        .bind(&small)
+        .bind(&bsr_link)
+        .bind(&bsr_sub_link)
+        .bind(&weight)
+        .bind(&model)
+        .bind(&image)
+        .bind(&description)
+        .bind(&dimensions)
+        .bind(&features)
+        .bind(&technical)
+        .bind(&variation_types)
+        .bind(&total_variations)
+        .bind(&keywords)
+        .bind(snap!(has_amazons_choice))
+        .bind(snap!(price))
+        .bind(snap!(original_price))
+        .bind(&currency)
+        .bind(snap!(discount_percentage))
+        .bind(snap!(bsr_main_category))
+        .bind(snap!(main_category_name))
+        .bind(snap!(rating))
+        .bind(snap!(review_count))
+        .bind(snap!(in_stock))
+        .bind(&stock_status)
+        .bind(snap!(is_prime))
+        .bind(&seller)
+        .bind(snap!(is_amazon_seller))
+        .bind(snap!(is_fba))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Runs the rules for every new snapshot whose product has trackers, in (product, time)
+/// order so that alerts raised earlier in the batch count for the cool-down of later ones.
+/// Returns the stored alerts by snapshot id.
+async fn evaluate_alerts(
+    conn: &mut PgConnection,
+    items: &[ProductItem<'_>],
+    snapshots: &[NewSnapshot],
+    inserted: &HashMap<(Uuid, Ts), Uuid>,
+    rules: &RuleConfig,
+) -> StoreResult<HashMap<Uuid, Vec<Alert>>> {
+    let mut order: Vec<usize> = (0..snapshots.len())
+        .filter(|&i| inserted.contains_key(&(snapshots[i].product_id.0, snapshots[i].scraped_at)))
+        .collect();
+    if order.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let products: Vec<Uuid> =
+        order.iter().map(|&i| snapshots[i].product_id.0).collect::<BTreeSet<_>>().into_iter().collect();
+    let trackers = alerts::trackers(conn, &products).await?;
+    order.retain(|&i| trackers.contains_key(&snapshots[i].product_id.0));
+    if order.is_empty() {
+        return Ok(HashMap::new());
+    }
+    order.sort_by_key(|&i| (snapshots[i].product_id.0, snapshots[i].scraped_at));
+    let tracked: Vec<Uuid> = trackers.keys().copied().collect();
+    let keys: Vec<(Uuid, Ts)> =
+        order.iter().map(|&i| (snapshots[i].product_id.0, snapshots[i].scraped_at)).collect();
+    let previous = alerts::previous_snapshots(conn, &keys).await?;
+    let until = keys.iter().map(|k| k.1).max().unwrap_or_else(Utc::now);
+    let mut prior = alerts::prior_alerts(conn, &tracked, until).await?;
+    let mut new_alerts: Vec<NewAlert> = Vec::new();
+    for &i in &order {
+        let s = &snapshots[i];
+        let key = (s.product_id.0, s.scraped_at);
+        let history = prior.entry(key.0).or_default();
+        let title = items[i].page.title.value().map(String::as_str).unwrap_or("");
+        let raised = evaluate(&AlertContext {
+            product_id: s.product_id,
+            product_title: title,
+            previous: previous.get(&key),
+            current: s,
+            current_id: SnapshotId(inserted[&key]),
+            trackers: &trackers[&key.0],
+            recent_alerts: history,
+            config: rules,
+        });
+        history.extend(as_prior(&raised));
+        new_alerts.extend(raised);
+    }
+    let stored = alerts::store_alerts(conn, &new_alerts).await?;
+    let mut out: HashMap<Uuid, Vec<Alert>> = HashMap::new();
+    for a in stored {
+        if let Some(s) = a.snapshot_id {
+            out.entry(s.0).or_default().push(a);
+        }
+    }
+    Ok(out)
+}
+
+/// Cuts text to the snapshot columns' lengths (`varchar(n)` of the schema): a long badge or
+/// delivery text must not lose the whole snapshot.
+fn clipped(mut s: NewSnapshot) -> NewSnapshot {
+    let cut = |v: &mut Option<String>, n: usize| {
+        if let Some(t) = v.as_mut() {
+            *t = clip(t, n);
+        }
+    };
+    cut(&mut s.main_category_name, 200);
+    cut(&mut s.small_category_name, 200);
+    cut(&mut s.stock_status, 100);
+    cut(&mut s.seller_name, 200);
+    cut(&mut s.seller_id, 100);
+    cut(&mut s.seller_store_url, 1000);
+    cut(&mut s.fulfilled_by, 200);
+    cut(&mut s.coupon_text, 500);
+    cut(&mut s.deal_type, 100);
+    cut(&mut s.past_sales, 200);
+    cut(&mut s.delivery_message, 500);
+    cut(&mut s.product_type, 50);
+    s
+}
