@@ -4,6 +4,7 @@
 //! This crate does no I/O: storage is `amazcope-pg`, pages come from `amazcope-scrape`.
 #![warn(missing_docs)]
 
+pub mod analytics;
 mod error;
 mod ids;
 mod marketplace;
@@ -13,6 +14,7 @@ pub mod repo;
 pub mod rules;
 pub mod service;
 mod source;
+pub mod suggest;
 mod values;
 
 pub use error::{FetchFailure, ServiceError, StoreError, ValidationError};

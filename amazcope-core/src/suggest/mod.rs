@@ -1,0 +1,1 @@
+//! Suggestion generators (placeholder while being written).
