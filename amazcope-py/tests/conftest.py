@@ -1,0 +1,89 @@
+"""Shared fixtures: the saved Amazon pages and a fresh PostgreSQL database per test."""
+
+import os
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def fixtures_dir() -> Path:
+    """The saved pages: $AMAZCOPE_FIXTURES or ../shared/fixtures/pages. Missing is an error."""
+    d = Path(os.environ.get("AMAZCOPE_FIXTURES") or REPO.parent / "shared" / "fixtures" / "pages")
+    if not (d / "TRUTH.tsv").is_file():
+        raise RuntimeError(f"the saved Amazon pages are not at {d} (set AMAZCOPE_FIXTURES)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def pages() -> Path:
+    return fixtures_dir()
+
+
+def server_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set; the PostgreSQL tests need a server")
+    return url
+
+
+def _with_db(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """A new, empty database on the DATABASE_URL server, dropped after the test."""
+    import psycopg
+
+    url = server_url()
+    name = f"amazcope_py_{uuid.uuid4().hex[:12]}"
+    admin = _with_db(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_db(url, name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def runs_while(call: Callable[[], object], rounds: int = 20) -> bool:
+    """Whether another Python thread gets to run while `call` runs on this one.
+
+    A watcher thread blocks on an event; we set it and make the call. With the switch interval
+    raised to 10 s the interpreter does not take the GIL from us on its own, so the watcher
+    can only record `True` if `call` released the GIL. Without release it records `False`
+    after the call; never a timing assertion.
+    """
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(10.0)
+    try:
+        for _ in range(rounds):
+            state = {"calling": False}
+            seen: list[bool] = []
+            go = threading.Event()
+
+            def watch() -> None:
+                go.wait()
+                seen.append(state["calling"])
+
+            t = threading.Thread(target=watch)
+            t.start()
+            state["calling"] = True
+            go.set()
+            call()
+            state["calling"] = False
+            t.join()
+            if seen == [True]:
+                return True
+        return False
+    finally:
+        sys.setswitchinterval(old)
