@@ -138,6 +138,12 @@ impl StorefrontHandle {
         format!("http://{}", self.addr)
     }
 
+    /// The base URL to give a fetcher for `marketplace` (`http://127.0.0.1:PORT/de/`): the
+    /// leading segment picks that storefront's list pages; product pages work under any.
+    pub fn base_url_for(&self, marketplace: Marketplace) -> String {
+        format!("{}/{}/", self.base_url(), marketplace.code())
+    }
+
     /// The socket address served.
     pub fn addr(&self) -> SocketAddr {
         self.addr
