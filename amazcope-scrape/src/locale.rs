@@ -87,9 +87,8 @@ fn groups_ok(int_part: &str, sep: char) -> bool {
     let western = (1..=3).contains(&first) && groups[1..].iter().all(|g| g.len() == 3);
     // Indian lakh/crore grouping: 1,23,456 (last group 3, the others 2).
     let last = groups.len() - 1;
-    let indian = (1..=2).contains(&first)
-        && groups[1..last].iter().all(|g| g.len() == 2)
-        && groups[last].len() == 3;
+    let indian =
+        (1..=2).contains(&first) && groups[1..last].iter().all(|g| g.len() == 2) && groups[last].len() == 3;
     western || indian
 }
 
@@ -257,29 +256,96 @@ pub fn parse_rating(text: &str) -> Option<f64> {
 
 const MONTHS: &[(&str, u32)] = &[
     // English
-    ("january", 1), ("february", 2), ("march", 3), ("april", 4), ("may", 5), ("june", 6),
-    ("july", 7), ("august", 8), ("september", 9), ("october", 10), ("november", 11), ("december", 12),
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
     // German
-    ("januar", 1), ("jänner", 1), ("februar", 2), ("märz", 3), ("mai", 5), ("juni", 6), ("juli", 7),
-    ("oktober", 10), ("dezember", 12),
+    ("januar", 1),
+    ("jänner", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("mai", 5),
+    ("juni", 6),
+    ("juli", 7),
+    ("oktober", 10),
+    ("dezember", 12),
     // French
-    ("janvier", 1), ("février", 2), ("mars", 3), ("avril", 4), ("juin", 6), ("juillet", 7),
-    ("août", 8), ("septembre", 9), ("octobre", 10), ("novembre", 11), ("décembre", 12),
+    ("janvier", 1),
+    ("février", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("juin", 6),
+    ("juillet", 7),
+    ("août", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
     // Italian
-    ("gennaio", 1), ("febbraio", 2), ("marzo", 3), ("aprile", 4), ("maggio", 5), ("giugno", 6),
-    ("luglio", 7), ("agosto", 8), ("settembre", 9), ("ottobre", 10), ("dicembre", 12),
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("marzo", 3),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("agosto", 8),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
     // Spanish
-    ("enero", 1), ("febrero", 2), ("abril", 4), ("mayo", 5), ("junio", 6), ("julio", 7),
-    ("septiembre", 9), ("setiembre", 9), ("octubre", 10), ("noviembre", 11), ("diciembre", 12),
+    ("enero", 1),
+    ("febrero", 2),
+    ("abril", 4),
+    ("mayo", 5),
+    ("junio", 6),
+    ("julio", 7),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("octubre", 10),
+    ("noviembre", 11),
+    ("diciembre", 12),
     // Portuguese
-    ("janeiro", 1), ("fevereiro", 2), ("março", 3), ("maio", 5), ("junho", 6), ("julho", 7),
-    ("setembro", 9), ("outubro", 10), ("novembro", 11), ("dezembro", 12),
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("novembro", 11),
+    ("dezembro", 12),
     // Dutch
-    ("januari", 1), ("februari", 2), ("maart", 3), ("mei", 5), ("augustus", 8), ("juni", 6),
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mei", 5),
+    ("augustus", 8),
+    ("juni", 6),
     // Swedish / Polish genitives seen on those storefronts
-    ("augusti", 8), ("stycznia", 1), ("lutego", 2), ("marca", 3), ("kwietnia", 4), ("maja", 5),
-    ("czerwca", 6), ("lipca", 7), ("sierpnia", 8), ("września", 9), ("października", 10),
-    ("listopada", 11), ("grudnia", 12),
+    ("augusti", 8),
+    ("stycznia", 1),
+    ("lutego", 2),
+    ("marca", 3),
+    ("kwietnia", 4),
+    ("maja", 5),
+    ("czerwca", 6),
+    ("lipca", 7),
+    ("sierpnia", 8),
+    ("września", 9),
+    ("października", 10),
+    ("listopada", 11),
+    ("grudnia", 12),
 ];
 
 /// Reads a review date in any storefront language: "Reviewed in the United States on March
@@ -288,7 +354,16 @@ const MONTHS: &[(&str, u32)] = &[
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     // Japanese / Chinese: 2024年3月5日
     if let Some(y) = text.find('年') {
-        let year: i32 = text[..y].chars().rev().take_while(char::is_ascii_digit).collect::<String>().chars().rev().collect::<String>().parse().ok()?;
+        let year: i32 = text[..y]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+            .parse()
+            .ok()?;
         let rest = &text[y + '年'.len_utf8()..];
         let m = rest.find('月')?;
         let month: u32 = rest[..m].trim().parse().ok()?;
@@ -298,8 +373,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         return NaiveDate::from_ymd_opt(year, month, day);
     }
     let lower = text.to_lowercase();
-    let words: Vec<&str> =
-        lower.split(|c: char| !(c.is_alphanumeric())).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric())).filter(|w| !w.is_empty()).collect();
     let mut month = None;
     let mut year = None;
     let mut day = None;

@@ -273,7 +273,10 @@ mod tests {
         let html = r#"<body><div id="a"><div>x</div><div id="b">y<div>z</div></div></div><p>after</p>"#;
         let idx = IdIndex::new(html);
         assert_eq!(idx.element("b"), Some(r#"<div id="b">y<div>z</div></div>"#));
-        assert_eq!(idx.element("a"), Some(r#"<div id="a"><div>x</div><div id="b">y<div>z</div></div></div>"#));
+        assert_eq!(
+            idx.element("a"),
+            Some(r#"<div id="a"><div>x</div><div id="b">y<div>z</div></div></div>"#)
+        );
         assert_eq!(idx.element("c"), None);
     }
 

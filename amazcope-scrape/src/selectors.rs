@@ -45,6 +45,8 @@ selectors! {
     STRIKE_CELL = ".a-text-strike, .priceBlockStrikePriceString";
     /// Per-unit prices, never the price (`($0.25 / Count)`).
     PER_UNIT = ".pricePerUnit, [data-a-size=\"mini\"], .a-size-mini";
+    /// Price shown as coloured text (Kindle, mobile, accordion buy boxes).
+    COLOR_PRICE = ".header-price, .offer-price, .a-color-price";
     /// Selected format of a book / media page (`#tmmSwatches`).
     TMM_SELECTED = ".swatchElement.selected, .a-button-selected";
     /// Price inside a format swatch.
@@ -143,7 +145,11 @@ mod tests {
             r#"<div><span class="a-price a-text-price" data-a-strike="true"><span class="a-offscreen">$329.55</span></span>
             <span class="a-price priceToPay"><span class="a-offscreen">$262.00</span></span></div>"#,
         );
-        let price: Vec<_> = html.select(&PRICE_TO_PAY_BOX).flat_map(|b| b.select(&OFFSCREEN)).map(|e| e.text().collect::<String>()).collect();
+        let price: Vec<_> = html
+            .select(&PRICE_TO_PAY_BOX)
+            .flat_map(|b| b.select(&OFFSCREEN))
+            .map(|e| e.text().collect::<String>())
+            .collect();
         assert_eq!(price, ["$262.00"]);
         let strike: Vec<_> = html.select(&STRIKE_PRICE).map(|e| e.text().collect::<String>()).collect();
         assert_eq!(strike, ["$329.55"]);

@@ -5,7 +5,13 @@ use scraper::{ElementRef, Html, Node};
 
 /// Builds a DOM of a page region after dropping its scripts, styles and comments.
 pub(crate) fn fragment(region: &str) -> Html {
-    Html::parse_fragment(&crate::region::strip_noise(region))
+    let clean = crate::region::strip_noise(region);
+    // A bare row (`<tr id="SalesRank">` of the 2016 details table) is dropped by the HTML
+    // fragment algorithm outside a table.
+    if clean.starts_with("<tr") || clean.starts_with("<td") || clean.starts_with("<tbody") {
+        return Html::parse_fragment(&format!("<table>{clean}</table>"));
+    }
+    Html::parse_fragment(&clean)
 }
 
 /// Collapses runs of whitespace (incl. NBSP and the bidi marks Amazon puts in labels).
@@ -101,7 +107,9 @@ mod tests {
 
     #[test]
     fn lines_break_at_blocks() {
-        let h = Html::parse_fragment("<div>#1 in A (x)<ul><li>#2 in <a>B</a></li></ul><span>#3</span><br>#4</div>");
+        let h = Html::parse_fragment(
+            "<div>#1 in A (x)<ul><li>#2 in <a>B</a></li></ul><span>#3</span><br>#4</div>",
+        );
         let div = h.root_element().first_child().and_then(ElementRef::wrap).expect("div");
         assert_eq!(lines(div), ["#1 in A (x)", "#2 in B", "#3", "#4"]);
     }

@@ -42,7 +42,11 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
     }
     let outputs: Vec<Value> = pages.iter().map(|(f, html)| to_json(f, html, hint)).collect();
     if args.json {
-        let v = if outputs.len() == 1 { outputs.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(outputs) };
+        let v = if outputs.len() == 1 {
+            outputs.into_iter().next().unwrap_or(Value::Null)
+        } else {
+            Value::Array(outputs)
+        };
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         for o in &outputs {
@@ -189,8 +193,10 @@ fn to_json(file: &Path, html: &str, hint: Option<Marketplace>) -> Value {
             let items: Vec<Value> = l
                 .items
                 .iter()
-                .map(|i| json!({"asin": i.asin.as_str(), "title": val(&i.title), "price": money(&i.price),
-                                "currency": i.price.value().map(|m| m.currency.to_string())}))
+                .map(|i| {
+                    json!({"asin": i.asin.as_str(), "title": val(&i.title), "price": money(&i.price),
+                                "currency": i.price.value().map(|m| m.currency.to_string())})
+                })
                 .collect();
             json!({"kind": page.kind().as_str(), "marketplace": l.marketplace.code(),
                    "asin": l.asin.map(|a| a.to_string()), "items": items, "problems": []})

@@ -20,6 +20,9 @@ pub(crate) fn parse(html: &str, marketplace: Marketplace) -> BestsellerPage {
             items.push(it);
         }
     }
+    if items.is_empty() {
+        items = carousel_items(html);
+    }
     BestsellerPage {
         marketplace,
         category: category.filter(|c| !c.is_empty()).map_or(Field::Absent, Field::Read),
@@ -59,7 +62,9 @@ fn read_item(item: ElementRef<'_>, index: usize, mp: Marketplace) -> Option<Best
         .filter_map(|e| e.value().attr("data-asin"))
         .chain(item.value().attr("data-asin"))
         .find_map(|a| a.parse().ok())
-        .or_else(|| item.select(&sel::DP_LINK).find_map(|a| a.value().attr("href").and_then(Asin::from_url)))?;
+        .or_else(|| {
+            item.select(&sel::DP_LINK).find_map(|a| a.value().attr("href").and_then(Asin::from_url))
+        })?;
     let rank = first_text(item, &sel::ZG_RANK)
         .and_then(|t| parse_count(&t))
         .and_then(|n| u32::try_from(n).ok())
@@ -70,7 +75,9 @@ fn read_item(item: ElementRef<'_>, index: usize, mp: Marketplace) -> Option<Best
         .map(str::trim)
         .find(|a| !a.is_empty())
         .map(str::to_owned)
-        .or_else(|| item.select(&sel::DP_LINK).map(text).find(|t| t.len() > 3 && parse_money(t, Some(mp)).is_err()));
+        .or_else(|| {
+            item.select(&sel::DP_LINK).map(text).find(|t| t.len() > 3 && parse_money(t, Some(mp)).is_err())
+        });
     let price = match first_text(item, &sel::ZG_PRICE) {
         Some(t) => parse_money(&t, Some(mp))
             .map_or_else(|_| Field::Unparseable { selector: "p13n-sc-price".into(), text: t }, Field::Read),
@@ -90,5 +97,54 @@ fn read_item(item: ElementRef<'_>, index: usize, mp: Marketplace) -> Option<Best
         .and_then(|n| u32::try_from(n).ok())
         .map_or(Field::Absent, Field::Read);
     let image_url = item.select(&sel::IMG).find_map(|i| i.value().attr("src")).map(str::to_owned);
-    Some(BestsellerItem { rank, asin, title: title.map_or(Field::Absent, Field::Read), price, rating, review_count, image_url })
+    Some(BestsellerItem {
+        rank,
+        asin,
+        title: title.map_or(Field::Absent, Field::Read),
+        price,
+        rating,
+        review_count,
+        image_url,
+    })
+}
+
+/// The best-sellers landing page (`/gp/bestsellers` without a category) renders no items:
+/// each category's list is a carousel whose `data-a-carousel-options` JSON names the ASINs
+/// with `render.zg.rank`. The first carousel is the page's first list.
+fn carousel_items(html: &str) -> Vec<BestsellerItem> {
+    let Some(lt) = crate::region::tags_containing(html, "data-a-carousel-options=").next() else {
+        return Vec::new();
+    };
+    let Some(raw) = crate::region::attr_in_tag(html, lt, "data-a-carousel-options") else {
+        return Vec::new();
+    };
+    let json = raw.replace("&quot;", "\"").replace("&amp;", "&");
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&json) else { return Vec::new() };
+    let Some(list) = v.pointer("/ajax/id_list").and_then(|l| l.as_array()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (i, entry) in list.iter().enumerate() {
+        let parsed: Option<serde_json::Value> = match entry {
+            serde_json::Value::String(s) => serde_json::from_str(s).ok(),
+            other => Some(other.clone()),
+        };
+        let Some(e) = parsed else { continue };
+        let Some(asin) = e.get("id").and_then(|a| a.as_str()).and_then(|a| a.parse::<Asin>().ok()) else {
+            continue;
+        };
+        let rank = e
+            .pointer("/metadataMap/render.zg.rank")
+            .and_then(|r| r.as_str())
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        out.push(BestsellerItem {
+            rank,
+            asin,
+            title: Field::Absent,
+            price: Field::Absent,
+            rating: Field::Absent,
+            review_count: Field::Absent,
+            image_url: None,
+        });
+    }
+    out
 }

@@ -26,7 +26,12 @@ pub(crate) fn canonical(html: &str) -> Option<&str> {
 /// What kind of page `html` is, or `None` for a text that is no Amazon page we know.
 pub fn detect_kind(html: &str) -> Option<PageKind> {
     let title = title(html).unwrap_or("").to_ascii_lowercase();
-    let product = has(html, "id=\"productTitle\"") || has(html, "id=\"dp-container\"");
+    let canon = canonical(html).unwrap_or("");
+    // Desktop `#productTitle`; mobile Kindle `#ebooksTitle`; Prime Video `#dv-dp-title-content`.
+    let product = has(html, "id=\"productTitle\"")
+        || has(html, "id=\"dp-container\"")
+        || has(html, "id=\"ebooksTitle\"")
+        || has(html, "id=\"dv-dp-title-content\"");
     // Robot check (`/errors/validateCaptcha`), sign-in captcha, AWS WAF JS challenge.
     let captcha = has(html, "validateCaptcha")
         || has(html, "captchacharacters")
@@ -52,10 +57,12 @@ pub fn detect_kind(html: &str) -> Option<PageKind> {
     if has(html, "id=\"cm_cr-review_list\"") || has(html, "id=\"cm_cr-product_info\"") {
         return Some(PageKind::Reviews);
     }
-    if has(html, "olpOfferList") || has(html, "id=\"olpOffer") || has(html, "class=\"a-row a-spacing-mini olpOffer") {
+    if has(html, "olpOfferList")
+        || has(html, "id=\"olpOffer")
+        || has(html, "class=\"a-row a-spacing-mini olpOffer")
+    {
         return Some(PageKind::Offers);
     }
-    let canon = canonical(html).unwrap_or("");
     if has(html, "id=\"zg_banner_text")
         || has(html, "zg-grid-general-faceout")
         || has(html, "id=\"zg-ordered-list\"")
@@ -65,7 +72,7 @@ pub fn detect_kind(html: &str) -> Option<PageKind> {
     {
         return Some(PageKind::Bestsellers);
     }
-    if product {
+    if product || canon.contains("/dp/") || canon.contains("/gp/product/") {
         return Some(PageKind::Product);
     }
     if has(html, "data-component-type=\"s-search-result\"")
@@ -74,7 +81,11 @@ pub fn detect_kind(html: &str) -> Option<PageKind> {
     {
         return Some(PageKind::Search);
     }
-    if canon.contains("/b?") || canon.contains("/b/") || canon.contains("node=") || has(html, "id=\"nav-subnav\"") {
+    if canon.contains("/b?")
+        || canon.contains("/b/")
+        || canon.contains("node=")
+        || has(html, "id=\"nav-subnav\"")
+    {
         return Some(PageKind::Browse);
     }
     if has(html, "id=\"nav-logo") || has(html, "ue_sn") {

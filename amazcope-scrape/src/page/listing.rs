@@ -46,7 +46,11 @@ pub(crate) fn parse_offers(html: &str, marketplace: Marketplace) -> ListingPage 
         Some(a) => doc
             .root_element()
             .select(&sel::OFFER)
-            .map(|o| ListingItem { asin: a, title: Field::Absent, price: price(o, &sel::OFFER_PRICE, marketplace) })
+            .map(|o| ListingItem {
+                asin: a,
+                title: Field::Absent,
+                price: price(o, &sel::OFFER_PRICE, marketplace),
+            })
             .collect(),
         None => Vec::new(),
     };

@@ -9,7 +9,7 @@ mod reviews;
 pub use detect::{detect_kind, detect_marketplace};
 
 use crate::ParseError;
-use amazcope_core::{Marketplace, model::page::ParsedPage, model::page::PageKind};
+use amazcope_core::{Marketplace, model::page::PageKind, model::page::ParsedPage};
 
 /// Parses a saved or fetched Amazon page.
 ///

@@ -39,8 +39,9 @@ pub(crate) fn parse(html: &str, marketplace: Marketplace) -> Result<ScrapedProdu
     let mut p = ScrapedProduct::empty(asin, marketplace);
     p.url = canonical(html).map(str::to_owned);
 
-    // Title: 2015+ `#productTitle`; Kindle 2016 `#ebooksProductTitle`; pre-2015 `#btAsinTitle`.
-    p.title = ["productTitle", "ebooksProductTitle", "btAsinTitle"]
+    // Title: 2015+ `#productTitle`; Kindle 2016 `#ebooksProductTitle`; mobile Kindle
+    // `#ebooksTitle`; pre-2015 `#btAsinTitle`; Prime Video `#aiv-content-title`.
+    p.title = ["productTitle", "ebooksProductTitle", "ebooksTitle", "btAsinTitle", "aiv-content-title"]
         .iter()
         .find_map(|id| idx.element(id))
         .map(|r| text(root(&fragment(r))))
@@ -57,25 +58,47 @@ pub(crate) fn parse(html: &str, marketplace: Marketplace) -> Result<ScrapedProdu
 
     let details = Details::read(html, &idx);
     p.ranks = details.ranks();
-    p.dimensions = details.find(&["dimensions", "abmessungen", "dimensioni", "dimensiones", "dimensões", "afmetingen", "寸法", "サイズ"]);
+    p.dimensions = details.find(&[
+        "dimensions",
+        "abmessungen",
+        "dimensioni",
+        "dimensiones",
+        "dimensões",
+        "afmetingen",
+        "寸法",
+        "サイズ",
+    ]);
     p.weight = details.find(&["weight", "gewicht", "poids", "peso", "重量"]);
-    p.model_number =
-        details.find(&["model number", "modellnummer", "numéro du modèle", "numero modello", "número de modelo", "modelnummer", "型番", "item model"]);
+    p.model_number = details.find(&[
+        "model number",
+        "modellnummer",
+        "numéro du modèle",
+        "numero modello",
+        "número de modelo",
+        "modelnummer",
+        "型番",
+        "item model",
+    ]);
     p.technical_details =
         if details.rows.is_empty() { Field::Absent } else { Field::Read(details.rows.clone()) };
 
     p.availability = read_availability(&idx, p.price.is_read());
     p.is_prime = Field::Read(prime || buybox_has_prime(&idx));
     p.amazons_choice = read_choice(&idx);
-    p.coupon = read_text_containing(&idx, &["promoPriceBlockMessage_feature_div", "couponBadgeRegularVpc", "vpcButton"], &["coupon", "gutschein", "cupón", "buono", "cupom", "クーポン"]);
+    p.coupon = read_text_containing(
+        &idx,
+        &["promoPriceBlockMessage_feature_div", "couponBadgeRegularVpc", "vpcButton"],
+        &["coupon", "gutschein", "cupón", "buono", "cupom", "クーポン"],
+    );
     p.deal_badge = read_text(&idx, &["dealBadge_feature_div", "dealBadgeSupportingText"]);
     p.features = read_list(&idx, "feature-bullets");
     p.description = read_text(&idx, &["productDescription", "bookDescription_feature_div"]);
     p.images = read_images(&idx, html);
     p.variations = read_variations(html, asin);
     p.categories = read_breadcrumbs(&idx);
-    p.seller = read_text(&idx, &["sellerProfileTriggerId", "merchantInfoFeature_feature_div", "merchant-info"])
-        .map(|s| strip_label(&s));
+    p.seller =
+        read_text(&idx, &["sellerProfileTriggerId", "merchantInfoFeature_feature_div", "merchant-info"])
+            .map(|s| strip_label(&s));
     p.ships_from = read_text(&idx, &["fulfillerInfoFeature_feature_div"]).map(|s| strip_label(&s));
     p.past_sales = read_text(&idx, &["socialProofingAsinFaceout_feature_div"]);
     p.delivery_message = read_text(&idx, &["mir-layout-DELIVERY_BLOCK", "deliveryBlockMessage"]);
@@ -134,10 +157,29 @@ fn read_brand(idx: &IdIndex<'_>) -> Field<String> {
 pub(crate) fn brand_from_byline(t: &str) -> Option<String> {
     let t = collapse(t);
     let prefixes = [
-        "Visit the ", "Brand: ", "Brand : ", "Marke: ", "Marque : ", "Marque: ", "Marca: ", "Merk: ", "ブランド: ",
-        "Besuche den ", "Besuchen Sie den ", "Visitez la boutique ", "Visiter la boutique ", "Visita lo Store di ",
-        "Visita la tienda de ", "Visita la Store de ", "Visite a loja ", "Visite a Loja ", "Bezoek de ", "Odwiedź sklep ",
-        "Besök ", "Visita il ", "Visite la boutique ",
+        "Visit the ",
+        "Brand: ",
+        "Brand : ",
+        "Marke: ",
+        "Marque : ",
+        "Marque: ",
+        "Marca: ",
+        "Merk: ",
+        "ブランド: ",
+        "Besuche den ",
+        "Besuchen Sie den ",
+        "Visitez la boutique ",
+        "Visiter la boutique ",
+        "Visita lo Store di ",
+        "Visita la tienda de ",
+        "Visita la Store de ",
+        "Visite a loja ",
+        "Visite a Loja ",
+        "Bezoek de ",
+        "Odwiedź sklep ",
+        "Besök ",
+        "Visita il ",
+        "Visite la boutique ",
     ];
     let mut s = t.as_str();
     for p in prefixes {
@@ -146,7 +188,18 @@ pub(crate) fn brand_from_byline(t: &str) -> Option<String> {
             break;
         }
     }
-    let suffixes = [" Store", "-Store", " Shop", "-winkel", " winkel", "のストアを表示", " のストアを表示", "ストア", " Storefront", "-butik"];
+    let suffixes = [
+        " Store",
+        "-Store",
+        " Shop",
+        "-winkel",
+        " winkel",
+        "のストアを表示",
+        " のストアを表示",
+        "ストア",
+        " Storefront",
+        "-butik",
+    ];
     for suf in suffixes {
         if let Some(rest) = s.strip_suffix(suf) {
             s = rest;
@@ -168,8 +221,12 @@ const PRICE_REGIONS: &[&str] = &[
     // Older buy boxes.
     "price_inside_buybox",
     "newBuyBoxPrice",
-    // Kindle books.
+    // Kindle books; the mobile Kindle page (`#ebooksPrice_feature_div`).
     "kindle-price",
+    "ebooksPrice_feature_div",
+    // Textbooks with a rent / buy accordion: the "Buy new" row.
+    "newOfferAccordionRow",
+    "buyNewSection",
     // Pre-2021 price table.
     "priceblock_ourprice",
     "priceblock_dealprice",
@@ -209,6 +266,9 @@ fn read_prices(idx: &IdIndex<'_>, mp: Marketplace) -> (Field<Money>, Field<Money
                 Ok(m) => Field::Read(m),
                 Err(_) => unparseable("#tmmSwatches .selected .a-color-price", &t),
             };
+            if list == Field::Absent {
+                list = old_table_list_price(idx, mp);
+            }
             return (price, list, false);
         }
     }
@@ -217,12 +277,17 @@ fn read_prices(idx: &IdIndex<'_>, mp: Marketplace) -> (Field<Money>, Field<Money
 
 /// "List Price:" / "M.R.P.:" row of the pre-2021 table, outside the price span itself.
 fn old_table_list_price(idx: &IdIndex<'_>, mp: Marketplace) -> Field<Money> {
-    let Some(region) = idx.element("price") else { return Field::Absent };
-    let h = fragment(region);
-    match first_text(root(&h), &sel::STRIKE_CELL) {
-        Some(t) => parse_money(&t, Some(mp)).map_or_else(|_| unparseable("#price .a-text-strike", &t), Field::Read),
-        None => Field::Absent,
+    // 2016 `#price` table; 2018 books buy box (`#buyBoxInner`, `#buyNewSection`); 2022 books
+    // "De:" / "List Price:" line under the price (`#listPriceSection`).
+    for id in ["price", "buyBoxInner", "buyNewSection", "listPriceSection"] {
+        let Some(region) = idx.element(id) else { continue };
+        let h = fragment(region);
+        if let Some(t) = first_text(root(&h), &sel::STRIKE_CELL) {
+            return parse_money(&t, Some(mp))
+                .map_or_else(|_| unparseable(&format!("#{id} .a-text-strike"), &t), Field::Read);
+        }
     }
+    Field::Absent
 }
 
 fn inside(el: ElementRef<'_>, s: &scraper::Selector) -> bool {
@@ -233,9 +298,11 @@ fn price_in_region(h: &Html, id: &str, mp: Marketplace) -> PriceRead {
     let r = root(h);
     let prime = h.html().contains("a-icon-prime");
     let list = match h.select(&sel::STRIKE_PRICE).map(text).find(|t| !t.is_empty()) {
-        Some(t) => parse_money(&t, Some(mp)).map_or_else(|_| unparseable(&format!("#{id} .a-text-price"), &t), Field::Read),
+        Some(t) => parse_money(&t, Some(mp))
+            .map_or_else(|_| unparseable(&format!("#{id} .a-text-price"), &t), Field::Read),
         None => match first_text(r, &sel::STRIKE_CELL) {
-            Some(t) => parse_money(&t, Some(mp)).map_or_else(|_| unparseable(&format!("#{id} .a-text-strike"), &t), Field::Read),
+            Some(t) => parse_money(&t, Some(mp))
+                .map_or_else(|_| unparseable(&format!("#{id} .a-text-strike"), &t), Field::Read),
             None => Field::Absent,
         },
     };
@@ -246,7 +313,18 @@ fn price_in_region(h: &Html, id: &str, mp: Marketplace) -> PriceRead {
     });
     let price = if let Some(b) = boxed {
         price_of_a_price(b, mp, id)
-    } else if id.starts_with("priceblock") || id == "kindle-price" || id == "price_inside_buybox" || id == "newBuyBoxPrice" {
+    } else if let Some(t) = (!id.starts_with("priceblock") && id != "price_inside_buybox")
+        .then(|| first_text(r, &sel::COLOR_PRICE))
+        .flatten()
+    {
+        // Kindle, mobile and accordion buy boxes show the price as `.a-color-price` text.
+        if is_range(&t) {
+            unparseable(&format!("#{id} .a-color-price"), &t)
+        } else {
+            parse_money(&t, Some(mp))
+                .map_or_else(|_| unparseable(&format!("#{id} .a-color-price"), &t), Field::Read)
+        }
+    } else if id.starts_with("priceblock") || id == "price_inside_buybox" || id == "newBuyBoxPrice" {
         let t = text(r);
         if t.is_empty() {
             Field::Absent
@@ -283,11 +361,13 @@ fn price_of_a_price(b: ElementRef<'_>, mp: Marketplace, id: &str) -> Field<Money
     let whole_digits: String = whole.chars().filter(char::is_ascii_digit).collect();
     let currency = currency_of(&symbol, Some(mp)).unwrap_or_else(|| mp.currency());
     let frac_digits: String = frac.unwrap_or_default().chars().filter(char::is_ascii_digit).collect();
-    let composed = if frac_digits.is_empty() { whole_digits.clone() } else { format!("{whole_digits}.{frac_digits}") };
+    let composed =
+        if frac_digits.is_empty() { whole_digits.clone() } else { format!("{whole_digits}.{frac_digits}") };
     if whole_digits.is_empty() {
         return unparseable(&format!("#{id} .a-price-whole"), &whole);
     }
-    money_in(&composed, currency).map_or_else(|_| unparseable(&format!("#{id} .a-price-whole"), &whole), Field::Read)
+    money_in(&composed, currency)
+        .map_or_else(|_| unparseable(&format!("#{id} .a-price-whole"), &whole), Field::Read)
 }
 
 fn buybox_has_prime(idx: &IdIndex<'_>) -> bool {
@@ -296,11 +376,16 @@ fn buybox_has_prime(idx: &IdIndex<'_>) -> bool {
 }
 
 fn read_rating(idx: &IdIndex<'_>) -> (Field<Rating>, Field<u32>) {
-    let rating = match idx.element("acrPopover") {
+    // 2016+ `#acrPopover`; mobile pages `#acrCustomerReviewLink`; Prime Video `#reviewStars`.
+    let stars = ["acrPopover", "acrCustomerReviewLink", "reviewStars"].iter().find_map(|id| idx.element(id));
+    let rating = match stars {
         Some(region) => {
             let title = attr_in_tag(region, 0, "title").map(str::to_owned);
             let h = fragment(region);
-            let t = title.filter(|t| !t.is_empty()).or_else(|| first_text(root(&h), &sel::ICON_ALT)).unwrap_or_default();
+            let t = title
+                .filter(|t| !t.is_empty())
+                .or_else(|| first_text(root(&h), &sel::ICON_ALT))
+                .unwrap_or_default();
             if t.is_empty() {
                 Field::Absent
             } else {
@@ -312,9 +397,18 @@ fn read_rating(idx: &IdIndex<'_>) -> (Field<Rating>, Field<u32>) {
         }
         None => Field::Absent,
     };
-    let count = match idx.element("acrCustomerReviewText") {
+    // Count beside the stars: `#acrCustomerReviewText`; mobile `#acrCustomerReviewLink`
+    // ("(58)" after the stars' alt text); Prime Video `#reviewLink` ("(84 customer reviews)").
+    let counts = ["acrCustomerReviewText", "acrCustomerReviewLink", "reviewLink"]
+        .iter()
+        .find_map(|id| idx.element(id));
+    let count = match counts {
         Some(region) => {
-            let t = text(root(&fragment(region)));
+            let h = fragment(region);
+            let mut t = text(root(&h));
+            if let Some(alt) = first_text(root(&h), &sel::ICON_ALT) {
+                t = t.replacen(&alt, "", 1).trim().to_owned();
+            }
             match parse_count(&t).and_then(|n| u32::try_from(n).ok()) {
                 Some(n) => Field::Read(n),
                 None if t.is_empty() => Field::Absent,
@@ -354,10 +448,22 @@ const DETAIL_REGIONS: &[&str] = &[
 ];
 
 const RANK_LABELS: &[&str] = &[
-    "best sellers rank", "bestsellers rank", "amazon bestseller", "bestseller-rang", "classement des meilleures ventes",
-    "posizione nella classifica", "clasificación en los más vendidos", "ranking dos mais vendidos",
-    "classificação dos produtos mais vendidos", "売れ筋ランキング", "plaats in bestsellerlijst", "bestsellerrang",
-    "ranking najlepiej", "rangordning", "en çok satanlar", "الأكثر مبيع",
+    "best sellers rank",
+    "bestsellers rank",
+    "amazon bestseller",
+    "bestseller-rang",
+    "classement des meilleures ventes",
+    "posizione nella classifica",
+    "clasificación en los más vendidos",
+    "ranking dos mais vendidos",
+    "classificação dos produtos mais vendidos",
+    "売れ筋ランキング",
+    "plaats in bestsellerlijst",
+    "bestsellerrang",
+    "ranking najlepiej",
+    "rangordning",
+    "en çok satanlar",
+    "الأكثر مبيع",
 ];
 
 impl Details {
@@ -376,7 +482,13 @@ impl Details {
             let h = fragment(region);
             let r = root(&h);
             for tr in r.select(&sel::TABLE_ROW) {
-                let (Some(name), Some(value)) = (tr.select(&sel::ROW_NAME).next(), tr.select(&sel::ROW_VALUE).next()) else {
+                // 2018+ tables: `<th>` name, `<td>` value; 2016 tables: `td.label`, `td.value`.
+                let mut tds = tr.select(&sel::ROW_VALUE);
+                let (name, value) = match tr.select(&sel::ROW_NAME).next() {
+                    Some(th) => (Some(th), tds.next()),
+                    None => (tds.next(), tds.next()),
+                };
+                let (Some(name), Some(value)) = (name, value) else {
                     continue;
                 };
                 let name = text(name);
@@ -384,12 +496,21 @@ impl Details {
                 if is_rank && rank_lines.is_none() {
                     rank_lines = Some(lines(value));
                 }
-                rows.push(NameValue { name: name.trim_end_matches(':').trim().to_owned(), value: text(value) });
+                rows.push(NameValue {
+                    name: name.trim_end_matches(':').trim().to_owned(),
+                    value: text(value),
+                });
             }
-            let bullet_items: Vec<ElementRef<'_>> = if *id == "SalesRank" { vec![r] } else { r.select(&sel::BULLET_ITEM).collect() };
+            let bullet_items: Vec<ElementRef<'_>> =
+                if *id == "SalesRank" { vec![r] } else { r.select(&sel::BULLET_ITEM).collect() };
             for li in bullet_items {
                 // Nested lists (the sub-ranks of a rank bullet) are read with their parent.
-                if *id != "SalesRank" && li.ancestors().filter_map(ElementRef::wrap).any(|a| a.value().name() == "li") {
+                if *id != "SalesRank"
+                    && li
+                        .ancestors()
+                        .filter_map(ElementRef::wrap)
+                        .any(|a| a.value().name() == "li" || a.value().classes().any(|c| c == "zg_hrsr"))
+                {
                     continue;
                 }
                 let label = li.select(&sel::BULLET_LABEL).next().map(text).unwrap_or_default();
@@ -403,7 +524,8 @@ impl Details {
                 if label.is_empty() {
                     continue;
                 }
-                let value = all.strip_prefix(label.as_str()).unwrap_or(&all).trim().trim_start_matches(':').trim();
+                let value =
+                    all.strip_prefix(label.as_str()).unwrap_or(&all).trim().trim_start_matches(':').trim();
                 let name = label.trim().trim_end_matches(':').trim().trim_end_matches(':').trim();
                 if !name.is_empty() && !value.is_empty() {
                     rows.push(NameValue { name: name.to_owned(), value: value.to_owned() });
@@ -426,7 +548,11 @@ impl Details {
     fn ranks(&self) -> Field<Vec<SalesRank>> {
         let Some(lines) = &self.rank_lines else { return Field::Absent };
         let ranks = ranks_from_lines(lines);
-        if ranks.is_empty() { unparseable("best sellers rank row", &lines.join(" | ")) } else { Field::Read(ranks) }
+        if ranks.is_empty() {
+            unparseable("best sellers rank row", &lines.join(" | "))
+        } else {
+            Field::Read(ranks)
+        }
     }
 }
 
@@ -438,7 +564,9 @@ fn is_rank_row(label: &str, value: ElementRef<'_>) -> bool {
     // Language-independent: a row whose links go to best-seller lists (`pd_zg_ts`,
     // `pd_zg_hrsr`), whatever its label says.
     value.select(&sel::ANCHOR).any(|a| {
-        a.value().attr("href").is_some_and(|h| h.contains("pd_zg_ts") || h.contains("pd_zg_hrsr") || h.contains("zg_hrsr"))
+        a.value()
+            .attr("href")
+            .is_some_and(|h| h.contains("pd_zg_ts") || h.contains("pd_zg_hrsr") || h.contains("zg_hrsr"))
     })
 }
 
@@ -460,7 +588,8 @@ fn drop_top100(line: &str) -> String {
     collapse(&out)
 }
 
-const PREPOSITIONS: &[&str] = &["in der ", "in ", "en ", "em ", "dans ", "nella ", "na ", "no ", "i ", "w ", "op ", "di "];
+const PREPOSITIONS: &[&str] =
+    &["in der ", "in ", "en ", "em ", "dans ", "nella ", "na ", "no ", "i ", "w ", "op ", "di "];
 
 /// `#1,234 in Electronics`, `Nr. 1.234 in Küche`, `n°66 dans X`, `Nº 172 em Y`, `4位ゲーム`.
 pub(crate) fn ranks_from_lines(lines: &[String]) -> Vec<SalesRank> {
@@ -519,19 +648,62 @@ fn rank_of(part: &str) -> Option<SalesRank> {
 }
 
 const UNAVAILABLE: &[&str] = &[
-    "currently unavailable", "derzeit nicht verfügbar", "actuellement indisponible", "attualmente non disponibile",
-    "no disponible", "não disponível", "indisponível", "現在お取り扱いできません", "momenteel niet verkrijgbaar",
-    "niet beschikbaar", "غير متوفر", "obecnie niedostępny", "för närvarande inte tillgänglig", "şu anda mevcut değil",
+    "currently unavailable",
+    "derzeit nicht verfügbar",
+    "actuellement indisponible",
+    "attualmente non disponibile",
+    "no disponible",
+    "não disponível",
+    "indisponível",
+    "現在お取り扱いできません",
+    "momenteel niet verkrijgbaar",
+    "niet beschikbaar",
+    "غير متوفر",
+    "obecnie niedostępny",
+    "för närvarande inte tillgänglig",
+    "şu anda mevcut değil",
 ];
 const OUT_OF_STOCK: &[&str] = &[
-    "out of stock", "nicht auf lager", "rupture de stock", "non disponibile", "agotado", "sem estoque", "esgotado",
-    "在庫切れ", "niet op voorraad", "tijdelijk uitverkocht", "temporarily out", "nicht vorrätig", "stokta yok",
+    "out of stock",
+    "nicht auf lager",
+    "rupture de stock",
+    "non disponibile",
+    "agotado",
+    "sem estoque",
+    "esgotado",
+    "在庫切れ",
+    "niet op voorraad",
+    "tijdelijk uitverkocht",
+    "temporarily out",
+    "nicht vorrätig",
+    "stokta yok",
 ];
 const IN_STOCK: &[&str] = &[
-    "in stock", "auf lager", "en stock", "disponibilità immediata", "disponibile", "em estoque", "en existencia",
-    "disponible", "在庫あり", "op voorraad", "left in stock", "only ", "nur noch", "il ne reste plus", "usually dispatched",
-    "usually ships", "ships within", "versandfertig", "available", "verfügbar", "disponível", "متوفر", "dostępny",
-    "i lager", "stokta",
+    "in stock",
+    "auf lager",
+    "en stock",
+    "disponibilità immediata",
+    "disponibile",
+    "em estoque",
+    "en existencia",
+    "disponible",
+    "在庫あり",
+    "op voorraad",
+    "left in stock",
+    "only ",
+    "nur noch",
+    "il ne reste plus",
+    "usually dispatched",
+    "usually ships",
+    "ships within",
+    "versandfertig",
+    "available",
+    "verfügbar",
+    "disponível",
+    "متوفر",
+    "dostępny",
+    "i lager",
+    "stokta",
 ];
 
 /// Classifies an availability text in any storefront language.
@@ -564,10 +736,19 @@ fn read_availability(idx: &IdIndex<'_>, has_price: bool) -> Field<Availability> 
     }
     // No availability line (Kindle, digital, some media): a buy button with a price means
     // it can be bought now.
-    let buy = ["add-to-cart-button", "buy-now-button", "one-click-button", "buyOneClick", "add-to-cart-button-ubb", "ebooksInstantOrderUpdate"]
-        .iter()
-        .any(|id| idx.has(id));
-    if buy && has_price {
+    let buy = [
+        "add-to-cart-button",
+        "addToCart",
+        "buy-now-button",
+        "one-click-button",
+        "buyOneClick",
+        "add-to-cart-button-ubb",
+        "ebooksInstantOrderUpdate",
+    ]
+    .iter()
+    .any(|id| idx.has(id));
+    // Prime Video: the action box offers watching / buying now.
+    if buy && has_price || idx.has("dv-action-box") {
         return Field::Read(Availability { status: StockStatus::InStock, text: t });
     }
     if !has_price && !buy && idx.has("buybox") {
@@ -623,7 +804,9 @@ fn read_images(idx: &IdIndex<'_>, html: &str) -> Field<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for id in ["landingImage", "imgBlkFront", "ebooksImgBlkFront", "main-image"] {
         if let Some(r) = idx.element(id) {
-            let src = attr_in_tag(r, 0, "data-old-hires").filter(|s| !s.is_empty()).or_else(|| attr_in_tag(r, 0, "src"));
+            let src = attr_in_tag(r, 0, "data-old-hires")
+                .filter(|s| !s.is_empty())
+                .or_else(|| attr_in_tag(r, 0, "src"));
             if let Some(s) = src.filter(|s| s.starts_with("http")) {
                 out.push(s.to_owned());
                 break;
@@ -660,7 +843,9 @@ fn read_images(idx: &IdIndex<'_>, html: &str) -> Field<Vec<String>> {
 /// Child ASINs with their dimension values, from the twister's `dimensionValuesDisplayData`
 /// JSON (2018+ twister) and `dimensionsDisplay` names.
 fn read_variations(html: &str, selected: Asin) -> Field<Vec<Variation>> {
-    let Some(at) = memmem::find(html.as_bytes(), b"\"dimensionValuesDisplayData\"") else { return Field::Absent };
+    let Some(at) = memmem::find(html.as_bytes(), b"\"dimensionValuesDisplayData\"") else {
+        return Field::Absent;
+    };
     let Some(obj) = json_value_after(html, at) else { return Field::Absent };
     let Ok(map) = serde_json::from_str::<BTreeMap<String, Vec<String>>>(obj) else {
         return unparseable("dimensionValuesDisplayData", obj);
@@ -759,7 +944,8 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let got: Vec<(u32, String)> = ranks_from_lines(&lines).into_iter().map(|r| (r.rank, r.category)).collect();
+        let got: Vec<(u32, String)> =
+            ranks_from_lines(&lines).into_iter().map(|r| (r.rank, r.category)).collect();
         assert_eq!(
             got,
             vec![
@@ -776,7 +962,8 @@ mod tests {
 
     #[test]
     fn several_ranks_on_one_line_are_split() {
-        let got = ranks_from_lines(&["#41,328 in Kindle Store #41 in Political Fiction (Kindle Store)".to_owned()]);
+        let got =
+            ranks_from_lines(&["#41,328 in Kindle Store #41 in Political Fiction (Kindle Store)".to_owned()]);
         assert_eq!(got.iter().map(|r| r.rank).collect::<Vec<_>>(), [41328, 41]);
     }
 

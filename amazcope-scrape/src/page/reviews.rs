@@ -70,7 +70,8 @@ fn helpful_votes(t: &str) -> Field<u32> {
         return Field::Read(n);
     }
     let l = t.to_lowercase();
-    let one = ["one person", "eine person", "une personne", "una persona", "uma pessoa", "één persoon", "1人"];
+    let one =
+        ["one person", "eine person", "une personne", "una persona", "uma pessoa", "één persoon", "1人"];
     if one.iter().any(|w| l.contains(w)) {
         return Field::Read(1);
     }
