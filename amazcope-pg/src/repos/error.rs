@@ -221,6 +221,49 @@ pub(crate) fn map(e: sqlx::Error, ctx: &ErrCtx) -> StoreError {
 mod tests {
     use super::*;
 
+    /// A write the typed API cannot make (core's `Percent` refuses 101 first) still maps
+    /// by constraint name when the database refuses it.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn threshold_101_maps_to_invalid_naming_field_and_value(pool: sqlx::PgPool) {
+        // language=PostgreSQL
+        let sql = "WITH u AS (INSERT INTO users (email, username, hashed_password)
+                              VALUES ('a@b', 'a', '!') RETURNING id),
+                        p AS (INSERT INTO products (asin, title, url)
+                              VALUES ('B000000001', 't', 'u') RETURNING id)
+                   INSERT INTO user_products (user_id, product_id, price_change_threshold)
+                   SELECT u.id, p.id, $1 FROM u, p";
+        let e = sqlx::query(sql).bind(101.0_f64).execute(&pool).await.unwrap_err();
+        let ctx = ErrCtx::new().value("price_change_threshold", 101.0_f64);
+        match map(e, &ctx) {
+            StoreError::Invalid(v) => {
+                assert_eq!((v.field, v.value.as_str()), ("price_change_threshold", "101"));
+                assert!(v.reason.contains("chk_user_products_price_change_threshold"), "{}", v.reason);
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+        let e = sqlx::query(sql).bind(-1.0_f64).execute(&pool).await.unwrap_err();
+        match db(e) {
+            StoreError::Invalid(v) => assert_eq!(v.field, "price_change_threshold"),
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn unique_violation_without_context_quotes_the_key(pool: sqlx::PgPool) {
+        // language=PostgreSQL
+        let sql =
+            "INSERT INTO products (asin, marketplace, title, url) VALUES ('B000000009', 'de', 't', 'u')";
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        let e = sqlx::query(sql).execute(&pool).await.unwrap_err();
+        match db(e) {
+            StoreError::Conflict { constraint, detail } => {
+                assert_eq!(constraint, "uq_product_asin_marketplace");
+                assert!(detail.contains("b000000009") && detail.contains("de"), "{detail}");
+            }
+            other => panic!("expected conflict, got {other:?}"),
+        }
+    }
+
     #[test]
     fn constraint_names_split_into_table_and_column() {
         assert_eq!(column_of("chk_products_rating", "chk_").as_deref(), Some("rating"));

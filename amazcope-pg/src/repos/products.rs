@@ -35,6 +35,7 @@ macro_rules! product_insert {
 /// Binds the 27 parameters of `product_insert!`.
 fn bind_product<'q>(q: ProductQueryAs<'q>, p: &ProductUpsert) -> ProductQueryAs<'q> {
     let d = p.data.clone();
+    let has_variations = d.variation_types.as_ref().map(|v| !v.is_empty());
     q.bind(p.asin.as_str().to_owned())
         .bind(p.marketplace.code())
         .bind(d.title)
@@ -52,8 +53,8 @@ fn bind_product<'q>(q: ProductQueryAs<'q>, p: &ProductUpsert) -> ProductQueryAs<
         .bind(d.product_dimensions)
         .bind(d.item_weight)
         .bind(d.model_number)
-        .bind(d.variation_types.as_ref().map(|v| !v.is_empty()))
         .bind(d.variation_types.map(Json))
+        .bind(has_variations)
         .bind(d.total_variations)
         .bind(d.image_url)
         .bind(d.seller_store_url)

@@ -311,7 +311,8 @@ impl SuggestionRepository for PgStore {
         status: Option<SuggestionStatus>,
     ) -> StoreResult<Vec<Suggestion>> {
         // suggestionpriority is declared (low, medium, high), and enums sort in declaration
-        // order, so `priority DESC` is high > medium > low.
+        // order, so `priority DESC` is high > medium > low. Qualified, because a bare
+        // `priority` in ORDER BY would name the text output column and sort alphabetically.
         // language=PostgreSQL
         let sql = concat!(
             "SELECT ",
@@ -320,7 +321,7 @@ impl SuggestionRepository for PgStore {
               WHERE user_id = $1
                 AND ($2::text IS NULL OR status = $2::suggestionstatus)
                 AND (expires_at IS NULL OR expires_at > now())
-              ORDER BY priority DESC, created_at DESC, id"
+              ORDER BY suggestions.priority DESC, created_at DESC, id"
         );
         let mut conn = self.pool.acquire().await.map_err(error::db)?;
         let rows = sqlx::query_as::<_, SuggestionRow>(sql)
