@@ -5,6 +5,8 @@
 //! process-wide tokio runtime (`runtime.rs`).
 #![warn(missing_docs)]
 
+mod arrow;
+mod client;
 mod convert;
 mod errors;
 mod page;
@@ -53,6 +55,8 @@ fn parse(py: Python<'_>, html: Html, marketplace: Option<String>) -> Result<Page
 /// The native module; the public API is the `amazcope` package that re-exports it.
 #[pymodule]
 mod _amazcope {
+    #[pymodule_export]
+    use super::client::{Client, Db, connect};
     #[pymodule_export]
     use super::errors::{AmazcopeError, CaptchaError, ConflictError, DatabaseError, FetchError};
     #[pymodule_export]

@@ -11,10 +11,13 @@ Errors are the classes of :mod:`amazcope.errors`.
 """
 
 from amazcope import errors
-from amazcope._amazcope import Page, __version__, parse
+from amazcope._amazcope import Client, Db, Page, __version__, connect, parse
 from amazcope._tables import to_pandas, to_polars
 
 __all__ = [
+    "Client",
+    "Db",
+    "connect",
     "Page",
     "__version__",
     "errors",

@@ -2,7 +2,10 @@
 
 import datetime
 from decimal import Decimal
-from typing import Any, Optional, Union, final
+import os
+from typing import Any, Optional, Sequence, Union, final
+
+import pyarrow
 
 __version__: str
 
@@ -14,6 +17,9 @@ __all__ = [
     "FetchError",
     "Page",
     "parse",
+    "Client",
+    "Db",
+    "connect",
     "ValidationError",
     "NotFound",
     "ParseError",
@@ -118,3 +124,66 @@ class Page:
 
 def parse(html: Union[str, bytes], marketplace: Optional[str] = None) -> Page:
     """Parses one saved or fetched Amazon page."""
+
+@final
+class Db:
+    """Schema and storage operations of a database (``client.db``)."""
+
+    def upgrade(self) -> None:
+        """Applies every pending migration."""
+    def current(self) -> Optional[int]:
+        """The version of the newest applied migration."""
+    def stats(self) -> pyarrow.Table:
+        """Size of every table."""
+    def partitions(self) -> pyarrow.Table:
+        """The monthly partitions of ``product_snapshots``."""
+
+@final
+class Client:
+    """A connection pool to an Amazcope database, made by :func:`connect`."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def db(self) -> Db: ...
+    def add_user(self, username: str) -> dict[str, Any]:
+        """Creates a user."""
+    def users(self) -> pyarrow.Table:
+        """Every active user."""
+    def settings(self, user: str, **changes: Any) -> dict[str, Any]:
+        """The user's settings, changed first by keyword arguments."""
+    def track(
+        self,
+        user: str,
+        asin: str,
+        marketplace: str = ...,
+        *,
+        price_threshold: Optional[float] = None,
+        bsr_threshold: Optional[float] = None,
+        target_price: Optional[Decimal] = None,
+    ) -> dict[str, Any]:
+        """Starts tracking a product for a user."""
+    def untrack(self, user: str, asin: str, marketplace: str = ...) -> None:
+        """Stops tracking."""
+    def tracked(self, user: str) -> pyarrow.Table:
+        """The user's tracked products with their latest values."""
+    def import_pages(
+        self,
+        paths: Sequence[Union[str, os.PathLike[str]]],
+        user: Optional[str] = None,
+        scraped_at: Optional[datetime.datetime] = None,
+    ) -> dict[str, Any]:
+        """Imports saved pages."""
+    def alerts(self, user: str, unread: bool = False, limit: int = 1000) -> pyarrow.Table:
+        """The user's alerts, newest first."""
+    def mark_read(self, user: str, alert_id: Optional[str] = None) -> int:
+        """Marks one alert (or all) read."""
+    def notifications(self, user: str, unread: bool = False, limit: int = 1000) -> pyarrow.Table:
+        """The user's notifications, newest first."""
+    def history(self, asin: str, marketplace: str = ..., days: int = 90, *, user: str) -> pyarrow.Table:
+        """Price and rank history of a tracked product."""
+    def report(self, user: str, hours: int = 24) -> dict[str, Any]:
+        """The user's report over the last hours."""
+
+def connect(url: Optional[str] = None, *, upgrade: bool = True) -> Client:
+    """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster."""

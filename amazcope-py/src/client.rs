@@ -1,0 +1,532 @@
+//! `amazcope.connect()` and the `Client` on it: users, tracking, imports, alerts,
+//! notifications, history and reports over PostgreSQL, through the core services.
+//!
+//! Users are named by user name, and every user-scoped call takes the acting user: one
+//! user's calls never see another's tracking, alerts or notifications.
+
+use crate::arrow::Columns;
+use crate::errors::{Error, Result};
+use crate::runtime::block_on;
+use amazcope_core::model::alert::AlertQuery;
+use amazcope_core::model::page::ParsedPage;
+use amazcope_core::model::tracking::TrackOptions;
+use amazcope_core::model::user::{SettingsPatch, User};
+use amazcope_core::service::{ImportOptions, ImportReport, ImportService, TrackService, daily_report};
+use amazcope_core::{
+    AlertId, AlertRepository, Asin, Marketplace, NotificationRepository, StoreError, UserRepository,
+};
+use amazcope_pg::PgStore;
+use chrono::{DateTime, Duration, Utc};
+use futures::TryStreamExt;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rust_decimal::Decimal;
+use sqlx::Row;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn db_error(what: &str) -> impl FnOnce(String) -> Error + '_ {
+    move |e| Error::Database(format!("{what}: {e}"))
+}
+
+fn json_to_py<'py>(py: Python<'py>, v: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let text = serde_json::to_string(v)
+        .map_err(|e| crate::errors::DatabaseError::new_err(format!("cannot encode the result: {e}")))?;
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+fn marketplace(m: &str) -> Result<Marketplace> {
+    Ok(m.parse()?)
+}
+
+fn asin(a: &str) -> Result<Asin> {
+    Ok(a.parse()?)
+}
+
+fn parse_for_import(html: &str, source: &str) -> std::result::Result<ParsedPage, String> {
+    // Saved pages are often named `<marketplace>_<kind>_<id>.html`; use that as the hint
+    // when the page itself does not say.
+    let name = std::path::Path::new(source).file_name().and_then(|n| n.to_str()).unwrap_or(source);
+    let hint = Marketplace::from_host(source)
+        .or_else(|| name.split('_').next().and_then(|m| m.parse::<Marketplace>().ok()));
+    amazcope_scrape::parse_page(html, hint).map_err(|e| e.to_string())
+}
+
+fn user_dict<'py>(py: Python<'py>, u: &User) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("id", u.id.0)?;
+    d.set_item("username", &u.username)?;
+    d.set_item("email", &u.email)?;
+    d.set_item("full_name", &u.full_name)?;
+    d.set_item("is_active", u.is_active)?;
+    d.set_item("created_at", u.created_at)?;
+    Ok(d)
+}
+
+/// A connection pool to an Amazcope database. Made by `amazcope.connect()`; safe to share
+/// between threads. Every method blocks until done, with the GIL released.
+#[pyclass(module = "amazcope", frozen)]
+#[derive(Debug)]
+pub struct Client {
+    store: Arc<PgStore>,
+    url: String,
+}
+
+impl Client {
+    fn tracker(&self) -> TrackService<PgStore> {
+        TrackService::new(Arc::clone(&self.store))
+    }
+}
+
+/// Opens the database at `url`, else `DATABASE_URL`, else the private PostgreSQL cluster the
+/// command line uses (started on demand). `upgrade=True` applies pending migrations first.
+#[pyfunction]
+#[pyo3(signature = (url=None, *, upgrade=true))]
+pub fn connect(py: Python<'_>, url: Option<String>, upgrade: bool) -> Result<Client> {
+    block_on(py, async move {
+        let url = match url {
+            Some(u) => u,
+            None => amazcope_pg::cluster::database_url_or_local()
+                .await
+                .map_err(|e| Error::Database(format!("no database to use: {e}")))?,
+        };
+        let store =
+            PgStore::connect_url(&url).await.map_err(|e| db_error("cannot connect")(e.to_string()))?;
+        if upgrade {
+            store.migrate().await.map_err(|e| db_error("upgrade failed")(e.to_string()))?;
+        }
+        Ok(Client { store: Arc::new(store), url })
+    })
+}
+
+#[pymethods]
+impl Client {
+    /// The database URL in use (without the password).
+    #[getter]
+    fn url(&self) -> String {
+        match self.url.split_once('@') {
+            Some((head, tail)) => match head.rsplit_once(':') {
+                Some((user, _)) if user.contains("//") && !user.ends_with('/') => {
+                    format!("{user}:***@{tail}")
+                }
+                _ => self.url.clone(),
+            },
+            None => self.url.clone(),
+        }
+    }
+
+    /// Schema and storage operations (`client.db.upgrade()`, `.current()`, `.stats()`,
+    /// `.partitions()`).
+    #[getter]
+    fn db(&self) -> Db {
+        Db { store: Arc::clone(&self.store) }
+    }
+
+    /// Creates a user called `username`; returns it as a dict. A taken name is a
+    /// `ConflictError`.
+    fn add_user<'py>(&self, py: Python<'py>, username: String) -> Result<Bound<'py, PyDict>> {
+        let svc = self.tracker();
+        let u = block_on(py, async move { Ok(svc.add_user(&username).await?) })?;
+        Ok(user_dict(py, &u)?)
+    }
+
+    /// Every active user, as a table (`id`, `username`, `email`, `created_at`).
+    fn users<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
+        let store = Arc::clone(&self.store);
+        let users = block_on(py, async move { Ok(store.list_users().await?) })?;
+        let mut c = Columns::default();
+        c.utf8("id", users.iter().map(|u| Some(u.id.to_string())));
+        c.utf8("username", users.iter().map(|u| Some(&u.username)));
+        c.utf8("email", users.iter().map(|u| Some(&u.email)));
+        c.time("created_at", users.iter().map(|u| Some(u.created_at)));
+        Ok(c.into_pyarrow(py)?)
+    }
+
+    /// The user's settings as a dict; keyword arguments change them first
+    /// (`client.settings("ana", default_price_threshold=5.0)`), validated.
+    #[pyo3(signature = (user, **changes))]
+    fn settings<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        changes: Option<Bound<'py, PyDict>>,
+    ) -> Result<Bound<'py, PyAny>> {
+        let patch: Option<SettingsPatch> = match changes {
+            Some(c) if !c.is_empty() => {
+                let text: String = py.import("json")?.call_method1("dumps", (c,))?.extract()?;
+                let patch: SettingsPatch = serde_json::from_str(&text).map_err(|e| {
+                    Error::Validation(amazcope_core::ValidationError::new("settings", &text, e.to_string()))
+                })?;
+                patch.validate()?;
+                Some(patch)
+            }
+            _ => None,
+        };
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let settings = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(match patch {
+                Some(p) => store.update_settings(u.id, &p).await?,
+                None => store.settings(u.id).await?,
+            })
+        })?;
+        Ok(json_to_py(py, &settings)?)
+    }
+
+    /// Starts tracking `asin` on `marketplace` for `user`, with optional thresholds
+    /// (percent, 0 to 100) and a target price. Returns the tracking row as a dict. Tracking
+    /// the same product twice is a `ConflictError`.
+    #[pyo3(signature = (user, asin, marketplace="com".to_string(), *, price_threshold=None, bsr_threshold=None, target_price=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn track<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        asin: String,
+        marketplace: String,
+        price_threshold: Option<f64>,
+        bsr_threshold: Option<f64>,
+        target_price: Option<Decimal>,
+    ) -> Result<Bound<'py, PyDict>> {
+        let a = self::asin(&asin)?;
+        let m = self::marketplace(&marketplace)?;
+        let options = TrackOptions::from_raw(price_threshold, bsr_threshold, target_price)?;
+        let svc = self.tracker();
+        let t = block_on(py, async move { Ok(svc.track(&user, a, m, &options).await?) })?;
+        let d = PyDict::new(py);
+        d.set_item("id", t.tracking.id.0)?;
+        d.set_item("product_id", t.product.id.0)?;
+        d.set_item("asin", t.product.asin.to_string())?;
+        d.set_item("marketplace", t.product.marketplace.code())?;
+        d.set_item("price_change_threshold", t.tracking.price_change_threshold)?;
+        d.set_item("bsr_change_threshold", t.tracking.bsr_change_threshold)?;
+        d.set_item("target_price", t.tracking.target_price)?;
+        d.set_item("is_active", t.tracking.is_active)?;
+        d.set_item("created_at", t.tracking.created_at)?;
+        Ok(d)
+    }
+
+    /// Stops `user` tracking `asin` on `marketplace` (its history stays).
+    #[pyo3(signature = (user, asin, marketplace="com".to_string()))]
+    fn untrack(&self, py: Python<'_>, user: String, asin: String, marketplace: String) -> Result<()> {
+        let a = self::asin(&asin)?;
+        let m = self::marketplace(&marketplace)?;
+        let svc = self.tracker();
+        block_on(py, async move { Ok(svc.untrack(&user, &a, m).await?) })
+    }
+
+    /// The products `user` tracks with their latest values, as a table.
+    fn tracked<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+        let svc = self.tracker();
+        let rows = block_on(py, async move { Ok(svc.list(&user).await?) })?;
+        let mut c = Columns::default();
+        c.utf8("asin", rows.iter().map(|t| Some(t.product.asin.to_string())));
+        c.utf8("marketplace", rows.iter().map(|t| Some(t.product.marketplace.code())));
+        c.utf8("title", rows.iter().map(|t| Some(&t.product.title)));
+        c.utf8("brand", rows.iter().map(|t| t.product.brand.as_ref()));
+        c.money("price", rows.iter().map(|t| t.product.current_price));
+        c.money("original_price", rows.iter().map(|t| t.product.original_price));
+        c.utf8("currency", rows.iter().map(|t| Some(&t.product.currency)));
+        c.i32("bsr", rows.iter().map(|t| t.product.current_bsr));
+        c.f64("rating", rows.iter().map(|t| t.product.rating));
+        c.i32("review_count", rows.iter().map(|t| t.product.review_count));
+        c.bool("in_stock", rows.iter().map(|t| Some(t.product.in_stock)));
+        c.f64("price_change_threshold", rows.iter().map(|t| t.tracking.price_change_threshold));
+        c.f64("bsr_change_threshold", rows.iter().map(|t| t.tracking.bsr_change_threshold));
+        c.money("target_price", rows.iter().map(|t| t.tracking.target_price));
+        c.time("last_snapshot_at", rows.iter().map(|t| t.product.last_snapshot_at));
+        c.time("tracked_since", rows.iter().map(|t| Some(t.tracking.created_at)));
+        Ok(c.into_pyarrow(py)?)
+    }
+
+    /// Imports saved pages (paths to HTML files) as if fetched at `scraped_at` (a
+    /// timezone-aware datetime; default: each file's modification time). `user` is recorded
+    /// as the creator of new products. Alerts are raised for everyone tracking the products.
+    /// Returns a dict: `snapshots`, `duplicates`, `products_created`, `alerts`, `failures`,
+    /// `errors` (list of (path, reason)).
+    #[pyo3(signature = (paths, user=None, scraped_at=None))]
+    fn import_pages<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        user: Option<String>,
+        scraped_at: Option<DateTime<Utc>>,
+    ) -> Result<Bound<'py, PyDict>> {
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let report: ImportReport = block_on(py, async move {
+            let created_by = match user {
+                Some(u) => Some(svc.user(&u).await?.id),
+                None => None,
+            };
+            let options = ImportOptions { scraped_at, created_by, ..ImportOptions::default() };
+            let import = ImportService::new(store, parse_for_import);
+            Ok(import.import_files(&paths, &options).await?)
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("pages", report.ingest.pages.len())?;
+        d.set_item("snapshots", report.ingest.snapshots_inserted)?;
+        d.set_item("duplicates", report.ingest.duplicates)?;
+        d.set_item("products_created", report.ingest.products_created)?;
+        d.set_item("alerts", report.ingest.alerts)?;
+        d.set_item("failures", report.ingest.failures)?;
+        d.set_item("errors", report.errors)?;
+        Ok(d)
+    }
+
+    /// `user`'s alerts, newest first, as a table (`id`, `alert_type`, `severity`, `title`,
+    /// `message`, `old_value`, `new_value`, `change_percentage`, `is_read`, `asin`,
+    /// `marketplace`, `product_title`, `created_at`).
+    #[pyo3(signature = (user, unread=false, limit=1000))]
+    fn alerts<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        unread: bool,
+        limit: u32,
+    ) -> Result<Bound<'py, PyAny>> {
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let rows = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            let q = AlertQuery { unread_only: unread, limit: Some(limit), ..AlertQuery::default() };
+            Ok(store.alerts(u.id, &q).await?)
+        })?;
+        let mut c = Columns::default();
+        c.utf8("id", rows.iter().map(|a| Some(a.alert.id.to_string())));
+        c.utf8("alert_type", rows.iter().map(|a| Some(a.alert.alert_type.as_str())));
+        c.utf8("severity", rows.iter().map(|a| Some(a.alert.severity.as_str())));
+        c.utf8("title", rows.iter().map(|a| Some(&a.alert.title)));
+        c.utf8("message", rows.iter().map(|a| Some(&a.alert.message)));
+        c.utf8("old_value", rows.iter().map(|a| a.alert.old_value.as_ref()));
+        c.utf8("new_value", rows.iter().map(|a| a.alert.new_value.as_ref()));
+        c.f64("change_percentage", rows.iter().map(|a| a.alert.change_percentage));
+        c.bool("is_read", rows.iter().map(|a| Some(a.alert.is_read)));
+        c.utf8("asin", rows.iter().map(|a| Some(a.asin.to_string())));
+        c.utf8("marketplace", rows.iter().map(|a| Some(a.marketplace.code())));
+        c.utf8("product_title", rows.iter().map(|a| Some(&a.product_title)));
+        c.time("created_at", rows.iter().map(|a| Some(a.alert.created_at)));
+        Ok(c.into_pyarrow(py)?)
+    }
+
+    /// Marks one of `user`'s alerts read (by id), or all of them when `alert_id` is None.
+    /// Returns how many changed. Another user's alert id is `NotFound`.
+    #[pyo3(signature = (user, alert_id=None))]
+    fn mark_read(&self, py: Python<'_>, user: String, alert_id: Option<String>) -> Result<u64> {
+        let id = alert_id.map(|s| s.parse::<AlertId>()).transpose()?;
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(match id {
+                Some(id) => {
+                    store.mark_alert_read(u.id, id).await?;
+                    1
+                }
+                None => store.mark_all_alerts_read(u.id).await?,
+            })
+        })
+    }
+
+    /// `user`'s notifications, newest first, as a table.
+    #[pyo3(signature = (user, unread=false, limit=1000))]
+    fn notifications<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        unread: bool,
+        limit: u32,
+    ) -> Result<Bound<'py, PyAny>> {
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let rows = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(store.notifications(u.id, unread, limit).await?)
+        })?;
+        let mut c = Columns::default();
+        c.utf8("id", rows.iter().map(|n| Some(n.id.to_string())));
+        c.utf8("notification_type", rows.iter().map(|n| Some(n.notification_type.as_str())));
+        c.utf8("priority", rows.iter().map(|n| Some(n.priority.as_str())));
+        c.utf8("title", rows.iter().map(|n| Some(&n.title)));
+        c.utf8("message", rows.iter().map(|n| Some(&n.message)));
+        c.utf8("alert_id", rows.iter().map(|n| n.alert_id.map(|a| a.to_string())));
+        c.bool("is_read", rows.iter().map(|n| Some(n.is_read)));
+        c.time("created_at", rows.iter().map(|n| Some(n.created_at)));
+        Ok(c.into_pyarrow(py)?)
+    }
+
+    /// Price and rank history of `asin` on `marketplace` over the last `days` days, oldest
+    /// first, for a `user` who tracks it (`NotFound` otherwise), as a table: `scraped_at`
+    /// (UTC), `price`, `original_price` (decimal128(10,2)), `currency`, `bsr`,
+    /// `bsr_small_category`, `rating`, `review_count`, `in_stock`, `is_prime`.
+    /// Read column-wise straight from PostgreSQL: one Arrow buffer per column, no Python
+    /// object per row.
+    #[pyo3(signature = (asin, marketplace="com".to_string(), days=90, *, user))]
+    fn history<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: String,
+        days: u32,
+        user: String,
+    ) -> Result<Bound<'py, PyAny>> {
+        let a = self::asin(&asin)?;
+        let m = self::marketplace(&marketplace)?;
+        let pool = self.store.pool().clone();
+        let cols = block_on(py, async move { history_columns(&pool, &user, a, m, days).await })?;
+        Ok(cols.into_pyarrow(py)?)
+    }
+
+    /// `user`'s report over the `hours` up to now: products tracked, what changed, the
+    /// biggest movers, alerts by type (a dict; prices as decimal strings).
+    #[pyo3(signature = (user, hours=24))]
+    fn report<'py>(&self, py: Python<'py>, user: String, hours: i64) -> Result<Bound<'py, PyAny>> {
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let r = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(daily_report(store.as_ref(), &u, Utc::now(), hours).await?)
+        })?;
+        Ok(json_to_py(py, &r)?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<amazcope.Client {}>", self.url())
+    }
+}
+
+async fn history_columns(
+    pool: &sqlx::PgPool,
+    user: &str,
+    asin: Asin,
+    marketplace: Marketplace,
+    days: u32,
+) -> Result<Columns> {
+    let dberr = |e: sqlx::Error| Error::Database(format!("history query failed: {e}"));
+    // Tenancy: the product is visible only to a user actively tracking it; anything else is
+    // the same NotFound as a missing product.
+    // language=PostgreSQL
+    let product: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT p.id FROM products p
+           JOIN user_products up ON up.product_id = p.id AND up.is_active
+           JOIN users u ON u.id = up.user_id AND u.is_active
+          WHERE p.asin = $1 AND p.marketplace = $2 AND (u.username = $3 OR u.email = $3)",
+    )
+    .bind(asin.as_str())
+    .bind(marketplace.code())
+    .bind(user)
+    .fetch_optional(pool)
+    .await
+    .map_err(dberr)?;
+    let Some(product) = product else {
+        return Err(StoreError::not_found(
+            "product",
+            format!("{asin} on amazon.{} tracked by {user}", marketplace.code()),
+        )
+        .into());
+    };
+    let since = Utc::now() - Duration::days(i64::from(days));
+    let mut at = Vec::new();
+    let mut price = Vec::new();
+    let mut original = Vec::new();
+    let mut currency = Vec::new();
+    let mut bsr = Vec::new();
+    let mut bsr_small = Vec::new();
+    let mut rating = Vec::new();
+    let mut reviews = Vec::new();
+    let mut in_stock = Vec::new();
+    let mut prime = Vec::new();
+    // language=PostgreSQL
+    let mut rows = sqlx::query(
+        "SELECT scraped_at, price, original_price, currency, bsr_main_category, bsr_small_category,
+                rating, review_count, in_stock, is_prime
+           FROM product_snapshots
+          WHERE product_id = $1 AND scraped_at >= $2
+          ORDER BY scraped_at",
+    )
+    .bind(product)
+    .bind(since)
+    .fetch(pool);
+    while let Some(r) = rows.try_next().await.map_err(dberr)? {
+        at.push(Some(r.try_get::<DateTime<Utc>, _>(0).map_err(dberr)?));
+        price.push(r.try_get::<Option<Decimal>, _>(1).map_err(dberr)?);
+        original.push(r.try_get::<Option<Decimal>, _>(2).map_err(dberr)?);
+        currency.push(Some(r.try_get::<String, _>(3).map_err(dberr)?));
+        bsr.push(r.try_get::<Option<i32>, _>(4).map_err(dberr)?);
+        bsr_small.push(r.try_get::<Option<i32>, _>(5).map_err(dberr)?);
+        rating.push(r.try_get::<Option<f64>, _>(6).map_err(dberr)?);
+        reviews.push(r.try_get::<Option<i32>, _>(7).map_err(dberr)?);
+        in_stock.push(Some(r.try_get::<bool, _>(8).map_err(dberr)?));
+        prime.push(Some(r.try_get::<bool, _>(9).map_err(dberr)?));
+    }
+    let mut c = Columns::default();
+    c.time("scraped_at", at);
+    c.money("price", price);
+    c.money("original_price", original);
+    c.utf8("currency", currency);
+    c.i32("bsr", bsr);
+    c.i32("bsr_small_category", bsr_small);
+    c.f64("rating", rating);
+    c.i32("review_count", reviews);
+    c.bool("in_stock", in_stock);
+    c.bool("is_prime", prime);
+    Ok(c)
+}
+
+/// Schema and storage operations of a database (`client.db`).
+#[pyclass(module = "amazcope", frozen)]
+#[derive(Debug)]
+pub struct Db {
+    store: Arc<PgStore>,
+}
+
+#[pymethods]
+impl Db {
+    /// Applies every pending migration.
+    fn upgrade(&self, py: Python<'_>) -> Result<()> {
+        let store = Arc::clone(&self.store);
+        block_on(
+            py,
+            async move { store.migrate().await.map_err(|e| db_error("upgrade failed")(e.to_string())) },
+        )
+    }
+
+    /// The version of the newest applied migration (None before the first).
+    fn current(&self, py: Python<'_>) -> Result<Option<i64>> {
+        let store = Arc::clone(&self.store);
+        block_on(py, async move {
+            store.current_version().await.map_err(|e| db_error("cannot read the version")(e.to_string()))
+        })
+    }
+
+    /// Size of every table (`table`, `total_bytes`, `partitions`, `row_estimate`) as a table.
+    fn stats<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
+        let store = Arc::clone(&self.store);
+        let rows = block_on(py, async move {
+            amazcope_pg::inspect::table_sizes(store.pool())
+                .await
+                .map_err(|e| db_error("cannot read table sizes")(e.to_string()))
+        })?;
+        let mut c = Columns::default();
+        c.utf8("table", rows.iter().map(|r| Some(&r.table)));
+        c.i64("total_bytes", rows.iter().map(|r| Some(r.total_bytes)));
+        c.i64("partitions", rows.iter().map(|r| Some(r.partitions)));
+        c.i64("row_estimate", rows.iter().map(|r| Some(r.row_estimate)));
+        Ok(c.into_pyarrow(py)?)
+    }
+
+    /// The monthly partitions of `product_snapshots` (`name`, `month_start`), oldest first.
+    fn partitions<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
+        let store = Arc::clone(&self.store);
+        let rows = block_on(py, async move {
+            amazcope_pg::partitions::list_partitions(store.pool())
+                .await
+                .map_err(|e| db_error("cannot list partitions")(e.to_string()))
+        })?;
+        let mut c = Columns::default();
+        c.utf8("name", rows.iter().map(|r| Some(&r.name)));
+        c.time("month_start", rows.iter().map(|r| Some(r.month.start())));
+        Ok(c.into_pyarrow(py)?)
+    }
+}
