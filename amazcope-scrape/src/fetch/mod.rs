@@ -2,9 +2,9 @@
 //! limit per marketplace and a global concurrency limit, retries with backoff and jitter, a
 //! cool-down after a captcha, proxies, timeouts and cancellation.
 //!
-//! The entry point is [`Fetcher`], built from a [`FetcherConfig`]. Parsing is not done here:
-//! [`ScrapeSource`] joins a fetcher and a parse function into an
-//! [`amazcope_core::PageSource`].
+//! The entry point is [`Fetcher`], built from a [`FetcherConfig`]. A fetcher is an
+//! [`amazcope_core::PageSource`] with the crate's parser; [`ScrapeSource`] joins it with any
+//! other parse function.
 
 mod captcha;
 mod client;
@@ -24,5 +24,5 @@ pub use error::{AttemptError, BuildError, FetchError};
 pub use headers::{DEFAULT_USER_AGENTS, accept_language};
 pub use metrics::{FetchMetricsSnapshot, MarketplaceMetrics};
 pub use retry::parse_retry_after;
-pub use source::{PageParser, ScrapeSource};
+pub use source::{AmazonParser, PageParser, ScrapeSource};
 pub use urls::ReviewSort;

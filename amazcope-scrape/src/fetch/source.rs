@@ -68,33 +68,60 @@ impl<P: PageParser> ScrapeSource<P> {
     }
 }
 
+/// The crate's own parser, [`crate::parse_page`], as a [`PageParser`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AmazonParser;
+
+impl PageParser for AmazonParser {
+    type Error = crate::ParseError;
+    fn parse(&self, html: &str, hint: Option<Marketplace>) -> Result<ParsedPage, crate::ParseError> {
+        crate::parse_page(html, hint)
+    }
+}
+
 #[async_trait]
 impl<P: PageParser> PageSource for ScrapeSource<P> {
     async fn product_page(&self, asin: &Asin, marketplace: Marketplace) -> Result<FetchedPage, FetchFailure> {
-        let html = match self.fetcher.fetch_product(marketplace, asin, None).await {
-            Ok(html) => html,
-            Err(FetchError::Captcha { url, marketplace: m, status, .. }) if (200..300).contains(&status) => {
-                return Ok(FetchedPage {
-                    source: url,
-                    fetched_at: Utc::now(),
-                    page: ParsedPage::Captcha { marketplace: m.or(Some(marketplace)) },
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let parser = Arc::clone(&self.parser);
-        let body = html.body;
-        let parsed = tokio::task::spawn_blocking(move || {
-            parser.parse(&body, Some(marketplace)).map_err(|e| e.to_string())
-        })
-        .await;
-        let last = match parsed {
-            Ok(Ok(page)) => {
-                return Ok(FetchedPage { source: html.final_url, fetched_at: html.fetched_at, page });
-            }
-            Ok(Err(message)) => format!("unparseable page: {message}"),
-            Err(join) => format!("parser failed: {join}"),
-        };
-        Err(FetchFailure::GaveUp { url: html.url, attempts: html.attempts, last })
+        product_page(&self.fetcher, &self.parser, asin, marketplace).await
     }
+}
+
+/// A fetcher is a [`PageSource`] with the crate's parser ([`AmazonParser`]); see
+/// [`ScrapeSource`] for how outcomes map.
+#[async_trait]
+impl PageSource for Fetcher {
+    async fn product_page(&self, asin: &Asin, marketplace: Marketplace) -> Result<FetchedPage, FetchFailure> {
+        product_page(self, &Arc::new(AmazonParser), asin, marketplace).await
+    }
+}
+
+async fn product_page<P: PageParser>(
+    fetcher: &Fetcher,
+    parser: &Arc<P>,
+    asin: &Asin,
+    marketplace: Marketplace,
+) -> Result<FetchedPage, FetchFailure> {
+    let html = match fetcher.fetch_product(marketplace, asin, None).await {
+        Ok(html) => html,
+        Err(FetchError::Captcha { url, marketplace: m, status, .. }) if (200..300).contains(&status) => {
+            return Ok(FetchedPage {
+                source: url,
+                fetched_at: Utc::now(),
+                page: ParsedPage::Captcha { marketplace: m.or(Some(marketplace)) },
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let parser = Arc::clone(parser);
+    let body = html.body;
+    let parsed = tokio::task::spawn_blocking(move || {
+        parser.parse(&body, Some(marketplace)).map_err(|e| e.to_string())
+    })
+    .await;
+    let last = match parsed {
+        Ok(Ok(page)) => return Ok(FetchedPage { source: html.final_url, fetched_at: html.fetched_at, page }),
+        Ok(Err(message)) => format!("unparseable page: {message}"),
+        Err(join) => format!("parser failed: {join}"),
+    };
+    Err(FetchFailure::GaveUp { url: html.url, attempts: html.attempts, last })
 }

@@ -1,0 +1,732 @@
+//! The fetcher against real HTTP servers on 127.0.0.1: wiremock for status scripts with
+//! request-count expectations, and a small hand-written server for what wiremock cannot do
+//! (connection resets, arrival instants, requests in flight, proxy request lines).
+//!
+//! Durations are tens of milliseconds. Assertions are on counts, outcomes and the order and
+//! spacing of arrivals the server recorded, never on how long the client took.
+
+use amazcope_core::model::page::ParsedPage;
+use amazcope_core::{Asin, FetchFailure, Marketplace, PageSource};
+use amazcope_scrape::fetch::{
+    AttemptError, FetchError, Fetcher, FetcherConfig, PageParser, RetryPolicy, ReviewSort, ScrapeSource,
+};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const MS: Duration = Duration::from_millis(1);
+/// Spacing checks allow this much slack for scheduling between the client's clock and the
+/// server's.
+const TOLERANCE: Duration = Duration::from_millis(15);
+
+// ---------------------------------------------------------------- fixtures
+
+fn fixtures_dir() -> PathBuf {
+    let dir = std::env::var_os("AMAZCOPE_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("shared/fixtures/pages")
+    });
+    assert!(
+        dir.is_dir(),
+        "fixture pages not found at {} (set AMAZCOPE_FIXTURES to the shared/fixtures/pages folder)",
+        dir.display()
+    );
+    dir
+}
+
+fn fixture(name: &str) -> String {
+    let p = fixtures_dir().join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", p.display()))
+}
+
+const PRODUCT_FIXTURE: &str = "com_dp_B00AYQNR46.html";
+const CAPTCHA_FIXTURE: &str = "com_captcha_captcha-field-keywords.html";
+
+fn product_body() -> String {
+    fixture(PRODUCT_FIXTURE)
+}
+
+fn captcha_body() -> String {
+    fixture(CAPTCHA_FIXTURE)
+}
+
+fn asin(s: &str) -> Asin {
+    s.parse().unwrap()
+}
+
+/// Fast settings: tiny backoff, no spacing, generous concurrency.
+fn fast_config() -> FetcherConfig {
+    FetcherConfig::default()
+        .with_retry(RetryPolicy {
+            max_attempts: 4,
+            base_delay: 5 * MS,
+            max_delay: 20 * MS,
+            max_retry_after: Duration::from_secs(5),
+            captcha_retries: 0,
+        })
+        .with_timeout(Duration::from_secs(5))
+        .with_min_spacing(Duration::ZERO)
+        .with_max_concurrency(16)
+        .with_captcha_cooldown(Duration::from_secs(60))
+}
+
+fn fetcher_for(config: FetcherConfig, marketplace: Marketplace, base: &str) -> Fetcher {
+    Fetcher::new(config.with_base_url(marketplace, base)).expect("fetcher builds")
+}
+
+// ---------------------------------------------------------------- scripted server
+
+#[derive(Clone)]
+enum Step {
+    Respond {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Arc<String>,
+        delay: Duration,
+    },
+    /// Read the request, then close with RST and no answer.
+    Reset,
+}
+
+fn ok(body: &str) -> Step {
+    Step::Respond { status: 200, headers: vec![], body: Arc::new(body.to_string()), delay: Duration::ZERO }
+}
+
+fn status(code: u16) -> Step {
+    Step::Respond { status: code, headers: vec![], body: Arc::new(String::new()), delay: Duration::ZERO }
+}
+
+fn slow(body: &str, delay: Duration) -> Step {
+    Step::Respond { status: 200, headers: vec![], body: Arc::new(body.to_string()), delay }
+}
+
+#[derive(Debug, Clone)]
+struct Arrival {
+    at: Instant,
+    /// The request target as sent (`/dp/X`, or `http://host/dp/X` through a proxy).
+    target: String,
+    headers: Vec<(String, String)>,
+}
+
+/// Answers requests in order from a script (the last step repeats) and records each
+/// request's arrival instant, and the most requests it had in flight at once.
+struct ScriptServer {
+    addr: std::net::SocketAddr,
+    arrivals: Arc<Mutex<Vec<Arrival>>>,
+    max_in_flight: Arc<AtomicUsize>,
+}
+
+impl ScriptServer {
+    async fn start(script: Vec<Step>) -> Self {
+        assert!(!script.is_empty());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let next = Arc::new(AtomicUsize::new(0));
+        let script = Arc::new(script);
+        let (a, m) = (arrivals.clone(), max_in_flight.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let (a, m, f, n, s) = (a.clone(), m.clone(), in_flight.clone(), next.clone(), script.clone());
+                tokio::spawn(async move { serve(stream, a, m, f, n, s).await });
+            }
+        });
+        Self { addr, arrivals, max_in_flight }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    fn arrivals(&self) -> Vec<Arrival> {
+        self.arrivals.lock().unwrap().clone()
+    }
+
+    fn count(&self) -> usize {
+        self.arrivals.lock().unwrap().len()
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    arrivals: Arc<Mutex<Vec<Arrival>>>,
+    max_in_flight: Arc<AtomicUsize>,
+    in_flight: Arc<AtomicUsize>,
+    next: Arc<AtomicUsize>,
+    script: Arc<Vec<Step>>,
+) {
+    // One request per connection: every answer says `Connection: close`.
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+    };
+    let at = Instant::now();
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let target = lines.next().unwrap_or_default().split(' ').nth(1).unwrap_or_default().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    arrivals.lock().unwrap().push(Arrival { at, target, headers });
+    let i = next.fetch_add(1, Ordering::SeqCst);
+    let step = script[i.min(script.len() - 1)].clone();
+    let now_in = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    max_in_flight.fetch_max(now_in, Ordering::SeqCst);
+    match step {
+        Step::Reset => {
+            let _ = stream.set_zero_linger();
+            drop(stream);
+        }
+        Step::Respond { status, headers, body, delay } => {
+            tokio::time::sleep(delay).await;
+            let mut out = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str("\r\n");
+            let _ = stream.write_all(out.as_bytes()).await;
+            let _ = stream.write_all(body.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+    }
+    in_flight.fetch_sub(1, Ordering::SeqCst);
+}
+
+fn gaps(arrivals: &[Arrival]) -> Vec<Duration> {
+    arrivals.windows(2).map(|w| w[1].at.duration_since(w[0].at)).collect()
+}
+
+// ---------------------------------------------------------------- retries (wiremock)
+
+#[tokio::test]
+async fn two_503_then_200_is_fetched_on_the_third_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/dp/B00AYQNR46"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/dp/B00AYQNR46"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(product_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &server.uri());
+    let page =
+        f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.expect("third try succeeds");
+    assert_eq!(page.attempts, 3, "attempts");
+    assert_eq!(page.status, 200, "status");
+    assert_eq!(page.body, product_body(), "body");
+    assert_eq!(page.url, format!("{}/dp/B00AYQNR46", server.uri()), "url");
+    let m = f.metrics().marketplace(Marketplace::Com);
+    assert_eq!((m.requests, m.retries, m.throttled, m.succeeded, m.failed), (3, 2, 2, 1, 0), "metrics {m:?}");
+}
+
+#[tokio::test]
+async fn always_503_ends_throttled_after_max_attempts() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(503)).expect(4).mount(&server).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &server.uri());
+    let err = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap_err();
+    assert!(matches!(err, FetchError::Throttled { status: 503, attempts: 4, .. }), "{err:?}");
+    assert_eq!(err.attempts(), 4);
+    assert_eq!(
+        FetchFailure::from(err),
+        FetchFailure::Throttled { url: format!("{}/dp/B00AYQNR46", server.uri()), status: 503, attempts: 4 }
+    );
+    let m = f.metrics().marketplace(Marketplace::Com);
+    assert_eq!((m.requests, m.retries, m.failed), (4, 3, 1), "metrics {m:?}");
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_then_reported_with_their_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(500)).expect(4).mount(&server).await;
+    let f = fetcher_for(fast_config(), Marketplace::De, &server.uri());
+    let err = f.fetch_product(Marketplace::De, &asin("B00004YS4O"), None).await.unwrap_err();
+    assert!(matches!(err, FetchError::Status { status: 500, attempts: 4, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn not_found_is_reported_without_retrying() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(404)).expect(1).mount(&server).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &server.uri());
+    let err = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap_err();
+    assert!(matches!(err, FetchError::NotFound { attempts: 1, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn forbidden_is_reported_without_retrying() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(403)).expect(1).mount(&server).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &server.uri());
+    let err = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap_err();
+    assert!(matches!(err, FetchError::Status { status: 403, attempts: 1, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn captcha_page_with_200_is_a_captcha_and_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(captcha_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &server.uri());
+    let err = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FetchError::Captcha { status: 200, attempts: 1, marketplace: Some(Marketplace::Com), .. }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(f.metrics().marketplace(Marketplace::Com).captchas, 1, "captcha counter");
+}
+
+#[tokio::test]
+async fn captcha_retries_from_the_policy_are_made_after_the_cooldown() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_string(captcha_body()))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let mut config = fast_config().with_captcha_cooldown(30 * MS);
+    config.retry.captcha_retries = 1;
+    let f = fetcher_for(config, Marketplace::Com, &server.uri());
+    let err = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap_err();
+    assert!(matches!(err, FetchError::Captcha { status: 503, attempts: 2, .. }), "{err:?}");
+    assert_eq!(f.metrics().marketplace(Marketplace::Com).captchas, 2);
+}
+
+// ---------------------------------------------------------------- urls and headers (wiremock)
+
+#[tokio::test]
+async fn product_bestseller_and_review_urls_reach_their_paths() {
+    let server = MockServer::start().await;
+    Mock::given(path("/de/dp/B00004YS4O"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/de/gp/bestsellers/electronics/3468301"))
+        .and(query_param("pg", "2"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/de/product-reviews/B00004YS4O/"))
+        .and(query_param("pageNumber", "3"))
+        .and(query_param("sortBy", "recent"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let f = fetcher_for(fast_config(), Marketplace::De, &format!("{}/de", server.uri()));
+    let a = asin("B00004YS4O");
+    f.fetch_product(Marketplace::De, &a, None).await.expect("product");
+    f.fetch_bestsellers(Marketplace::De, Some("electronics/3468301"), 2, None).await.expect("bestsellers");
+    f.fetch_reviews(Marketplace::De, &a, 3, ReviewSort::Recent, None).await.expect("reviews");
+    assert_eq!(f.metrics().marketplace(Marketplace::De).succeeded, 3);
+}
+
+#[tokio::test]
+async fn requests_carry_browser_headers_in_the_marketplace_language() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(3).mount(&server).await;
+    let config = fast_config().with_user_agents(["agent-one/1.0", "agent-two/2.0"]);
+    let f = fetcher_for(config, Marketplace::De, &server.uri());
+    for _ in 0..3 {
+        f.fetch_product(Marketplace::De, &asin("B00004YS4O"), None).await.expect("fetched");
+    }
+    let requests = server.received_requests().await.unwrap();
+    let agents: Vec<String> =
+        requests.iter().map(|r| r.headers.get("user-agent").unwrap().to_str().unwrap().to_string()).collect();
+    assert_eq!(agents, vec!["agent-one/1.0", "agent-two/2.0", "agent-one/1.0"], "user agents rotate");
+    for r in &requests {
+        // Read raw: wiremock's `header` matcher splits values at commas.
+        let language = r.headers.get("accept-language").unwrap().to_str().unwrap();
+        assert_eq!(language, "de-DE,de;q=0.9,en;q=0.8", "accept-language");
+        let accept = r.headers.get("accept").unwrap().to_str().unwrap();
+        assert!(accept.starts_with("text/html"), "accept: {accept}");
+    }
+}
+
+#[tokio::test]
+async fn cookies_set_by_the_store_are_sent_back() {
+    let server = MockServer::start().await;
+    Mock::given(header("cookie", "session-id=123-456"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("with cookie"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).insert_header("set-cookie", "session-id=123-456; Path=/"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &server.uri());
+    let first = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap();
+    assert_eq!(first.body, "");
+    let second = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap();
+    assert_eq!(second.body, "with cookie");
+}
+
+#[tokio::test]
+async fn fetch_html_finds_the_marketplace_of_an_overridden_url() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(1).mount(&server).await;
+    let f = fetcher_for(fast_config(), Marketplace::CoJp, &format!("{}/jp/", server.uri()));
+    f.fetch_html(&format!("{}/jp/dp/B07WXL5YPW", server.uri())).await.unwrap();
+    assert_eq!(f.metrics().marketplace(Marketplace::CoJp).requests, 1);
+    assert_eq!(f.metrics().other.requests, 0);
+}
+
+#[tokio::test]
+async fn invalid_urls_are_rejected_before_any_request() {
+    let f = Fetcher::new(fast_config()).unwrap();
+    for bad in ["not a url", "ftp://example.org/x"] {
+        let err = f.fetch_html(bad).await.unwrap_err();
+        assert!(matches!(err, FetchError::InvalidUrl { .. }), "{bad}: {err:?}");
+        assert_eq!(err.attempts(), 0);
+    }
+    let err = f.fetch_bestsellers(Marketplace::Com, Some("../../etc"), 1, None).await.unwrap_err();
+    assert!(matches!(err, FetchError::InvalidUrl { .. }), "{err:?}");
+    assert_eq!(f.metrics().total().requests, 0);
+}
+
+// ---------------------------------------------------------------- faults (scripted server)
+
+#[tokio::test]
+async fn retry_after_is_honoured_over_the_backoff() {
+    let s = ScriptServer::start(vec![
+        Step::Respond {
+            status: 429,
+            headers: vec![("retry-after", "1".into())],
+            body: Arc::new(String::new()),
+            delay: Duration::ZERO,
+        },
+        ok("fine"),
+    ])
+    .await;
+    // Backoff alone would wait at most 20 ms.
+    let f = fetcher_for(fast_config(), Marketplace::Com, &s.base());
+    let page = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.expect("second try");
+    assert_eq!(page.attempts, 2);
+    assert_eq!(page.body, "fine");
+    let g = gaps(&s.arrivals());
+    assert_eq!(g.len(), 1);
+    assert!(g[0] + TOLERANCE >= Duration::from_secs(1), "retry came {:?} after the 429", g[0]);
+}
+
+#[tokio::test]
+async fn captcha_backs_off_that_marketplace_only() {
+    let body = captcha_body();
+    let com = ScriptServer::start(vec![ok(&body), ok("product")]).await;
+    let de = ScriptServer::start(vec![ok("produkt")]).await;
+    let cooldown = 300 * MS;
+    let config = fast_config()
+        .with_captcha_cooldown(cooldown)
+        .with_base_url(Marketplace::Com, com.base())
+        .with_base_url(Marketplace::De, de.base());
+    let f = Fetcher::new(config).unwrap();
+    let a = asin("B00AYQNR46");
+    let err = f.fetch_product(Marketplace::Com, &a, None).await.unwrap_err();
+    assert!(matches!(err, FetchError::Captcha { attempts: 1, .. }), "{err:?}");
+    assert_eq!(com.count(), 1, "no retry after a captcha");
+
+    let (f2, a2) = (f.clone(), a);
+    let again = tokio::spawn(async move { f2.fetch_product(Marketplace::Com, &a2, None).await });
+    let other =
+        f.fetch_product(Marketplace::De, &a, None).await.expect("other marketplace is not backed off");
+    assert_eq!(other.body, "produkt");
+    let again = again.await.unwrap().expect("after the cool-down the marketplace answers");
+    assert_eq!(again.body, "product");
+
+    let com_arrivals = com.arrivals();
+    let de_arrivals = de.arrivals();
+    assert_eq!(com_arrivals.len(), 2);
+    assert!(de_arrivals[0].at < com_arrivals[1].at, "the other marketplace went first");
+    let waited = com_arrivals[1].at.duration_since(com_arrivals[0].at);
+    assert!(waited + TOLERANCE >= cooldown, "second request came {waited:?} after the captcha");
+}
+
+#[tokio::test]
+async fn slow_responses_time_out_and_are_retried() {
+    let s = ScriptServer::start(vec![slow("late", 400 * MS)]).await;
+    let mut config = fast_config().with_timeout(60 * MS);
+    config.retry.max_attempts = 2;
+    let f = fetcher_for(config, Marketplace::Com, &s.base());
+    let err = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap_err();
+    assert!(matches!(err, FetchError::Timeout { attempts: 2, .. }), "{err:?}");
+    assert_eq!(s.count(), 2, "requests made");
+}
+
+#[tokio::test]
+async fn a_slow_first_answer_is_retried_into_a_page() {
+    let s = ScriptServer::start(vec![slow("late", 400 * MS), ok("prompt")]).await;
+    let f = fetcher_for(fast_config().with_timeout(60 * MS), Marketplace::Com, &s.base());
+    let page = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.expect("second try");
+    assert_eq!((page.attempts, page.body.as_str()), (2, "prompt"));
+}
+
+#[tokio::test]
+async fn connection_resets_are_retried() {
+    let s = ScriptServer::start(vec![Step::Reset, Step::Reset, ok("after resets")]).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &s.base());
+    let page = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.expect("third try");
+    assert_eq!((page.attempts, page.body.as_str()), (3, "after resets"));
+    assert_eq!(s.count(), 3);
+}
+
+#[tokio::test]
+async fn endless_resets_give_up_with_the_network_cause() {
+    let s = ScriptServer::start(vec![Step::Reset]).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &s.base());
+    let err = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap_err();
+    assert!(matches!(err, FetchError::GaveUp { attempts: 4, last: AttemptError::Network(_), .. }), "{err:?}");
+    assert_eq!(s.count(), 4);
+    let failure = FetchFailure::from(err);
+    assert!(matches!(failure, FetchFailure::GaveUp { attempts: 4, .. }), "{failure:?}");
+}
+
+#[tokio::test]
+async fn cancelling_during_a_backoff_returns_cancelled() {
+    let s = ScriptServer::start(vec![status(503)]).await;
+    let mut config = fast_config();
+    // A backoff this long would never end within the test.
+    config.retry.base_delay = Duration::from_secs(600);
+    config.retry.max_delay = Duration::from_secs(600);
+    let f = fetcher_for(config, Marketplace::Com, &s.base());
+    let token = CancellationToken::new();
+    let (f2, t2) = (f.clone(), token.clone());
+    let task =
+        tokio::spawn(async move { f2.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), Some(&t2)).await });
+    while s.count() == 0 {
+        tokio::time::sleep(5 * MS).await;
+    }
+    tokio::time::sleep(20 * MS).await;
+    token.cancel();
+    // The guard only keeps a broken cancellation from hanging the suite.
+    let result =
+        tokio::time::timeout(Duration::from_secs(30), task).await.expect("cancelled fetch returns").unwrap();
+    let err = result.unwrap_err();
+    assert!(matches!(err, FetchError::Cancelled { .. }), "{err:?}");
+    assert!(err.attempts() >= 1);
+    assert_eq!(f.metrics().marketplace(Marketplace::Com).failed, 0, "cancellations are not failures");
+}
+
+#[tokio::test]
+async fn cancelling_the_fetcher_ends_a_request_in_flight() {
+    let s = ScriptServer::start(vec![slow("never in time", Duration::from_secs(600))]).await;
+    let f = fetcher_for(fast_config().with_timeout(Duration::from_secs(600)), Marketplace::Com, &s.base());
+    let f2 = f.clone();
+    let task =
+        tokio::spawn(async move { f2.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await });
+    while s.count() == 0 {
+        tokio::time::sleep(5 * MS).await;
+    }
+    f.cancel();
+    let result =
+        tokio::time::timeout(Duration::from_secs(30), task).await.expect("cancelled fetch returns").unwrap();
+    assert!(matches!(result, Err(FetchError::Cancelled { attempts: 1, .. })), "{result:?}");
+    // Later fetches end at once.
+    let later = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await;
+    assert!(matches!(later, Err(FetchError::Cancelled { attempts: 0, .. })), "{later:?}");
+    assert_eq!(s.count(), 1);
+}
+
+#[tokio::test]
+async fn requests_to_one_marketplace_are_spaced() {
+    let s = ScriptServer::start(vec![ok("x")]).await;
+    let spacing = 60 * MS;
+    let config = fast_config().with_marketplace_spacing(Marketplace::Fr, spacing);
+    let f = fetcher_for(config, Marketplace::Fr, &s.base());
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let f = f.clone();
+            tokio::spawn(async move { f.fetch_product(Marketplace::Fr, &asin("B01LW7X0JJ"), None).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().expect("fetched");
+    }
+    let arrivals = s.arrivals();
+    assert_eq!(arrivals.len(), 5);
+    for (i, g) in gaps(&arrivals).into_iter().enumerate() {
+        assert!(g + TOLERANCE >= spacing, "gap {i} was {g:?}, spacing {spacing:?}");
+    }
+}
+
+#[tokio::test]
+async fn spacing_of_one_marketplace_does_not_hold_up_another() {
+    let slow_store = ScriptServer::start(vec![ok("a")]).await;
+    let other_store = ScriptServer::start(vec![ok("b")]).await;
+    let config = fast_config()
+        .with_marketplace_spacing(Marketplace::It, 80 * MS)
+        .with_base_url(Marketplace::It, slow_store.base())
+        .with_base_url(Marketplace::Es, other_store.base());
+    let f = Fetcher::new(config).unwrap();
+    let spaced: Vec<_> = (0..3)
+        .map(|_| {
+            let f = f.clone();
+            tokio::spawn(async move { f.fetch_product(Marketplace::It, &asin("B07747FR44"), None).await })
+        })
+        .collect();
+    while slow_store.count() == 0 {
+        tokio::time::sleep(2 * MS).await;
+    }
+    f.fetch_product(Marketplace::Es, &asin("B07ZCVN7YN"), None).await.unwrap();
+    for t in spaced {
+        t.await.unwrap().unwrap();
+    }
+    let it = slow_store.arrivals();
+    let es = other_store.arrivals();
+    assert!(es[0].at < it[2].at, "the Spanish request waited behind the Italian spacing");
+}
+
+#[tokio::test]
+async fn global_concurrency_limit_caps_requests_in_flight() {
+    let s = ScriptServer::start(vec![slow("x", 60 * MS)]).await;
+    let markets = [Marketplace::Com, Marketplace::De, Marketplace::Fr];
+    let mut config = fast_config().with_max_concurrency(2);
+    for m in markets {
+        config = config.with_base_url(m, format!("{}{}/", s.base(), m.code()));
+    }
+    let f = Fetcher::new(config).unwrap();
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let f = f.clone();
+            let m = markets[i % 3];
+            tokio::spawn(async move { f.fetch_product(m, &asin("B00004YS4O"), None).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().expect("fetched");
+    }
+    assert_eq!(s.count(), 6);
+    assert_eq!(s.max_in_flight.load(Ordering::SeqCst), 2, "most requests in flight at once");
+    let snap = f.metrics();
+    for m in markets {
+        assert_eq!(snap.marketplace(m).requests, 2, "{m}");
+    }
+}
+
+#[tokio::test]
+async fn proxies_are_used_round_robin() {
+    let p1 = ScriptServer::start(vec![ok("via one")]).await;
+    let p2 = ScriptServer::start(vec![ok("via two")]).await;
+    // An unresolvable host: only a proxy can answer for it.
+    let config = fast_config()
+        .with_proxy(format!("http://{}", p1.addr))
+        .with_proxy(format!("http://{}", p2.addr))
+        .with_base_url(Marketplace::Ca, "http://store.invalid/");
+    let f = Fetcher::new(config).unwrap();
+    let a = asin("B07H57DNVV");
+    let bodies = [
+        f.fetch_product(Marketplace::Ca, &a, None).await.unwrap().body,
+        f.fetch_product(Marketplace::Ca, &a, None).await.unwrap().body,
+        f.fetch_product(Marketplace::Ca, &a, None).await.unwrap().body,
+    ];
+    assert_eq!(bodies, ["via one", "via two", "via one"]);
+    assert_eq!((p1.count(), p2.count()), (2, 1));
+    assert_eq!(
+        p1.arrivals()[0].target,
+        "http://store.invalid/dp/B07H57DNVV",
+        "absolute-form request to a proxy"
+    );
+    let host = p2.arrivals()[0].headers.iter().find(|(k, _)| k == "host").map(|(_, v)| v.clone());
+    assert_eq!(host.as_deref(), Some("store.invalid"));
+}
+
+#[tokio::test]
+async fn a_bad_proxy_is_a_build_error() {
+    let err = Fetcher::new(FetcherConfig::default().with_proxy("::not a proxy::")).unwrap_err();
+    assert!(err.to_string().contains("::not a proxy::"), "{err}");
+}
+
+// ---------------------------------------------------------------- PageSource
+
+#[tokio::test]
+async fn fetcher_as_page_source_parses_the_product_page() {
+    let s = ScriptServer::start(vec![ok(&product_body())]).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &s.base());
+    let a = asin("B00AYQNR46");
+    let page = f.product_page(&a, Marketplace::Com).await.expect("page");
+    match &page.page {
+        ParsedPage::Product(p) => {
+            assert_eq!(p.asin, a, "asin");
+            assert_eq!(p.marketplace, Marketplace::Com, "marketplace");
+            assert!(p.title.is_read(), "title read: {:?}", p.title);
+        }
+        other => panic!("expected a product page, got {:?}", other.kind()),
+    }
+    assert_eq!(page.source, format!("{}dp/B00AYQNR46", s.base()));
+}
+
+#[tokio::test]
+async fn page_source_returns_a_200_captcha_as_a_captcha_page() {
+    let s = ScriptServer::start(vec![ok(&captcha_body())]).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &s.base());
+    let page = f.product_page(&asin("B00AYQNR46"), Marketplace::Com).await.expect("a page");
+    assert_eq!(page.page, ParsedPage::Captcha { marketplace: Some(Marketplace::Com) });
+}
+
+#[tokio::test]
+async fn page_source_maps_fetch_errors_to_core_failures() {
+    let s = ScriptServer::start(vec![status(404)]).await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &s.base());
+    let err = f.product_page(&asin("B00AYQNR46"), Marketplace::Com).await.unwrap_err();
+    assert_eq!(err, FetchFailure::NotFound { url: format!("{}dp/B00AYQNR46", s.base()) });
+}
+
+#[tokio::test]
+async fn scrape_source_uses_the_parser_it_is_given() {
+    let s = ScriptServer::start(vec![ok("<html>anything</html>")]).await;
+    let f = fetcher_for(fast_config(), Marketplace::Se, &s.base());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    let parser = move |html: &str, hint: Option<Marketplace>| -> Result<ParsedPage, String> {
+        seen2.lock().unwrap().push((html.to_string(), hint));
+        Err("no product here".to_string())
+    };
+    let source = ScrapeSource::new(f, parser);
+    let err = source.product_page(&asin("B0F3PT1VBL"), Marketplace::Se).await.unwrap_err();
+    assert!(
+        matches!(&err, FetchFailure::GaveUp { attempts: 1, last, .. } if last.contains("no product here")),
+        "{err:?}"
+    );
+    assert_eq!(*seen.lock().unwrap(), vec![("<html>anything</html>".to_string(), Some(Marketplace::Se))]);
+}
+
+/// Keeps the blanket `PageParser` impl for closures honest at compile time.
+#[allow(dead_code)]
+fn closures_are_parsers() {
+    fn takes<P: PageParser>(_: P) {}
+    takes(|_: &str, _: Option<Marketplace>| -> Result<ParsedPage, String> { Err(String::new()) });
+}
