@@ -398,3 +398,44 @@ fn stored(snaps: &[NewSnapshot]) -> Vec<ProductSnapshot> {
         })
         .collect()
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Over any history: no two alerts of one type closer than the cool-down, every
+        /// price alert at least the threshold, and never more than one alert per
+        /// (snapshot, type).
+        #[test]
+        fn replay_respects_thresholds_and_cool_down(
+            steps in proptest::collection::vec((1i64..12, 500i64..1500, 100i32..5000, any::<bool>()), 1..40),
+            threshold in 1.0f64..40.0,
+        ) {
+            let mut hours = 0;
+            let snaps: Vec<NewSnapshot> = steps
+                .iter()
+                .map(|(dh, cents, bsr, stock)| {
+                    hours += dh;
+                    let mut s = snap(hours, "1", *bsr);
+                    s.price = Some(Decimal::new(*cents, 2));
+                    s.in_stock = *stock;
+                    s
+                })
+                .collect();
+            let cfg = RuleConfig::default();
+            let alerts = replay(&stored(&snaps), &tracker(1, threshold, threshold), &cfg);
+            for (i, a) in alerts.iter().enumerate() {
+                if a.alert_type == AlertType::PriceChange {
+                    prop_assert!(a.change_percentage.unwrap().abs() + 1e-9 >= threshold);
+                }
+                for b in &alerts[i + 1..] {
+                    if a.alert_type == b.alert_type {
+                        prop_assert!((b.created_at - a.created_at).abs() >= cfg.cool_down, "{a:?} {b:?}");
+                        prop_assert!(a.snapshot_id != b.snapshot_id);
+                    }
+                }
+            }
+        }
+    }
+}
