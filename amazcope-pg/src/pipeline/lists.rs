@@ -85,9 +85,15 @@ async fn ensure_slug(
                VALUES ($1, $2, $3, $4, $5,
                        COALESCE((SELECT c.level + 1 FROM categories c WHERE c.id = $5), 0))
                ON CONFLICT ON CONSTRAINT uq_category_marketplace DO UPDATE
-                   SET name = EXCLUDED.name, url = COALESCE(EXCLUDED.url, categories.url)
-                   WHERE (categories.name, categories.url) IS DISTINCT FROM
-                         (EXCLUDED.name, COALESCE(EXCLUDED.url, categories.url))
+                   SET name = EXCLUDED.name, url = COALESCE(EXCLUDED.url, categories.url),
+                       parent_id = COALESCE(EXCLUDED.parent_id, categories.parent_id),
+                       level = CASE WHEN EXCLUDED.parent_id IS NULL THEN categories.level
+                                    ELSE EXCLUDED.level END
+                   -- A rank line names a category without its place in the tree; a list page
+                   -- brings the parent later, and only a real change writes a row version.
+                   WHERE (categories.name, categories.url, categories.parent_id) IS DISTINCT FROM
+                         (EXCLUDED.name, COALESCE(EXCLUDED.url, categories.url),
+                          COALESCE(EXCLUDED.parent_id, categories.parent_id))
                RETURNING id";
     let row: Option<(Uuid,)> = sqlx::query_as(sql)
         .bind(clip(slug, 100))
