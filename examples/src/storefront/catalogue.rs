@@ -280,32 +280,55 @@ impl CatalogueProduct {
         for d in 0..=day {
             // Every draw happens every day, whichever branch is taken, so one day's values never
             // depend on another branch's consumption of the stream.
-            let change_price = rng.random_bool(0.18);
+            let price_roll: f64 = rng.random();
             let price_step: f64 = rng.random_range(-0.07..0.07);
+            let deal_step: f64 = rng.random_range(0.12..0.30);
             let rating_roll: f64 = rng.random();
-            let new_reviews = rng.random_range(0..=(reviews / 250).max(2));
-            let bsr_step: f64 = rng.random_range(-0.16..0.16);
+            let review_roll: f64 = rng.random();
+            let new_reviews = rng.random_range(1..=(reviews / 400).max(1));
+            let bsr_roll: f64 = rng.random();
+            let bsr_step: f64 = rng.random_range(-0.08..0.08);
+            let bsr_jump: f64 = rng.random_range(0.2..0.6);
             let outage_roll: f64 = rng.random();
             let outage_len = rng.random_range(1..=2u32);
             if d == 0 {
                 continue;
             }
-            if self.index != script::PRICE_DROP_PRODUCT && change_price {
-                let next = (units as f64 * (1.0 + price_step)).round() as i64;
+            // Most days nothing happens to a price; some days it moves a little, and now and
+            // then a deal starts or ends (a move big enough for loose thresholds too).
+            let factor = if price_roll < 0.02 {
+                if units > base_units { 1.0 - deal_step } else { 1.0 + deal_step }
+            } else if price_roll < 0.17 {
+                1.0 + price_step
+            } else {
+                1.0
+            };
+            if self.index != script::PRICE_DROP_PRODUCT && factor != 1.0 {
+                let next = (units as f64 * factor).round() as i64;
                 // Keep prices within a plausible band around the base.
                 units = next.clamp(base_units * 6 / 10, base_units * 14 / 10);
             }
-            if rating_roll < 0.04 {
+            if rating_roll < 0.012 {
                 rating -= 1;
-            } else if rating_roll > 0.96 {
+            } else if rating_roll > 0.985 {
                 rating += 1;
             }
             rating = rating.clamp(10, 50);
-            reviews += new_reviews;
-            bsr = (bsr * (1.0 + bsr_step)).clamp(1.0, 3_000_000.0);
+            if review_roll < 0.5 {
+                reviews += new_reviews;
+            }
+            // Ranks drift every day and jump now and then (a sales spike, a competitor's).
+            let bsr_factor = if bsr_roll < 0.015 {
+                1.0 - bsr_jump / 2.0
+            } else if bsr_roll < 0.03 {
+                1.0 + bsr_jump
+            } else {
+                1.0 + bsr_step
+            };
+            bsr = (bsr * bsr_factor).clamp(1.0, 3_000_000.0);
             if outage_left > 0 {
                 outage_left -= 1;
-            } else if !script::is_scripted(self.index) && outage_roll < 0.012 {
+            } else if !script::is_scripted(self.index) && outage_roll < 0.003 {
                 outage_left = outage_len;
             }
         }
