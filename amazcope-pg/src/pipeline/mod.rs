@@ -176,6 +176,33 @@ pub(crate) async fn ingest_pages(
     Ok(report)
 }
 
+/// Attempts of a transaction that PostgreSQL aborted to break a deadlock.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// A deadlock (40P01) or serialization failure (40001): the whole transaction was rolled
+/// back and running it again is safe. Partition upkeep (`amazcope_pg::partitions`) takes
+/// table locks in another order than ingest, so the two can deadlock when they overlap.
+fn is_transient(e: &StoreError) -> bool {
+    let StoreError::Backend { source: Some(source), .. } = e else { return false };
+    match source.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(d)) => matches!(d.code().as_deref(), Some("40P01" | "40001")),
+        _ => false,
+    }
+}
+
+impl PgStore {
+    async fn ingest_once(
+        &self,
+        pages: &[FetchedPage],
+        ctx: &IngestContext,
+    ) -> StoreResult<BatchIngestReport> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let report = ingest_pages(&mut tx, pages, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(report)
+    }
+}
+
 #[async_trait]
 impl IngestStore for PgStore {
     async fn ingest_page(&self, page: &FetchedPage, ctx: &IngestContext) -> StoreResult<IngestReport> {
@@ -191,10 +218,13 @@ impl IngestStore for PgStore {
         pages: &[FetchedPage],
         ctx: &IngestContext,
     ) -> StoreResult<BatchIngestReport> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
-        let report = ingest_pages(&mut tx, pages, ctx).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(report)
+        let mut attempt = 1;
+        loop {
+            match self.ingest_once(pages, ctx).await {
+                Err(e) if attempt < MAX_ATTEMPTS && is_transient(&e) => attempt += 1,
+                other => return other,
+            }
+        }
     }
 
     async fn record_problem(
@@ -206,10 +236,18 @@ impl IngestStore for PgStore {
         ctx: &IngestContext,
     ) -> StoreResult<IngestReport> {
         let at = at.trunc_subsecs(6);
-        let mut tx = self.pool().begin().await.map_err(db)?;
-        let (product_id, alerts) =
-            problem::record(&mut tx, asin, marketplace, problem, at, &ctx.rules).await?;
-        tx.commit().await.map_err(db)?;
+        let mut attempt = 1;
+        let (product_id, alerts) = loop {
+            let mut tx = self.pool().begin().await.map_err(db)?;
+            let done = match problem::record(&mut tx, asin, marketplace, problem, at, &ctx.rules).await {
+                Ok(r) => tx.commit().await.map_err(db).map(|()| r),
+                Err(e) => Err(e),
+            };
+            match done {
+                Err(e) if attempt < MAX_ATTEMPTS && is_transient(&e) => attempt += 1,
+                other => break other?,
+            }
+        };
         Ok(IngestReport {
             source: marketplace.product_url(asin),
             outcome: IngestOutcome::Recorded { product_id, status: problem.status },
