@@ -1,9 +1,25 @@
 //! PostgreSQL storage for Amazcope: the schema (migrations), [`PgStore`] implementing every
 //! repository trait of `amazcope-core`, partition upkeep and inspection.
+//!
+//! - [`PgStore::connect`] opens a pool; migrations run only through [`PgStore::migrate`].
+//! - [`cluster`] starts a private PostgreSQL when no `DATABASE_URL` is given.
+//! - [`partitions`] keeps the monthly partitions of `product_snapshots`.
+//! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs.
 #![warn(missing_docs)]
 
 pub mod pipeline;
 mod repos;
+
+pub mod cluster;
+mod connect;
+pub mod inspect;
+mod migrate;
+pub mod partitions;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use connect::{ConnectError, MIN_SERVER_VERSION_NUM, PoolConfig};
+pub use migrate::{MigrationError, MigrationState, MigrationStatus};
 
 use sqlx::PgPool;
 
