@@ -217,6 +217,25 @@ async fn lock(conn: &mut PgConnection) -> Result<(), PartitionError> {
     Ok(())
 }
 
+/// Takes, up front and in foreign-key order (products, product_snapshots, alerts), the table
+/// locks partition DDL needs. Taken one by one as the DDL reaches each table, they would be
+/// acquired in another order than an ingest transaction's (which writes products, then
+/// snapshots, then alerts), and the two could deadlock. Only called when there is work, so a
+/// no-op upkeep run blocks nobody.
+async fn lock_tables(conn: &mut PgConnection) -> Result<(), PartitionError> {
+    for sql in [
+        // language=PostgreSQL
+        "LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE",
+        // language=PostgreSQL
+        "LOCK TABLE product_snapshots IN ACCESS EXCLUSIVE MODE",
+        // language=PostgreSQL
+        "LOCK TABLE alerts IN SHARE ROW EXCLUSIVE MODE",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.map_err(db("locking tables for partition ddl"))?;
+    }
+    Ok(())
+}
+
 /// Creates the partitions from the month of `now` through `months_ahead` months after it
 /// (those that exist are left alone), in one transaction.
 ///
@@ -240,10 +259,11 @@ pub async fn ensure_partitions(
     let mut tx = pool.begin().await.map_err(db("starting a transaction"))?;
     lock(&mut tx).await?;
     let existing = list_in(&mut tx).await?;
+    wanted.retain(|m| !existing.iter().any(|p| p.month == *m));
+    if !wanted.is_empty() {
+        lock_tables(&mut tx).await?;
+    }
     for month in wanted {
-        if existing.iter().any(|p| p.month == month) {
-            continue;
-        }
         report.rows_moved += create_one(&mut tx, month).await?;
         report.created.push(month.partition_name());
     }
@@ -352,10 +372,12 @@ pub async fn drop_expired_partitions(
     let mut report = PartitionReport::default();
     let mut tx = pool.begin().await.map_err(db("starting a transaction"))?;
     lock(&mut tx).await?;
-    for p in list_in(&mut tx).await? {
-        if p.month.end() > cutoff {
-            continue;
-        }
+    let expired: Vec<SnapshotPartition> =
+        list_in(&mut tx).await?.into_iter().filter(|p| p.month.end() <= cutoff).collect();
+    if !expired.is_empty() {
+        lock_tables(&mut tx).await?;
+    }
+    for p in expired {
         let name = p.month.partition_name();
         // language=PostgreSQL
         let cleared = sqlx::query(
