@@ -111,6 +111,18 @@ const KNOWN_COLUMNS: &[&str] = &[
     "username",
 ];
 
+/// A unique violation inside a partition names the partition's index
+/// (`product_snapshots_2025_06_product_id_scraped_at_key`); callers know the parent's
+/// constraint, so report that.
+fn parent_constraint<'a>(table: Option<&str>, constraint: &'a str) -> &'a str {
+    let in_snapshots = table.is_some_and(|t| t.starts_with("product_snapshots_"));
+    if in_snapshots && constraint.ends_with("_product_id_scraped_at_key") {
+        "uq_product_snapshots_product_scraped"
+    } else {
+        constraint
+    }
+}
+
 /// The column part of `chk_<table>_<column>` / `fk_<table>_<column>`.
 fn column_of(constraint: &str, prefix: &str) -> Option<String> {
     let rest = constraint.strip_prefix(prefix)?;
@@ -152,7 +164,7 @@ pub(crate) fn map(e: sqlx::Error, ctx: &ErrCtx) -> StoreError {
     let sqlx::Error::Database(dbe) = &e else {
         return backend(e);
     };
-    let constraint = dbe.constraint().map(str::to_owned);
+    let constraint = dbe.constraint().map(|c| parent_constraint(dbe.table(), c).to_owned());
     let code = dbe.code().map(|c| c.into_owned()).unwrap_or_default();
     let message = dbe.message().to_owned();
     let kind = dbe.kind();

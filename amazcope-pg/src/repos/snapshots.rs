@@ -12,7 +12,10 @@ use amazcope_core::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 use sqlx::types::Json;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
 
 /// The 36 data columns of `product_snapshots`, in the order of [`NewSnapshot`]'s fields.
 macro_rules! snapshot_columns {
@@ -132,6 +135,147 @@ fn encode_error(e: sqlx::error::BoxDynError) -> StoreError {
     StoreError::Backend { message: format!("encoding snapshot for copy: {e}"), source: Some(e) }
 }
 
+/// Why a COPY failed: the database refused, or a value could not be encoded.
+enum CopyError {
+    Db(sqlx::Error),
+    Encode(sqlx::error::BoxDynError),
+}
+
+impl From<sqlx::Error> for CopyError {
+    fn from(e: sqlx::Error) -> Self {
+        CopyError::Db(e)
+    }
+}
+
+/// Binary COPY of `rows` into `table` (`product_snapshots` or the staging table), sent in
+/// chunks while encoding.
+async fn copy_rows(conn: &mut PgConnection, table: &str, rows: &[&NewSnapshot]) -> Result<(), CopyError> {
+    let statement = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", snapshot_columns!());
+    let mut copy = conn.copy_in_raw(&statement).await?;
+    let mut buf = BinaryCopy::with_header();
+    for s in rows {
+        if let Err(e) = encode_row(&mut buf, s) {
+            copy.abort("encoding failed").await?;
+            return Err(CopyError::Encode(e));
+        }
+        if buf.len() >= COPY_CHUNK {
+            copy.send(buf.take()).await?;
+        }
+    }
+    buf.trailer();
+    copy.send(buf.take()).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// A unique violation on the snapshot table. PostgreSQL names the partition's own index
+/// (`product_snapshots_2025_06_product_id_scraped_at_key`), not the parent constraint; the
+/// only other unique key, the primary key, contains a random id.
+fn is_duplicate_snapshot(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| {
+        d.kind() == sqlx::error::ErrorKind::UniqueViolation
+            && d.table().is_some_and(|t| t.starts_with("product_snapshots"))
+    })
+}
+
+/// The slow but duplicate-proof path: binary COPY into a temp table (no WAL, no indexes),
+/// then one INSERT .. SELECT .. ON CONFLICT DO NOTHING, whose RETURNING feeds the latest
+/// values (newest inserted row per product). Returns the number of rows inserted.
+async fn insert_via_staging(conn: &mut PgConnection, rows: &[&NewSnapshot]) -> Result<u64, CopyError> {
+    // Plain column types (numeric, text) leave length and precision checks to the INSERT,
+    // which raises the real table's errors.
+    // language=PostgreSQL
+    let sql = "CREATE TEMP TABLE snapshot_staging (
+                   product_id uuid, scraped_at timestamptz, price numeric,
+                   original_price numeric, buybox_price numeric, currency text,
+                   discount_percentage float8, bsr_main_category int4,
+                   bsr_small_category int4, main_category_name text,
+                   small_category_name text, rating float8, review_count int4,
+                   in_stock bool, stock_quantity int4, stock_status text, seller_name text,
+                   seller_id text, seller_store_url text, is_amazon_seller bool,
+                   is_fba bool, fulfilled_by text, coupon_text text, coupon_available bool,
+                   deal_type text, is_deal bool, is_prime bool, amazons_choice_keywords jsonb,
+                   has_amazons_choice bool, past_sales text, delivery_message text,
+                   product_type text, is_used bool, category_avg_price numeric,
+                   category_avg_rating float8, category_avg_reviews int4
+               ) ON COMMIT DROP";
+    sqlx::query(sql).execute(&mut *conn).await?;
+    copy_rows(conn, "snapshot_staging", rows).await?;
+    // language=PostgreSQL
+    let sql = concat!(
+        "WITH ins AS (
+             INSERT INTO product_snapshots (",
+        snapshot_columns!(),
+        ") SELECT ",
+        snapshot_columns!(),
+        " FROM snapshot_staging
+             ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
+             RETURNING ",
+        latest_columns!(),
+        "), latest AS (
+             SELECT DISTINCT ON (product_id) * FROM ins ORDER BY product_id, scraped_at DESC
+         ), upd AS (",
+        update_latest!(),
+        ") SELECT count(*) FROM ins"
+    );
+    let inserted: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await?;
+    Ok(u64::try_from(inserted).unwrap_or(0))
+}
+
+/// Sets the latest values of every product in `rows` from its newest row (all of which
+/// were just inserted), set-based: one UPDATE over UNNEST arrays, one element per product.
+async fn update_latest_from(conn: &mut PgConnection, rows: &[&NewSnapshot]) -> StoreResult<()> {
+    let mut newest: HashMap<ProductId, &NewSnapshot> = HashMap::new();
+    for s in rows {
+        newest
+            .entry(s.product_id)
+            .and_modify(|cur| {
+                if s.scraped_at > cur.scraped_at {
+                    *cur = s;
+                }
+            })
+            .or_insert(s);
+    }
+    let l: Vec<&NewSnapshot> = newest.into_values().collect();
+    // language=PostgreSQL
+    let sql = concat!(
+        "WITH latest AS (
+             SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[], $3::numeric[], $4::numeric[],
+                 $5::text[], $6::float8[], $7::int4[], $8::text[], $9::float8[], $10::int4[],
+                 $11::bool[], $12::text[], $13::bool[], $14::text[], $15::bool[], $16::bool[],
+                 $17::bool[], $18::jsonb[])
+             AS l(product_id, scraped_at, price, original_price, currency, discount_percentage,
+                  bsr_main_category, main_category_name, rating, review_count, in_stock,
+                  stock_status, is_prime, seller_name, is_amazon_seller, is_fba,
+                  has_amazons_choice, amazons_choice_keywords)
+         ) ",
+        update_latest!()
+    );
+    sqlx::query(sql)
+        .bind(l.iter().map(|s| s.product_id.0).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.scraped_at).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.price).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.original_price).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.currency.as_str()).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.discount_percentage).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.bsr_main_category).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.main_category_name.as_deref()).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.rating).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.review_count).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.in_stock).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.stock_status.as_deref()).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.is_prime).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.seller_name.as_deref()).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.is_amazon_seller).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.is_fba).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.has_amazons_choice).collect::<Vec<_>>())
+        .bind(l.iter().map(|s| s.amazons_choice_keywords.as_ref().map(Json)).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await
+        .map_err(error::db)?;
+    Ok(())
+}
+
 #[async_trait]
 impl SnapshotRepository for PgStore {
     async fn insert_snapshot(&self, s: &NewSnapshot) -> StoreResult<SnapshotInsert> {
@@ -229,73 +373,60 @@ impl SnapshotRepository for PgStore {
         if batch.is_empty() {
             return Ok(BatchReport::default());
         }
+        // The first of several rows with one (product, scraped_at) wins, as ON CONFLICT DO
+        // NOTHING would keep it.
+        let mut seen = HashSet::with_capacity(batch.len());
+        let mut fresh: Vec<&NewSnapshot> =
+            batch.iter().filter(|s| seen.insert((s.product_id, s.scraped_at))).collect();
+
         let mut tx = self.pool.begin().await.map_err(error::db)?;
 
-        // Binary COPY into an unlogged-by-nature temp table (no WAL, no indexes), then one
-        // set-based INSERT .. SELECT .. ON CONFLICT DO NOTHING: COPY itself cannot skip
-        // duplicates. The plain column types (numeric, text) defer length and precision
-        // checks to the INSERT, where they raise the real table's errors.
+        // Keys already stored, read over the batch's products and time window: for new
+        // scrapes the window holds nothing and this is a handful of index probes.
+        let products: Vec<Uuid> = seen.iter().map(|(p, _)| p.0).collect::<HashSet<_>>().into_iter().collect();
+        let from = fresh.iter().map(|s| s.scraped_at).min().unwrap_or_default();
+        let to = fresh.iter().map(|s| s.scraped_at).max().unwrap_or_default();
         // language=PostgreSQL
-        let sql = "CREATE TEMP TABLE snapshot_staging (
-                       product_id uuid, scraped_at timestamptz, price numeric,
-                       original_price numeric, buybox_price numeric, currency text,
-                       discount_percentage float8, bsr_main_category int4,
-                       bsr_small_category int4, main_category_name text,
-                       small_category_name text, rating float8, review_count int4,
-                       in_stock bool, stock_quantity int4, stock_status text, seller_name text,
-                       seller_id text, seller_store_url text, is_amazon_seller bool,
-                       is_fba bool, fulfilled_by text, coupon_text text, coupon_available bool,
-                       deal_type text, is_deal bool, is_prime bool, amazons_choice_keywords jsonb,
-                       has_amazons_choice bool, past_sales text, delivery_message text,
-                       product_type text, is_used bool, category_avg_price numeric,
-                       category_avg_rating float8, category_avg_reviews int4
-                   ) ON COMMIT DROP";
-        sqlx::query(sql).execute(&mut *tx).await.map_err(error::db)?;
-
-        // language=PostgreSQL
-        let copy_sql =
-            concat!("COPY snapshot_staging (", snapshot_columns!(), ") FROM STDIN (FORMAT binary)");
-        let mut copy = tx.copy_in_raw(copy_sql).await.map_err(error::db)?;
-        let mut buf = BinaryCopy::with_header();
-        for s in batch {
-            if let Err(e) = encode_row(&mut buf, s) {
-                copy.abort("encoding failed").await.map_err(error::db)?;
-                return Err(encode_error(e));
-            }
-            if buf.len() >= COPY_CHUNK {
-                copy.send(buf.take()).await.map_err(error::db)?;
-            }
-        }
-        buf.trailer();
-        copy.send(buf.take()).await.map_err(error::db)?;
-        copy.finish().await.map_err(error::db)?;
-
-        // The latest values come from the rows this statement inserted (RETURNING), newest
-        // per product; a skipped duplicate was applied when it was first stored.
-        // language=PostgreSQL
-        let sql = concat!(
-            "WITH ins AS (
-                 INSERT INTO product_snapshots (",
-            snapshot_columns!(),
-            ") SELECT ",
-            snapshot_columns!(),
-            " FROM snapshot_staging
-                 ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
-                 RETURNING ",
-            latest_columns!(),
-            "), latest AS (
-                 SELECT DISTINCT ON (product_id) * FROM ins ORDER BY product_id, scraped_at DESC
-             ), upd AS (",
-            update_latest!(),
-            ") SELECT count(*) FROM ins"
-        );
-        let inserted: i64 = sqlx::query_scalar(sql)
-            .fetch_one(&mut *tx)
+        let sql = "SELECT product_id, scraped_at FROM product_snapshots
+                   WHERE product_id = ANY($1) AND scraped_at >= $2 AND scraped_at <= $3";
+        let stored: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(sql)
+            .bind(&products)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *tx)
             .await
-            .map_err(|e| error::map(e, &batch_ctx(batch)))?;
-        tx.commit().await.map_err(error::db)?;
+            .map_err(error::db)?;
+        if !stored.is_empty() {
+            let stored: HashSet<(Uuid, DateTime<Utc>)> = stored.into_iter().collect();
+            fresh.retain(|s| !stored.contains(&(s.product_id.0, s.scraped_at)));
+        }
 
-        let inserted = u64::try_from(inserted).unwrap_or(0);
+        let inserted = if fresh.is_empty() {
+            0
+        } else {
+            // Fast path: binary COPY straight into the partitioned table, as fast as a
+            // plain COPY. A row stored by a concurrent writer since the read above makes the
+            // COPY fail on uq_product_snapshots_product_scraped; then the savepoint is
+            // rolled back and the rows go through the staging path, which skips duplicates.
+            let mut sp = sqlx::Acquire::begin(&mut *tx).await.map_err(error::db)?;
+            match copy_rows(&mut sp, "product_snapshots", &fresh).await {
+                Ok(()) => {
+                    sp.commit().await.map_err(error::db)?;
+                    update_latest_from(&mut tx, &fresh).await?;
+                    fresh.len() as u64
+                }
+                Err(CopyError::Db(e)) if is_duplicate_snapshot(&e) => {
+                    sp.rollback().await.map_err(error::db)?;
+                    insert_via_staging(&mut tx, &fresh).await.map_err(|e| match e {
+                        CopyError::Db(e) => error::map(e, &batch_ctx(batch)),
+                        CopyError::Encode(e) => encode_error(e),
+                    })?
+                }
+                Err(CopyError::Db(e)) => return Err(error::map(e, &batch_ctx(batch))),
+                Err(CopyError::Encode(e)) => return Err(encode_error(e)),
+            }
+        };
+        tx.commit().await.map_err(error::db)?;
         Ok(BatchReport { inserted, duplicates: batch.len() as u64 - inserted })
     }
 

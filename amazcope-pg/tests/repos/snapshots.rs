@@ -181,3 +181,46 @@ async fn history_is_oldest_first_in_range_for_a_tracking_user_only(pool: PgPool)
         Err(StoreError::NotFound { entity: "product", .. })
     ));
 }
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn batch_racing_a_concurrent_writer_of_the_same_snapshot_keeps_one_row(pool: PgPool) {
+    let s = store(pool.clone());
+    let p = product(&s, "B000000035", None).await;
+    let raced = snapshot(&p, day(6, 1), 1);
+    let other = snapshot(&p, day(6, 2), 2);
+
+    // Another writer holds an uncommitted row with the same key: the batch's duplicate
+    // check cannot see it, so its COPY waits on the key and then fails on the unique
+    // constraint once that writer commits; the batch must fall back and skip the row.
+    let mut writer = pool.begin().await.unwrap();
+    sqlx::query("INSERT INTO product_snapshots (product_id, scraped_at, currency) VALUES ($1, $2, 'USD')")
+        .bind(p.id.0)
+        .bind(raced.scraped_at)
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+    let batch_store = s.clone();
+    let batch = vec![raced.clone(), other.clone()];
+    let task = tokio::spawn(async move { batch_store.insert_snapshots(&batch).await });
+    // Wait until the batch is blocked on the writer's row lock (not a timed assertion: the
+    // outcome below is the same if the writer commits first).
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    writer.commit().await.unwrap();
+    let report = task.await.unwrap().unwrap();
+    assert_eq!(report, BatchReport { inserted: 1, duplicates: 1 });
+    assert_eq!(count(&pool).await, 2);
+    let prod = s.product(p.id).await.unwrap().unwrap();
+    assert_eq!(prod.last_snapshot_at, Some(day(6, 2)));
+    assert_eq!(prod.current_price, other.price);
+}
