@@ -733,3 +733,48 @@ fn closures_are_parsers() {
     fn takes<P: PageParser>(_: P) {}
     takes(|_: &str, _: Option<Marketplace>| -> Result<ParsedPage, String> { Err(String::new()) });
 }
+
+#[tokio::test]
+async fn cancelling_while_waiting_out_a_captcha_cooldown_returns_cancelled() {
+    let s = ScriptServer::start(vec![ok(&captcha_body())]).await;
+    let f = fetcher_for(
+        fast_config().with_captcha_cooldown(Duration::from_secs(600)),
+        Marketplace::Com,
+        &s.base(),
+    );
+    let a = asin("B00AYQNR46");
+    let first = f.fetch_product(Marketplace::Com, &a, None).await;
+    assert!(matches!(first, Err(FetchError::Captcha { .. })), "{first:?}");
+    let token = CancellationToken::new();
+    let (f2, t2) = (f.clone(), token.clone());
+    let waiting = tokio::spawn(async move { f2.fetch_product(Marketplace::Com, &a, Some(&t2)).await });
+    tokio::time::sleep(30 * MS).await;
+    token.cancel();
+    let result = tokio::time::timeout(Duration::from_secs(30), waiting)
+        .await
+        .expect("cancelled fetch returns")
+        .unwrap();
+    assert!(matches!(result, Err(FetchError::Cancelled { attempts: 0, .. })), "{result:?}");
+    assert_eq!(s.count(), 1, "nothing was sent during the cool-down");
+}
+
+#[tokio::test]
+async fn redirects_are_followed_and_the_final_url_kept() {
+    let server = MockServer::start().await;
+    Mock::given(path("/dp/B00AYQNR46"))
+        .respond_with(ResponseTemplate::new(301).insert_header("location", "/Some-Title/dp/B00AYQNR46"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/Some-Title/dp/B00AYQNR46"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("canonical"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let f = fetcher_for(fast_config(), Marketplace::Com, &server.uri());
+    let page = f.fetch_product(Marketplace::Com, &asin("B00AYQNR46"), None).await.unwrap();
+    assert_eq!(page.body, "canonical");
+    assert_eq!(page.url, format!("{}/dp/B00AYQNR46", server.uri()));
+    assert_eq!(page.final_url, format!("{}/Some-Title/dp/B00AYQNR46", server.uri()));
+    assert_eq!(page.attempts, 1, "a redirect is not a retry");
+}
