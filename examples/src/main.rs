@@ -3,9 +3,20 @@
 //! Every command reads `DATABASE_URL`, or else uses the private cluster under
 //! `AMAZCOPE_HOME` (see `amazcope db --help`).
 
+mod alerts;
+mod common;
 mod db;
 mod demo;
+mod history;
+mod import;
 mod parse;
+mod refresh;
+mod replay;
+mod report;
+mod stats;
+mod track;
+mod user;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +37,28 @@ enum Command {
     Parse(parse::ParseArgs),
     /// Run the demo: a local storefront, two users, 50 products, 30 simulated days.
     Demo(demo::DemoArgs),
+    /// Users: add, list.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Tracked products: add, list, remove.
+    #[command(subcommand)]
+    Track(track::TrackCommand),
+    /// Fetch and store the due products now.
+    Refresh(refresh::RefreshArgs),
+    /// Work the refresh queue until stopped (any number of workers may share it).
+    Worker(worker::WorkerArgs),
+    /// Store saved pages as if fetched at a given time.
+    Import(import::ImportArgs),
+    /// A user's alerts; `alerts read ID` marks one read.
+    Alerts(alerts::AlertsArgs),
+    /// A product's stored snapshots.
+    History(history::HistoryArgs),
+    /// A product's price statistics over 30, 90, 180 and 365 days.
+    Stats(stats::StatsArgs),
+    /// The alerts a user's rules would have raised over a product's history.
+    Replay(replay::ReplayArgs),
+    /// The daily report: what changed, alerts, biggest movers.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +75,16 @@ fn main() -> ExitCode {
             Command::Db(cmd) => db::run(cmd).await,
             Command::Parse(args) => parse::run(args),
             Command::Demo(args) => demo::run(args).await,
+            Command::User(cmd) => user::run(cmd).await,
+            Command::Track(cmd) => track::run(cmd).await,
+            Command::Refresh(args) => refresh::run(args).await,
+            Command::Worker(args) => worker::run(args).await,
+            Command::Import(args) => import::run(args).await,
+            Command::Alerts(args) => alerts::run(args).await,
+            Command::History(args) => history::run(args).await,
+            Command::Stats(args) => stats::run(args).await,
+            Command::Replay(args) => replay::run(args).await,
+            Command::Report(args) => report::run(args).await,
         }
     });
     match result {

@@ -50,9 +50,14 @@ impl Mover {
         self.price_change_pct.unwrap_or(0.0).abs().max(self.bsr_change_pct.unwrap_or(0.0).abs())
     }
 
+    /// Whether stock flipped inside the window (a first sighting is no flip).
+    pub fn stock_changed(&self) -> bool {
+        self.was_in_stock.is_some() && self.in_stock.is_some() && self.was_in_stock != self.in_stock
+    }
+
     /// Whether anything the report shows changed.
     pub fn changed(&self) -> bool {
-        self.magnitude() > 0.0 || self.was_in_stock != self.in_stock || self.is_unlisted
+        self.magnitude() > 0.0 || self.stock_changed() || self.is_unlisted
     }
 }
 

@@ -17,6 +17,7 @@ mod lists;
 mod problem;
 mod product;
 pub mod queue;
+mod read;
 mod rows;
 
 use crate::PgStore;

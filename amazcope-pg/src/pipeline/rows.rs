@@ -205,3 +205,25 @@ impl TryFrom<AlertRow> for Alert {
         })
     }
 }
+
+/// A stored snapshot (history reads).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct HistoryRow {
+    id: Uuid,
+    #[sqlx(flatten)]
+    data: PreviousRow,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl TryFrom<HistoryRow> for amazcope_core::model::snapshot::ProductSnapshot {
+    type Error = StoreError;
+    fn try_from(r: HistoryRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.id.into(),
+            data: r.data.try_into()?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! `amazcope alerts --user U [--unread] [--json]`, `amazcope alerts read ID --user U`.
+
+use crate::common;
+use amazcope_core::AlertId;
+use amazcope_core::model::alert::AlertQuery;
+use amazcope_core::repo::AlertRepository;
+use clap::{Args, Subcommand};
+
+/// Arguments of `amazcope alerts`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AlertsArgs {
+    /// Mark an alert read.
+    #[command(subcommand)]
+    pub action: Option<AlertsAction>,
+    /// Whose alerts.
+    #[arg(long, short)]
+    pub user: Option<String>,
+    /// Only unread alerts.
+    #[arg(long)]
+    pub unread: bool,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Changes to alerts.
+#[derive(Debug, Subcommand)]
+pub enum AlertsAction {
+    /// Mark one alert read.
+    Read {
+        /// The alert id.
+        id: String,
+        /// Whose alert.
+        #[arg(long, short)]
+        user: String,
+    },
+}
+
+/// Lists or changes alerts.
+pub async fn run(args: AlertsArgs) -> anyhow::Result<()> {
+    let store = common::store().await?;
+    if let Some(AlertsAction::Read { id, user }) = args.action {
+        let user = common::user(&store, &user).await?;
+        let id: AlertId = id.parse()?;
+        let alert = store.mark_alert_read(user.id, id).await?;
+        println!("alert {} marked read", alert.id);
+        return Ok(());
+    }
+    let Some(name) = args.user else { anyhow::bail!("--user is required") };
+    let user = common::user(&store, &name).await?;
+    let query =
+        AlertQuery { unread_only: args.unread, limit: Some(args.limit.max(1)), ..AlertQuery::default() };
+    let alerts = store.alerts(user.id, &query).await?;
+    if args.json {
+        return common::print_json(&alerts);
+    }
+    if alerts.is_empty() {
+        println!("no alerts");
+    }
+    for v in &alerts {
+        let a = &v.alert;
+        println!(
+            "{} {} {:<8} {:<22} {:<10} {} → {}  {}{}",
+            a.id,
+            a.created_at.format("%Y-%m-%d %H:%M"),
+            a.severity,
+            a.alert_type,
+            v.asin,
+            common::opt(a.old_value.as_deref()),
+            common::opt(a.new_value.as_deref()),
+            common::clip(&v.product_title, 40),
+            if a.is_read { "" } else { "  (unread)" }
+        );
+    }
+    Ok(())
+}

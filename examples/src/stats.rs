@@ -1,0 +1,57 @@
+//! `amazcope stats ASIN [--marketplace M] [--json]`: min / max / average price over 30, 90,
+//! 180 and 365 days, lowest price, share of days out of stock.
+
+use crate::common;
+use amazcope_core::TimeRange;
+use amazcope_core::analytics::window_stats;
+use amazcope_core::service::TrackService;
+use clap::Args;
+use std::sync::Arc;
+
+/// Arguments of `amazcope stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The ASIN.
+    pub asin: String,
+    /// Marketplace.
+    #[arg(long, short, default_value = "com")]
+    pub marketplace: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints the window statistics of a product.
+pub async fn run(args: StatsArgs) -> anyhow::Result<()> {
+    let (asin, mp) = (common::asin(&args.asin)?, common::marketplace(&args.marketplace)?);
+    let store = Arc::new(common::store().await?);
+    let product = TrackService::new(Arc::clone(&store)).product(&asin, mp).await?;
+    let now = chrono::Utc::now();
+    let history = store.product_history(product.id, TimeRange::default()).await?;
+    // Measured at the newest snapshot, so an imported history of the past still has windows.
+    let at = history.last().map_or(now, |s| s.data.scraped_at);
+    let stats = window_stats(&history, at);
+    if args.json {
+        return common::print_json(&serde_json::json!({
+            "asin": asin, "marketplace": mp.code(), "title": product.title, "stats": stats,
+        }));
+    }
+    println!("{} on amazon.{}: {} ({})", asin, mp.code(), product.title, common::opt(stats.currency));
+    println!(
+        "{:>5} {:>9} {:>10} {:>10} {:>10} {:>17} {:>11}",
+        "DAYS", "SNAPSHOTS", "MIN", "MAX", "AVG", "LOWEST AT", "OUT STOCK"
+    );
+    for w in &stats.windows {
+        println!(
+            "{:>5} {:>9} {:>10} {:>10} {:>10} {:>17} {:>11}",
+            w.days,
+            w.snapshot_count,
+            common::opt(w.min_price),
+            common::opt(w.max_price),
+            common::opt(w.avg_price),
+            common::opt(w.min_price_at.map(|t| t.format("%Y-%m-%d %H:%M"))),
+            common::opt(w.out_of_stock_share.map(|s| format!("{:.0} %", s * 100.0)))
+        );
+    }
+    Ok(())
+}
