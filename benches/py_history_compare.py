@@ -51,7 +51,7 @@ def main():
                    SELECT %s, now() - interval '80 days' + (g * (interval '80 days' / %s)),
                           round((20 + 10 * random())::numeric, 2), 39.99, 'USD',
                           (1000 + 500 * random())::int, (10 + 5 * random())::int,
-                          4.5, 1000 + g / 1000, true, g % 2 = 0
+                          4.5, 1000 + g / 1000, true, g %% 2 = 0
                      FROM generate_series(0, %s - 1) g""",
                 (row["product_id"], rows, rows),
             )
