@@ -1,13 +1,19 @@
 //! Pure analytics over a product's snapshot history and a category's best-seller list:
 //! window statistics, the product summary, trends of any of the 15 snapshot fields, and
-//! category metrics. No I/O: the storage layer fetches the rows, these functions compute.
+//! category metrics. No I/O: the storage layer fetches the rows, these functions compute;
+//! [`AnalyticsRepository`] is what a storage backend answers in one round trip each.
 
 mod category;
+mod store;
 mod summary;
 mod trends;
 mod window;
 
 pub use category::{CategoryItem, category_metric, median_decimal, price_spread};
+pub use store::{
+    AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, MAX_COMPARE, TrendReport,
+    UnknownMetric,
+};
 pub use summary::{ProductSummary, baseline, summarize, summary_from_history};
 pub use trends::{
     FieldKind, Granularity, TrendBucket, TrendField, TrendPoint, TrendSeries, TrendValue, UnknownGranularity,

@@ -4,11 +4,13 @@
 //! [`SuggestionGenerator`] is the plug-in point (an LLM-backed generator implements it the
 //! same way); the rule-based generators here ([`PricingRules`], [`ContentRules`],
 //! [`TrackingRules`]) ship by default and use no network. Review and apply state checks live
-//! in [`review`] so every storage backend enforces the same state machine.
+//! in [`review`] so every storage backend enforces the same state machine. [`SuggestService`]
+//! runs the generators over a user's tracked products and stores what they propose.
 
 mod content;
 mod pricing;
 pub mod review;
+mod service;
 mod tracking;
 
 pub use content::{ContentRules, DEFAULT_TITLE_LIMIT, title_limit};
@@ -17,6 +19,7 @@ pub use review::{
     ActionEffect, ReviewError, ReviewPlan, TransitionError, action_effect, check_action_review, check_apply,
     check_review, check_review_at, plan_review,
 };
+pub use service::{HISTORY_DAYS, SuggestRunError, SuggestRunReport, SuggestService, SuggestStore};
 pub use tracking::TrackingRules;
 
 use crate::analytics::median_decimal;
