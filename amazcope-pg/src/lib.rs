@@ -7,6 +7,7 @@
 //! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs.
 #![warn(missing_docs)]
 
+mod analytics;
 pub mod pipeline;
 mod repos;
 
