@@ -118,9 +118,9 @@ pub fn parse_decimal(text: &str, minor_digits: u32) -> Result<Decimal, NumberErr
             let sep = compact.as_bytes()[p] as char;
             let count = compact.matches(sep).count();
             let after = compact.len() - p - 1;
-            if count > 1 {
-                (compact.as_str(), "", Some(sep))
-            } else if after == 3 && minor_digits != 3 {
+            // Several marks, or one before exactly three digits: thousands (`1.234.207`,
+            // `1.234` €, `￥1,234`), unless the currency has three decimals.
+            if count > 1 || (after == 3 && minor_digits != 3) {
                 (compact.as_str(), "", Some(sep))
             } else if (1..=3).contains(&after) {
                 (&compact[..p], &compact[p + 1..], None)
@@ -458,7 +458,7 @@ mod tests {
     fn text_without_a_price_is_an_error_not_zero() {
         assert!(matches!(parse_money("Currently unavailable.", None), Err(NumberError::NoCurrency { .. })));
         assert!(matches!(parse_money("€", None), Err(NumberError::NoNumber { .. })));
-        assert!(matches!(parse_money("Type the characters you see in this image", None), Err(_)));
+        assert!(parse_money("Type the characters you see in this image", None).is_err());
         assert!(matches!(parse_money("12.50", None), Err(NumberError::NoCurrency { .. })));
     }
 

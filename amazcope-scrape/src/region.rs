@@ -183,15 +183,12 @@ fn matching_end(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
 }
 
 fn skip_raw(bytes: &[u8], lt: usize, close: &[u8], limit: usize) -> usize {
-    let lower_close = close;
+    // Amazon writes lower-case tags; an upper-case close tag is only looked for before the
+    // lower-case one, so a region with many scripts is not rescanned to its end each time.
+    let lower = memmem::find(&bytes[lt..limit], close).map_or(limit, |a| lt + a);
     let upper: Vec<u8> = close.to_ascii_uppercase();
-    let a = memmem::find(&bytes[lt..limit], lower_close);
-    let b = memmem::find(&bytes[lt..limit], &upper);
-    match (a, b) {
-        (Some(a), Some(b)) => lt + a.min(b) + close.len(),
-        (Some(x), None) | (None, Some(x)) => lt + x + close.len(),
-        (None, None) => limit,
-    }
+    let first = memmem::find(&bytes[lt..lower], &upper).map_or(lower, |b| lt + b);
+    if first == limit { limit } else { first + close.len() }
 }
 
 /// `html` without `<script>`, `<style>` and `<noscript>` elements and comments: they hold no

@@ -1,5 +1,6 @@
 //! Telling what a page is and which storefront it belongs to, by byte search only.
 
+use crate::region::IdIndex;
 use amazcope_core::{Marketplace, model::page::PageKind};
 use memchr::memmem;
 use std::collections::HashMap;
@@ -25,17 +26,28 @@ pub(crate) fn canonical(html: &str) -> Option<&str> {
 
 /// What kind of page `html` is, or `None` for a text that is no Amazon page we know.
 pub fn detect_kind(html: &str) -> Option<PageKind> {
-    let title = title(html).unwrap_or("").to_ascii_lowercase();
+    kind_with(html, &IdIndex::new(html))
+}
+
+/// [`detect_kind`] with the page's id index already built: element ids are hash lookups,
+/// so a product page costs no extra scan of its megabyte of text.
+pub(crate) fn kind_with(html: &str, idx: &IdIndex<'_>) -> Option<PageKind> {
     let canon = canonical(html).unwrap_or("");
     // Desktop `#productTitle`; mobile Kindle `#ebooksTitle`; Prime Video `#dv-dp-title-content`.
-    let product = has(html, "id=\"productTitle\"")
-        || has(html, "id=\"dp-container\"")
-        || has(html, "id=\"ebooksTitle\"")
-        || has(html, "id=\"dv-dp-title-content\"");
+    let product = idx.has("productTitle")
+        || idx.has("dp-container")
+        || idx.has("ebooksTitle")
+        || idx.has("dv-dp-title-content");
+    let reviews = idx.has("cm_cr-review_list") || idx.has("cm_cr-product_info");
+    if product && !reviews {
+        return Some(PageKind::Product);
+    }
+    let title = title(html).unwrap_or("").to_ascii_lowercase();
     // Robot check (`/errors/validateCaptcha`), sign-in captcha, AWS WAF JS challenge.
     let captcha = has(html, "validateCaptcha")
         || has(html, "captchacharacters")
-        || has(html, "id=\"auth-captcha")
+        || idx.has("auth-captcha-image-container")
+        || idx.has("auth-captcha-guess")
         || has(html, "AwsWafIntegration")
         || has(html, "awswaf")
         || title.contains("robot check");
@@ -54,21 +66,22 @@ pub fn detect_kind(html: &str) -> Option<PageKind> {
     {
         return Some(PageKind::NotFound);
     }
-    if has(html, "id=\"cm_cr-review_list\"") || has(html, "id=\"cm_cr-product_info\"") {
+    if reviews {
         return Some(PageKind::Reviews);
     }
     if has(html, "olpOfferList")
-        || has(html, "id=\"olpOffer")
-        || has(html, "class=\"a-row a-spacing-mini olpOffer")
+        || idx.has("olpOfferList")
+        || has(html, "olpOffer\"")
+        || has(html, "olpOffer ")
     {
         return Some(PageKind::Offers);
     }
-    if has(html, "id=\"zg_banner_text")
+    if idx.has("zg_banner_text")
+        || idx.has("zg-ordered-list")
         || has(html, "zg-grid-general-faceout")
-        || has(html, "id=\"zg-ordered-list\"")
         || canon.contains("/zgbs/")
         || canon.contains("/gp/bestsellers")
-        || (has(html, "id=\"gridItemRoot\"") && has(html, "zg-bdg-text"))
+        || (idx.has("gridItemRoot") && has(html, "zg-bdg-text"))
     {
         return Some(PageKind::Bestsellers);
     }
@@ -77,18 +90,14 @@ pub fn detect_kind(html: &str) -> Option<PageKind> {
     }
     if has(html, "data-component-type=\"s-search-result\"")
         || has(html, "s-result-list")
-        || has(html, "id=\"searchTemplate\"")
+        || idx.has("searchTemplate")
     {
         return Some(PageKind::Search);
     }
-    if canon.contains("/b?")
-        || canon.contains("/b/")
-        || canon.contains("node=")
-        || has(html, "id=\"nav-subnav\"")
-    {
+    if canon.contains("/b?") || canon.contains("/b/") || canon.contains("node=") || idx.has("nav-subnav") {
         return Some(PageKind::Browse);
     }
-    if has(html, "id=\"nav-logo") || has(html, "ue_sn") {
+    if idx.has("nav-logo") || idx.has("nav-logo-sprites") || has(html, "ue_sn") {
         return Some(PageKind::Browse);
     }
     None

@@ -35,13 +35,10 @@ pub(crate) fn parse_search(html: &str, marketplace: Marketplace) -> ListingPage 
 
 pub(crate) fn parse_offers(html: &str, marketplace: Marketplace) -> ListingPage {
     let doc = fragment(html);
-    let asin = canonical(html)
-        .and_then(Asin::from_url)
-        .or_else(|| crate::page::detect::title(html).and_then(|_| None))
-        .or_else(|| {
-            memchr::memmem::find(html.as_bytes(), b"/offer-listing/")
-                .and_then(|i| Asin::from_url(&html[i..(i + 40).min(html.len())]))
-        });
+    let asin = canonical(html).and_then(Asin::from_url).or_else(|| {
+        memchr::memmem::find(html.as_bytes(), b"/offer-listing/")
+            .and_then(|i| Asin::from_url(&html[i..(i + 40).min(html.len())]))
+    });
     let items = match asin {
         Some(a) => doc
             .root_element()

@@ -18,14 +18,15 @@ use amazcope_core::{Marketplace, model::page::PageKind, model::page::ParsedPage}
 /// what was asked (captcha, 404, error) come back as their own variants, never as a product
 /// with empty fields.
 pub fn parse_page(html: &str, hint: Option<Marketplace>) -> Result<ParsedPage, ParseError> {
-    let kind = detect_kind(html).ok_or(ParseError::Unrecognised { bytes: html.len() })?;
+    let idx = crate::region::IdIndex::new(html);
+    let kind = detect::kind_with(html, &idx).ok_or(ParseError::Unrecognised { bytes: html.len() })?;
     let marketplace = hint.or_else(|| detect_marketplace(html));
     let need = |page: &'static str| marketplace.ok_or(ParseError::UnknownMarketplace { page });
     Ok(match kind {
         PageKind::Captcha => ParsedPage::Captcha { marketplace },
         PageKind::NotFound => ParsedPage::NotFound { marketplace },
         PageKind::ErrorPage => ParsedPage::ErrorPage { marketplace },
-        PageKind::Product => ParsedPage::Product(Box::new(product::parse(html, need("product")?)?)),
+        PageKind::Product => ParsedPage::Product(Box::new(product::parse(html, &idx, need("product")?)?)),
         PageKind::Bestsellers => ParsedPage::Bestsellers(bestsellers::parse(html, need("bestsellers")?)),
         PageKind::Reviews => ParsedPage::Reviews(reviews::parse(html, need("reviews")?)),
         PageKind::Offers => ParsedPage::Offers(listing::parse_offers(html, need("offers")?)),

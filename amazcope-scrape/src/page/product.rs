@@ -29,9 +29,12 @@ fn unparseable<T>(selector: &str, text: &str) -> Field<T> {
     Field::Unparseable { selector: selector.to_owned(), text: text.chars().take(200).collect() }
 }
 
-pub(crate) fn parse(html: &str, marketplace: Marketplace) -> Result<ScrapedProduct, ParseError> {
-    let idx = IdIndex::new(html);
-    let asin = read_asin(html, &idx).ok_or(ParseError::MissingField {
+pub(crate) fn parse(
+    html: &str,
+    idx: &IdIndex<'_>,
+    marketplace: Marketplace,
+) -> Result<ScrapedProduct, ParseError> {
+    let asin = read_asin(html, idx).ok_or(ParseError::MissingField {
         page: "product",
         field: "asin",
         selector: "input[name=ASIN], link[rel=canonical]",
@@ -48,15 +51,15 @@ pub(crate) fn parse(html: &str, marketplace: Marketplace) -> Result<ScrapedProdu
         .filter(|t| !t.is_empty())
         .map_or(Field::Absent, Field::Read);
 
-    p.brand = read_brand(&idx);
-    let (price, list_price, prime) = read_prices(&idx, marketplace);
+    p.brand = read_brand(idx);
+    let (price, list_price, prime) = read_prices(idx, marketplace);
     p.price = price;
     p.list_price = list_price;
-    let (rating, count) = read_rating(&idx);
+    let (rating, count) = read_rating(idx);
     p.rating = rating;
     p.review_count = count;
 
-    let details = Details::read(html, &idx);
+    let details = Details::read(html, idx);
     p.ranks = details.ranks();
     p.dimensions = details.find(&[
         "dimensions",
@@ -82,26 +85,26 @@ pub(crate) fn parse(html: &str, marketplace: Marketplace) -> Result<ScrapedProdu
     p.technical_details =
         if details.rows.is_empty() { Field::Absent } else { Field::Read(details.rows.clone()) };
 
-    p.availability = read_availability(&idx, p.price.is_read());
-    p.is_prime = Field::Read(prime || buybox_has_prime(&idx));
-    p.amazons_choice = read_choice(&idx);
+    p.availability = read_availability(idx, p.price.is_read());
+    p.is_prime = Field::Read(prime || buybox_has_prime(idx));
+    p.amazons_choice = read_choice(idx);
     p.coupon = read_text_containing(
-        &idx,
+        idx,
         &["promoPriceBlockMessage_feature_div", "couponBadgeRegularVpc", "vpcButton"],
         &["coupon", "gutschein", "cupón", "buono", "cupom", "クーポン"],
     );
-    p.deal_badge = read_text(&idx, &["dealBadge_feature_div", "dealBadgeSupportingText"]);
-    p.features = read_list(&idx, "feature-bullets");
-    p.description = read_text(&idx, &["productDescription", "bookDescription_feature_div"]);
-    p.images = read_images(&idx, html);
+    p.deal_badge = read_text(idx, &["dealBadge_feature_div", "dealBadgeSupportingText"]);
+    p.features = read_list(idx, "feature-bullets");
+    p.description = read_text(idx, &["productDescription", "bookDescription_feature_div"]);
+    p.images = read_images(idx, html);
     p.variations = read_variations(html, asin);
-    p.categories = read_breadcrumbs(&idx);
+    p.categories = read_breadcrumbs(idx);
     p.seller =
-        read_text(&idx, &["sellerProfileTriggerId", "merchantInfoFeature_feature_div", "merchant-info"])
+        read_text(idx, &["sellerProfileTriggerId", "merchantInfoFeature_feature_div", "merchant-info"])
             .map(|s| strip_label(&s));
-    p.ships_from = read_text(&idx, &["fulfillerInfoFeature_feature_div"]).map(|s| strip_label(&s));
-    p.past_sales = read_text(&idx, &["socialProofingAsinFaceout_feature_div"]);
-    p.delivery_message = read_text(&idx, &["mir-layout-DELIVERY_BLOCK", "deliveryBlockMessage"]);
+    p.ships_from = read_text(idx, &["fulfillerInfoFeature_feature_div"]).map(|s| strip_label(&s));
+    p.past_sales = read_text(idx, &["socialProofingAsinFaceout_feature_div"]);
+    p.delivery_message = read_text(idx, &["mir-layout-DELIVERY_BLOCK", "deliveryBlockMessage"]);
     Ok(p)
 }
 
