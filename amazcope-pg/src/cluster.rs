@@ -41,7 +41,7 @@ pub enum ClusterError {
     #[error("cannot choose a folder for the private cluster: set AMAZCOPE_HOME or DATABASE_URL")]
     NoHome,
     /// A file system operation failed.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}")]
     Io {
         /// What was being done (`create`, `chown`, ...).
         action: &'static str,
@@ -94,7 +94,7 @@ pub enum ClusterError {
         name: String,
     },
     /// Connecting to the running cluster, or creating the database, failed.
-    #[error("cannot {action} on the private cluster at {socket}: {source}")]
+    #[error("cannot {action} on the private cluster at {socket}")]
     Database {
         /// What was being done.
         action: &'static str,

@@ -1,6 +1,7 @@
 //! Opening a [`PgStore`]: pool sizing, session settings and the server version check.
 
 use crate::PgStore;
+use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
@@ -40,14 +41,14 @@ impl Default for PoolConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The connection URL could not be read.
-    #[error("invalid database url: {source}")]
+    #[error("invalid database url")]
     InvalidUrl {
         /// What the parser said.
         #[source]
         source: sqlx::Error,
     },
     /// The server could not be reached or refused the connection.
-    #[error("cannot connect to postgresql at {target}: {source}")]
+    #[error("cannot connect to postgresql at {target}")]
     Connect {
         /// Host and database tried (never the password).
         target: String,
@@ -56,7 +57,7 @@ pub enum ConnectError {
         source: sqlx::Error,
     },
     /// The server answered, but `server_version_num` could not be read.
-    #[error("cannot read the postgresql server version: {source}")]
+    #[error("cannot read the postgresql server version")]
     VersionQuery {
         /// The driver error.
         #[source]
@@ -91,6 +92,12 @@ impl PgStore {
     pub async fn connect(options: PgConnectOptions, config: PoolConfig) -> Result<PgStore, ConnectError> {
         let target = describe(&options);
         let options = options.application_name("amazcope").options([("TimeZone", "UTC")]);
+        // One direct connection first: a pool only reports "timed out" after acquire_timeout,
+        // while this says "connection refused", "database does not exist", ... at once.
+        let probe = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(|source| ConnectError::Connect { target: target.clone(), source })?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .min_connections(config.min_connections)

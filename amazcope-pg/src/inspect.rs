@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 /// Why an inspection query failed.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot inspect the database ({what}): {source}")]
+#[error("cannot inspect the database ({what})")]
 pub struct InspectError {
     /// Which view was being read.
     pub what: &'static str,

@@ -9,14 +9,14 @@ use sqlx::PgPool;
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
     /// sqlx refused or failed to apply or revert a migration.
-    #[error("migration failed: {source}")]
+    #[error("migration failed")]
     Migrate {
         /// The migrator's error (names the version where it can).
         #[source]
         source: sqlx::migrate::MigrateError,
     },
     /// Reading the migration table failed.
-    #[error("cannot read _sqlx_migrations: {source}")]
+    #[error("cannot read _sqlx_migrations")]
     Query {
         /// The driver error.
         #[source]

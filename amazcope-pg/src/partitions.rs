@@ -41,7 +41,7 @@ pub enum PartitionError {
         days: i64,
     },
     /// A statement failed; `step` says which.
-    #[error("partition upkeep failed while {step}: {source}")]
+    #[error("partition upkeep failed while {step}")]
     Database {
         /// What was being done (`creating product_snapshots_2025_03`).
         step: String,
