@@ -182,6 +182,7 @@ pub fn action_effect(action_type: ActionType, proposed_value: &str) -> Result<Ac
         let v: f64 = proposed_value
             .trim()
             .trim_end_matches('%')
+            .trim()
             .parse()
             .map_err(|_| ValidationError::new(field, proposed_value, "expected a number"))?;
         Percent::new(field, v)
@@ -192,8 +193,10 @@ pub fn action_effect(action_type: ActionType, proposed_value: &str) -> Result<Ac
         }
         ActionType::AdjustBsrThreshold => percent("bsr_change_threshold").map(ActionEffect::BsrThreshold),
         ActionType::ToggleTracking => match proposed_value.trim().to_ascii_lowercase().as_str() {
-            "true" | "on" | "1" => Ok(ActionEffect::Tracking(true)),
-            "false" | "off" | "0" => Ok(ActionEffect::Tracking(false)),
+            "true" | "on" | "1" | "yes" | "active" | "enable" | "enabled" => Ok(ActionEffect::Tracking(true)),
+            "false" | "off" | "0" | "no" | "inactive" | "disable" | "disabled" => {
+                Ok(ActionEffect::Tracking(false))
+            }
             _ => Err(ValidationError::new("is_active", proposed_value, "expected true or false")),
         },
         ActionType::UpdatePrice
@@ -203,5 +206,29 @@ pub fn action_effect(action_type: ActionType, proposed_value: &str) -> Result<Ac
         | ActionType::UpdateCategory
         | ActionType::UpdateFeatures
         | ActionType::UpdateImages => Ok(ActionEffect::Listing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_proposals_accept_a_percent_sign_with_spaces() {
+        let e = action_effect(ActionType::AdjustPriceThreshold, " 15 % ").expect("valid");
+        assert!(matches!(e, ActionEffect::PriceThreshold(p) if p.get() == 15.0), "{e:?}");
+        let err = action_effect(ActionType::AdjustBsrThreshold, "101").expect_err("over 100");
+        assert_eq!((err.field, err.value.as_str()), ("bsr_change_threshold", "101"));
+    }
+
+    #[test]
+    fn tracking_proposals_accept_common_words_and_reject_others() {
+        assert_eq!(action_effect(ActionType::ToggleTracking, "Disabled"), Ok(ActionEffect::Tracking(false)));
+        assert_eq!(action_effect(ActionType::ToggleTracking, "yes"), Ok(ActionEffect::Tracking(true)));
+        assert_eq!(
+            action_effect(ActionType::ToggleTracking, "maybe").expect_err("not a switch").field,
+            "is_active"
+        );
+        assert_eq!(action_effect(ActionType::UpdateTitle, "anything"), Ok(ActionEffect::Listing));
     }
 }

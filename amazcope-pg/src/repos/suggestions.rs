@@ -3,16 +3,22 @@
 //!
 //! States: a suggestion is reviewed only while `pending` (approve → every action
 //! `approved`; reject → every action `rejected`; partial → the listed actions `approved`,
-//! the rest `rejected`). Only an `approved` action can be applied; applying it makes its
-//! change and marks it `applied` in one transaction, or marks it `failed` with the reason.
+//! the rest `rejected`; a partial approval of all or none is `approved` or `rejected`, as the
+//! core's `plan_review` says). Only an `approved` (or previously `failed`) action can be
+//! applied. One apply call is all or nothing: every change it makes (thresholds and
+//! tracking in the user's `user_products` row; listing changes recorded with who and when)
+//! commits in one transaction with the actions' `applied` marks. A proposal that is not a
+//! valid value fails the whole call; that action is marked `failed` with the reason and
+//! nothing else changes.
 
 use super::error::{self, ErrCtx};
 use super::rows::{ActionRow, SuggestionRow};
 use crate::PgStore;
 use amazcope_core::model::suggestion::{NewSuggestion, Suggestion, SuggestionAction};
+use amazcope_core::suggest::{ActionEffect, action_effect, check_apply, check_review_at, plan_review};
 use amazcope_core::{
-    ActionStatus, ActionType, Percent, ReviewDecision, StoreError, StoreResult, SuggestionActionId,
-    SuggestionId, SuggestionRepository, SuggestionStatus, UserId,
+    ActionStatus, ReviewDecision, StoreError, StoreResult, SuggestionActionId, SuggestionId,
+    SuggestionRepository, SuggestionStatus, UserId, ValidationError,
 };
 use async_trait::async_trait;
 use sqlx::PgConnection;
@@ -101,63 +107,15 @@ async fn load_full(conn: &mut PgConnection, user: UserId, id: SuggestionId) -> S
     row.into_suggestion(list)
 }
 
-/// A number as a suggestion proposes it ("15", "15.5", "15 %").
-fn parse_percent(field: &'static str, text: &str) -> Result<Percent, String> {
-    let t = text.trim().trim_end_matches('%').trim();
-    let v: f64 = t.parse().map_err(|_| format!("proposed value {text:?} is not a number"))?;
-    Percent::new(field, v).map_err(|e| e.to_string())
-}
-
-/// A switch as a suggestion proposes it.
-fn parse_switch(text: &str) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "active" | "enable" | "enabled" => Ok(true),
-        "false" | "0" | "no" | "off" | "inactive" | "disable" | "disabled" => Ok(false),
-        _ => Err(format!("proposed value {text:?} is not true or false")),
-    }
-}
-
-/// The outcome of applying one action.
-enum Outcome {
-    Applied(String),
-    Failed(String),
-}
-
-/// Makes the change of one approved action, inside the caller's transaction.
+/// Makes the change of one validated action inside the caller's transaction and says what
+/// it did; `None` when the user has no tracking row for the product (or the suggestion
+/// names no product) for a tracking change.
 async fn make_change(
     conn: &mut PgConnection,
     user: UserId,
     product: Option<Uuid>,
-    action: &ActionRow,
-) -> StoreResult<Outcome> {
-    let kind: ActionType = action.action_type.parse()?;
-    let (column, value): (&str, ChangeValue) = match kind {
-        ActionType::AdjustPriceThreshold => {
-            match parse_percent("price_change_threshold", &action.proposed_value) {
-                Ok(p) => ("price_change_threshold", ChangeValue::Number(p.get())),
-                Err(e) => return Ok(Outcome::Failed(e)),
-            }
-        }
-        ActionType::AdjustBsrThreshold => match parse_percent("bsr_change_threshold", &action.proposed_value)
-        {
-            Ok(p) => ("bsr_change_threshold", ChangeValue::Number(p.get())),
-            Err(e) => return Ok(Outcome::Failed(e)),
-        },
-        ActionType::ToggleTracking => match parse_switch(&action.proposed_value) {
-            Ok(b) => ("is_active", ChangeValue::Switch(b)),
-            Err(e) => return Ok(Outcome::Failed(e)),
-        },
-        ActionType::UpdatePrice
-        | ActionType::UpdateTitle
-        | ActionType::UpdateDescription
-        | ActionType::UpdateBrand
-        | ActionType::UpdateCategory
-        | ActionType::UpdateFeatures
-        | ActionType::UpdateImages => return Ok(Outcome::Applied(RECORDED.to_owned())),
-    };
-    let Some(product) = product else {
-        return Ok(Outcome::Failed("the suggestion names no product".to_owned()));
-    };
+    effect: ActionEffect,
+) -> StoreResult<Option<String>> {
     // The old value is read under the same row lock as the write and kept in the result.
     // language=PostgreSQL
     let price = "UPDATE user_products up SET price_change_threshold = $3
@@ -174,50 +132,24 @@ async fn make_change(
                   FROM (SELECT id, is_active::text AS old FROM user_products
                         WHERE user_id = $1 AND product_id = $2 FOR UPDATE) o
                   WHERE up.id = o.id RETURNING o.old";
-    let (sql, shown) = match (&value, column) {
-        (ChangeValue::Number(_), "price_change_threshold") => (price, value.to_string()),
-        (ChangeValue::Number(_), _) => (bsr, value.to_string()),
-        (ChangeValue::Switch(_), _) => (active, value.to_string()),
+    let (sql, column, shown) = match effect {
+        ActionEffect::Listing => return Ok(Some(RECORDED.to_owned())),
+        ActionEffect::PriceThreshold(p) => (price, "price_change_threshold", p.get().to_string()),
+        ActionEffect::BsrThreshold(p) => (bsr, "bsr_change_threshold", p.get().to_string()),
+        ActionEffect::Tracking(b) => (active, "is_active", b.to_string()),
     };
+    let Some(product) = product else { return Ok(None) };
     let q = sqlx::query_scalar::<_, Option<String>>(sql).bind(user.0).bind(product);
-    let q = match value {
-        ChangeValue::Number(v) => q.bind(v),
-        ChangeValue::Switch(b) => q.bind(b),
+    let q = match effect {
+        ActionEffect::PriceThreshold(p) | ActionEffect::BsrThreshold(p) => q.bind(p.get()),
+        ActionEffect::Tracking(b) => q.bind(b),
+        ActionEffect::Listing => q,
     };
     let old = q
         .fetch_optional(&mut *conn)
         .await
-        .map_err(|e| error::map(e, &ErrCtx::new().value(leak_column(column), &shown)))?;
-    Ok(match old {
-        Some(old) => Outcome::Applied(format!(
-            "{column} changed from {} to {shown}",
-            old.as_deref().unwrap_or("default")
-        )),
-        None => Outcome::Failed(format!("user does not track product {product}")),
-    })
-}
-
-/// The static name of a column `make_change` writes (for error context).
-fn leak_column(column: &str) -> &'static str {
-    match column {
-        "price_change_threshold" => "price_change_threshold",
-        "bsr_change_threshold" => "bsr_change_threshold",
-        _ => "is_active",
-    }
-}
-
-enum ChangeValue {
-    Number(f64),
-    Switch(bool),
-}
-
-impl std::fmt::Display for ChangeValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ChangeValue::Number(v) => write!(f, "{v}"),
-            ChangeValue::Switch(b) => write!(f, "{b}"),
-        }
-    }
+        .map_err(|e| error::map(e, &ErrCtx::new().value(column, &shown)))?;
+    Ok(old.map(|old| format!("{column} changed from {} to {shown}", old.as_deref().unwrap_or("default"))))
 }
 
 #[async_trait]
@@ -358,42 +290,36 @@ impl SuggestionRepository for PgStore {
         };
         let mut tx = self.pool.begin().await.map_err(error::db)?;
         let row = load_row(&mut tx, user, id, true).await?;
-        if row.status != SuggestionStatus::Pending.as_str() {
-            return Err(StoreError::InvalidTransition {
-                entity: "suggestion",
-                id: id.to_string(),
-                action: verb,
-                state: row.status,
-            });
-        }
-        if row.expires_at.is_some_and(|t| t <= chrono::Utc::now()) {
-            // Record the lapse, so lists agree with what review just said.
-            // language=PostgreSQL
-            let sql = "UPDATE suggestions SET status = 'expired' WHERE id = $1";
-            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(error::db)?;
-            tx.commit().await.map_err(error::db)?;
-            return Err(StoreError::InvalidTransition {
-                entity: "suggestion",
-                id: id.to_string(),
-                action: verb,
-                state: SuggestionStatus::Expired.as_str().to_owned(),
-            });
+        let status: SuggestionStatus = row.status.parse()?;
+        let now = chrono::Utc::now();
+        if let Err(mut e) = check_review_at(id, status, row.expires_at, now) {
+            e.action = verb;
+            if status == SuggestionStatus::Pending {
+                // A pending suggestion past its expiry: record the lapse, so lists agree
+                // with what review just said.
+                // language=PostgreSQL
+                let sql = "UPDATE suggestions SET status = 'expired' WHERE id = $1";
+                sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(error::db)?;
+                tx.commit().await.map_err(error::db)?;
+            }
+            return Err(e.into());
         }
 
         // language=PostgreSQL
-        let sql = "SELECT id FROM suggestion_actions WHERE suggestion_id = $1";
-        let all: Vec<Uuid> =
-            sqlx::query_scalar(sql).bind(id.0).fetch_all(&mut *tx).await.map_err(error::db)?;
-        let (approved, status): (Vec<Uuid>, SuggestionStatus) = match decision {
-            ReviewDecision::Approve => (all.clone(), SuggestionStatus::Approved),
-            ReviewDecision::Reject => (Vec::new(), SuggestionStatus::Rejected),
-            ReviewDecision::Partial { approved } => {
-                if let Some(unknown) = approved.iter().find(|a| !all.contains(&a.0)) {
-                    return Err(StoreError::not_found("suggestion action", unknown));
-                }
-                (approved.iter().map(|a| a.0).collect(), SuggestionStatus::PartiallyApproved)
-            }
-        };
+        let sql = "SELECT id FROM suggestion_actions WHERE suggestion_id = $1 ORDER BY created_at, id";
+        let all: Vec<SuggestionActionId> = sqlx::query_scalar::<_, Uuid>(sql)
+            .bind(id.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::db)?
+            .into_iter()
+            .map(SuggestionActionId)
+            .collect();
+        // The core's plan: a partial approval of every action is `approved`, of none
+        // `rejected`; an action id that is not this suggestion's is NotFound.
+        let plan = plan_review(id, status, &all, decision)?;
+        let approved: Vec<Uuid> =
+            plan.actions.iter().filter(|(_, s)| *s == ActionStatus::Approved).map(|(a, _)| a.0).collect();
         // language=PostgreSQL
         let sql = "UPDATE suggestion_actions SET
                        status = (CASE WHEN id = ANY($2) THEN 'approved' ELSE 'rejected' END)::actionstatus,
@@ -413,7 +339,7 @@ impl SuggestionRepository for PgStore {
                    WHERE id = $1";
         sqlx::query(sql)
             .bind(id.0)
-            .bind(status.as_str())
+            .bind(plan.status.as_str())
             .bind(user.0)
             .execute(&mut *tx)
             .await
@@ -429,83 +355,97 @@ impl SuggestionRepository for PgStore {
         id: SuggestionId,
         actions: &[SuggestionActionId],
     ) -> StoreResult<Suggestion> {
-        let current = {
-            let mut conn = self.pool.acquire().await.map_err(error::db)?;
-            load_full(&mut conn, user, id).await?
-        };
-        // Check every requested action before applying any, so a bad request changes nothing.
-        let targets: Vec<SuggestionActionId> = if actions.is_empty() {
-            current.actions.iter().filter(|a| a.status == ActionStatus::Approved).map(|a| a.id).collect()
-        } else {
-            for wanted in actions {
-                let Some(a) = current.actions.iter().find(|a| a.id == *wanted) else {
-                    return Err(StoreError::not_found("suggestion action", wanted));
-                };
-                if a.status != ActionStatus::Approved {
-                    return Err(StoreError::InvalidTransition {
-                        entity: "suggestion action",
-                        id: wanted.to_string(),
-                        action: "apply",
-                        state: a.status.as_str().to_owned(),
-                    });
-                }
-            }
-            actions.to_vec()
-        };
-
-        for action_id in targets {
-            let mut tx = self.pool.begin().await.map_err(error::db)?;
-            // Re-read under a lock: another caller may have applied it meanwhile.
-            // language=PostgreSQL
-            let sql = concat!(
-                "SELECT ",
-                action_columns!(),
-                " FROM suggestion_actions WHERE id = $1 AND suggestion_id = $2 FOR UPDATE"
-            );
-            let action = sqlx::query_as::<_, ActionRow>(sql)
-                .bind(action_id.0)
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(error::db)?
-                .ok_or_else(|| StoreError::not_found("suggestion action", action_id))?;
-            if action.status != ActionStatus::Approved.as_str() {
+        // All or nothing: every requested action is checked, and every change is made, in one
+        // transaction under the suggestion's row lock. Any refusal rolls back all of it.
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let row = load_row(&mut tx, user, id, true).await?;
+        // language=PostgreSQL
+        let sql = concat!(
+            "SELECT ",
+            action_columns!(),
+            " FROM suggestion_actions WHERE suggestion_id = $1 ORDER BY created_at, id FOR UPDATE"
+        );
+        let rows =
+            sqlx::query_as::<_, ActionRow>(sql).bind(id.0).fetch_all(&mut *tx).await.map_err(error::db)?;
+        let targets: Vec<&ActionRow> = if actions.is_empty() {
+            let applicable: Vec<&ActionRow> = rows
+                .iter()
+                .filter(|a| {
+                    a.status
+                        .parse::<ActionStatus>()
+                        .is_ok_and(|s| check_apply(SuggestionActionId(a.id), s).is_ok())
+                })
+                .collect();
+            if applicable.is_empty() {
                 return Err(StoreError::InvalidTransition {
-                    entity: "suggestion action",
-                    id: action_id.to_string(),
+                    entity: "suggestion",
+                    id: id.to_string(),
                     action: "apply",
-                    state: action.status,
+                    state: format!("{} with no approved action", row.status),
                 });
             }
-            match make_change(&mut tx, user, current.product_id.map(|p| p.0), &action).await? {
-                Outcome::Applied(result) => {
-                    // language=PostgreSQL
-                    let sql = "UPDATE suggestion_actions SET status = 'applied', applied_by_id = $2,
-                                   applied_at = now(), application_result = $3, error_message = NULL
-                               WHERE id = $1";
-                    sqlx::query(sql)
-                        .bind(action_id.0)
-                        .bind(user.0)
-                        .bind(result)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(error::db)?;
-                }
-                Outcome::Failed(reason) => {
-                    // language=PostgreSQL
-                    let sql = "UPDATE suggestion_actions SET status = 'failed', error_message = $2
-                               WHERE id = $1";
-                    sqlx::query(sql)
-                        .bind(action_id.0)
-                        .bind(reason)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(error::db)?;
+            applicable
+        } else {
+            let mut out = Vec::with_capacity(actions.len());
+            for wanted in actions {
+                let Some(a) = rows.iter().find(|a| a.id == wanted.0) else {
+                    return Err(StoreError::not_found("suggestion action", wanted));
+                };
+                check_apply(*wanted, a.status.parse()?)?;
+                if !out.iter().any(|o: &&ActionRow| o.id == a.id) {
+                    out.push(a);
                 }
             }
-            tx.commit().await.map_err(error::db)?;
+            out
+        };
+
+        // Validate every proposal before changing anything. Invalid ones are recorded as
+        // `failed` with the reason (after rolling the rest back) and the call fails.
+        let mut effects = Vec::with_capacity(targets.len());
+        let mut invalid: Vec<(Uuid, ValidationError)> = Vec::new();
+        for a in &targets {
+            match action_effect(a.action_type.parse()?, &a.proposed_value) {
+                Ok(e) => effects.push((*a, e)),
+                Err(v) => invalid.push((a.id, v)),
+            }
         }
-        let mut conn = self.pool.acquire().await.map_err(error::db)?;
-        load_full(&mut conn, user, id).await
+        if let Some((_, first)) = invalid.first().cloned() {
+            tx.rollback().await.map_err(error::db)?;
+            let ids: Vec<Uuid> = invalid.iter().map(|(i, _)| *i).collect();
+            let reasons: Vec<String> = invalid.iter().map(|(_, v)| v.to_string()).collect();
+            // language=PostgreSQL
+            let sql = "UPDATE suggestion_actions a SET status = 'failed', error_message = u.reason
+                       FROM UNNEST($1::uuid[], $2::text[]) AS u(id, reason)
+                       WHERE a.id = u.id AND a.status IN ('approved', 'failed')";
+            sqlx::query(sql).bind(&ids).bind(&reasons).execute(&self.pool).await.map_err(error::db)?;
+            return Err(first.into());
+        }
+
+        for (a, effect) in effects {
+            let result = match make_change(&mut tx, user, row.product_id, effect).await? {
+                Some(r) => r,
+                // The user no longer has a tracking row for the product: nothing applied.
+                None => {
+                    return Err(StoreError::not_found(
+                        "tracked product",
+                        row.product_id.map_or_else(|| "none".to_owned(), |p| p.to_string()),
+                    ));
+                }
+            };
+            // language=PostgreSQL
+            let sql = "UPDATE suggestion_actions SET status = 'applied', applied_by_id = $2,
+                           applied_at = now(), application_result = $3, error_message = NULL
+                       WHERE id = $1";
+            sqlx::query(sql)
+                .bind(a.id)
+                .bind(user.0)
+                .bind(result)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::db)?;
+        }
+        let out = load_full(&mut tx, user, id).await?;
+        tx.commit().await.map_err(error::db)?;
+        Ok(out)
     }
 }

@@ -244,13 +244,27 @@ async fn unparseable_proposal_fails_the_action_and_changes_nothing(pool: PgPool)
         .unwrap()
         .unwrap();
     s.review_suggestion(u.id, sug.id, &ReviewDecision::Approve).await.unwrap();
-    let done = s.apply_suggestion(u.id, sug.id, &[]).await.unwrap();
+    // One apply call is all or nothing: the invalid proposals fail the call, are marked
+    // failed with the reason, and the valid toggle is not applied either.
+    match s.apply_suggestion(u.id, sug.id, &[]).await.unwrap_err() {
+        StoreError::Invalid(v) => {
+            assert_eq!((v.field, v.value.as_str()), ("price_change_threshold", "a lot"))
+        }
+        e => panic!("expected an invalid value, got {e:?}"),
+    }
+    let done = s.suggestion(u.id, sug.id).await.unwrap();
     assert_eq!(done.actions[0].status, ActionStatus::Failed);
     assert!(done.actions[0].error_message.as_deref().unwrap().contains("a lot"));
     assert_eq!(done.actions[1].status, ActionStatus::Failed);
     assert!(done.actions[1].error_message.as_deref().unwrap().contains("101"));
-    assert_eq!(done.actions[2].status, ActionStatus::Applied);
+    assert_eq!(done.actions[2].status, ActionStatus::Approved, "valid action left for a later apply");
+    assert_eq!(done.actions[2].applied_at, None);
     let t = s.tracking(u.id, p.id).await.unwrap().unwrap();
     assert_eq!((t.price_change_threshold, t.bsr_change_threshold), (Some(10.0), None));
-    assert!(!t.is_active, "toggle_tracking applied");
+    assert!(t.is_active, "toggle_tracking not applied");
+
+    // The valid one alone applies.
+    let done = s.apply_suggestion(u.id, sug.id, &[sug.actions[2].id]).await.unwrap();
+    assert_eq!(done.actions[2].status, ActionStatus::Applied);
+    assert!(!s.tracking(u.id, p.id).await.unwrap().unwrap().is_active, "toggle_tracking applied");
 }
