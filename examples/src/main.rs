@@ -4,6 +4,7 @@
 //! `AMAZCOPE_HOME` (see `amazcope db --help`).
 
 mod alerts;
+mod analytics;
 mod common;
 mod db;
 mod demo;
@@ -14,6 +15,7 @@ mod refresh;
 mod replay;
 mod report;
 mod stats;
+mod suggestions;
 mod track;
 mod user;
 mod worker;
@@ -59,6 +61,17 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// The daily report: what changed, alerts, biggest movers.
     Report(report::ReportArgs),
+    /// A product's latest price, BSR, rating and reviews with their 7- and 30-day change.
+    Summary(analytics::SummaryArgs),
+    /// The trend of snapshot fields over N days, raw or by day or week.
+    Trends(analytics::TrendsArgs),
+    /// Up to 10 tracked products side by side on one metric, with the category average.
+    Compare(analytics::CompareArgs),
+    /// Run the suggestion generators over a user's tracked products.
+    Suggest(suggestions::SuggestArgs),
+    /// A user's suggestions: list, show, approve, reject, apply.
+    #[command(subcommand)]
+    Suggestions(suggestions::SuggestionsCommand),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +98,11 @@ fn main() -> ExitCode {
             Command::Stats(args) => stats::run(args).await,
             Command::Replay(args) => replay::run(args).await,
             Command::Report(args) => report::run(args).await,
+            Command::Summary(args) => analytics::summary(args).await,
+            Command::Trends(args) => analytics::trends(args).await,
+            Command::Compare(args) => analytics::compare(args).await,
+            Command::Suggest(args) => suggestions::suggest(args).await,
+            Command::Suggestions(cmd) => suggestions::run(cmd).await,
         }
     });
     match result {
