@@ -3,6 +3,8 @@
 //! arrival order, the same 22 columns filled), so our figures and the baselines' compare.
 #![warn(missing_docs)]
 
+pub mod ingest;
+
 use amazcope_core::model::product::{ProductData, ProductUpsert};
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::{Asin, Currency, Marketplace, ProductId, ProductRepository};
