@@ -3,12 +3,14 @@
 //! made per row and `pl.from_arrow` / `.to_pandas()` read the buffers as they are.
 
 use crate::convert::decimal_to_i128;
+use amazcope_core::analytics::{FieldKind, TrendValue};
+use amazcope_core::model::suggestion::SuggestionAction;
 use arrow_array::builder::{
-    BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayBuilder, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
+    StringBuilder, StructBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{Field, Schema};
+use arrow_schema::{DataType, Field, Fields, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -106,6 +108,101 @@ impl Columns {
             b.append_option(v);
         }
         self.push(name, Arc::new(b.finish()));
+    }
+
+    /// A column of trend values of one kind: `decimal128(10,2)` for money, `int64`,
+    /// `float64` or `bool` (a value of another kind than `kind` is left null).
+    pub fn trend(&mut self, name: &str, kind: FieldKind, values: Vec<Option<TrendValue>>) {
+        match kind {
+            FieldKind::Money => self.money(
+                name,
+                values.into_iter().map(|v| match v {
+                    Some(TrendValue::Money(d)) => Some(d),
+                    _ => None,
+                }),
+            ),
+            FieldKind::Integer => self.i64(
+                name,
+                values.into_iter().map(|v| match v {
+                    Some(TrendValue::Integer(i)) => Some(i),
+                    _ => None,
+                }),
+            ),
+            FieldKind::Float => self.f64(
+                name,
+                values.into_iter().map(|v| match v {
+                    Some(TrendValue::Float(f)) => Some(f),
+                    Some(TrendValue::Integer(i)) => Some(i as f64),
+                    _ => None,
+                }),
+            ),
+            FieldKind::Boolean => self.bool(
+                name,
+                values.into_iter().map(|v| match v {
+                    Some(TrendValue::Boolean(b)) => Some(b),
+                    _ => None,
+                }),
+            ),
+        }
+    }
+
+    /// A `list<struct<id, action_type, target_field, current_value, proposed_value,
+    /// reasoning, impact_description, status, applied_at, error_message>>` column: the
+    /// actions of each suggestion, nested so one table row stays one suggestion.
+    pub fn actions<'a>(&mut self, name: &str, values: impl IntoIterator<Item = &'a [SuggestionAction]>) {
+        const TEXT: [&str; 8] = [
+            "id",
+            "action_type",
+            "target_field",
+            "current_value",
+            "proposed_value",
+            "reasoning",
+            "impact_description",
+            "status",
+        ];
+        let mut fields: Vec<Field> = TEXT.iter().map(|n| Field::new(*n, DataType::Utf8, true)).collect();
+        fields.push(Field::new(
+            "applied_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            true,
+        ));
+        fields.push(Field::new("error_message", DataType::Utf8, true));
+        let fields = Fields::from(fields);
+        let mut builders: Vec<Box<dyn ArrayBuilder>> =
+            TEXT.iter().map(|_| Box::new(StringBuilder::new()) as Box<dyn ArrayBuilder>).collect();
+        builders.push(Box::new(TimestampMicrosecondBuilder::new().with_timezone("UTC")));
+        builders.push(Box::new(StringBuilder::new()));
+        let item = Field::new("item", DataType::Struct(fields.clone()), true);
+        let mut list = ListBuilder::new(StructBuilder::new(fields, builders)).with_field(Arc::new(item));
+        for actions in values {
+            let st = list.values();
+            for a in actions {
+                let text: [Option<String>; 8] = [
+                    Some(a.id.to_string()),
+                    Some(a.action_type.as_str().to_owned()),
+                    Some(a.target_field.clone()),
+                    a.current_value.clone(),
+                    Some(a.proposed_value.clone()),
+                    Some(a.reasoning.clone()),
+                    a.impact_description.clone(),
+                    Some(a.status.as_str().to_owned()),
+                ];
+                for (i, v) in text.into_iter().enumerate() {
+                    if let Some(b) = st.field_builder::<StringBuilder>(i) {
+                        b.append_option(v);
+                    }
+                }
+                if let Some(b) = st.field_builder::<TimestampMicrosecondBuilder>(TEXT.len()) {
+                    b.append_option(a.applied_at.map(|t| t.timestamp_micros()));
+                }
+                if let Some(b) = st.field_builder::<StringBuilder>(TEXT.len() + 1) {
+                    b.append_option(a.error_message.clone());
+                }
+                st.append(true);
+            }
+            list.append(true);
+        }
+        self.push(name, Arc::new(list.finish()));
     }
 
     /// The schema and one record batch.

@@ -7,15 +7,25 @@
 use crate::arrow::Columns;
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
+use crate::views;
+use amazcope_core::analytics::{AnalyticsRepository, CompareMetric, Granularity, TrendField, window_stats};
 use amazcope_core::model::alert::AlertQuery;
 use amazcope_core::model::page::ParsedPage;
+use amazcope_core::model::product::Product;
 use amazcope_core::model::tracking::TrackOptions;
 use amazcope_core::model::user::{SettingsPatch, User};
-use amazcope_core::service::{ImportOptions, ImportReport, ImportService, TrackService, daily_report};
+use amazcope_core::repo::{SnapshotRepository, TimeRange, TrackingRepository};
+use amazcope_core::rules::{RuleConfig, replay};
+use amazcope_core::service::{
+    ImportOptions, ImportReport, ImportService, RefreshOptions, RefreshService, TrackService, daily_report,
+};
+use amazcope_core::suggest::SuggestService;
 use amazcope_core::{
-    AlertId, AlertRepository, Asin, Marketplace, NotificationRepository, StoreError, UserRepository,
+    AlertId, AlertRepository, Asin, Marketplace, NotificationRepository, StoreError, SuggestionActionId,
+    SuggestionId, SuggestionStatus, UserRepository, ValidationError,
 };
 use amazcope_pg::PgStore;
+use amazcope_scrape::fetch::{Fetcher, FetcherConfig};
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use pyo3::prelude::*;
@@ -76,6 +86,54 @@ impl Client {
     fn tracker(&self) -> TrackService<PgStore> {
         TrackService::new(Arc::clone(&self.store))
     }
+
+    fn suggester(&self) -> SuggestService<PgStore> {
+        SuggestService::new(Arc::clone(&self.store))
+    }
+}
+
+/// The acting user and a product by ASIN (`NotFound` for either). Whether the user may see
+/// the product's data is the repository's call, made by the scoped query that follows.
+async fn user_and_product(
+    svc: &TrackService<PgStore>,
+    user: &str,
+    asin: Asin,
+    marketplace: Marketplace,
+) -> Result<(User, Product)> {
+    let u = svc.user(user).await?;
+    let p = svc.product(&asin, marketplace).await?;
+    Ok((u, p))
+}
+
+/// A time range of the last `days` days up to now (everything when `days` is None).
+fn last_days(days: Option<u32>) -> TimeRange {
+    match days {
+        Some(d) => TimeRange { from: Some(Utc::now() - Duration::days(i64::from(d))), to: None },
+        None => TimeRange::default(),
+    }
+}
+
+fn ids<T: std::str::FromStr<Err = ValidationError>>(given: Option<Vec<String>>) -> Result<Vec<T>> {
+    Ok(given.unwrap_or_default().iter().map(|s| s.parse()).collect::<std::result::Result<_, _>>()?)
+}
+
+/// The fetcher `refresh` uses: Amazon with the default politeness, or a local server
+/// (`base_url`) without delays, as `amazcope refresh --base-url` does.
+fn fetcher(base_url: Option<&str>) -> Result<Fetcher> {
+    let mut config = FetcherConfig::default();
+    if let Some(base) = base_url {
+        config = config
+            .with_min_spacing(std::time::Duration::ZERO)
+            .with_captcha_cooldown(std::time::Duration::ZERO);
+        for mp in Marketplace::ALL {
+            config = config
+                .with_base_url(*mp, base.trim_end_matches('/'))
+                .with_marketplace_spacing(*mp, std::time::Duration::ZERO);
+        }
+    }
+    Fetcher::new(config).map_err(|e| {
+        Error::Validation(ValidationError::new("base_url", base_url.unwrap_or(""), e.to_string()))
+    })
 }
 
 /// Opens the database at `url`, else `DATABASE_URL`, else the private PostgreSQL cluster the
@@ -389,6 +447,313 @@ impl Client {
             Ok(daily_report(store.as_ref(), &u, Utc::now(), hours).await?)
         })?;
         Ok(json_to_py(py, &r)?)
+    }
+
+    /// Minimum, maximum and average price over the last 30, 90, 180 and 365 days (ending
+    /// at the newest snapshot), the lowest price and when it was seen, and the share of days
+    /// out of stock, for a product `user` tracks (`NotFound` otherwise). One table row per
+    /// window (`days`, `at`, `currency`, `snapshot_count`, `priced_count`, `min_price`,
+    /// `min_price_at`, `max_price`, `avg_price`, `days_observed`, `days_out_of_stock`,
+    /// `out_of_stock_share`); prices are decimal128(10,2).
+    #[pyo3(signature = (asin, marketplace="com".to_string(), *, user))]
+    fn stats<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: String,
+        user: String,
+    ) -> Result<Bound<'py, PyAny>> {
+        let (a, m) = (self::asin(&asin)?, self::marketplace(&marketplace)?);
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let stats = block_on(py, async move {
+            let (u, p) = user_and_product(&svc, &user, a, m).await?;
+            let history = store.snapshot_history(u.id, p.id, TimeRange::default()).await?;
+            // Measured at the newest snapshot (as the CLI does), so an imported history of
+            // the past still has windows.
+            let at = history.last().map_or_else(Utc::now, |s| s.data.scraped_at);
+            Ok(window_stats(&history, at))
+        })?;
+        Ok(views::window_table(&stats).into_pyarrow(py)?)
+    }
+
+    /// The alerts `user`'s thresholds would have raised over the stored history of a
+    /// product they track (a backtest: nothing is written), oldest first, as a table
+    /// (`created_at`, `alert_type`, `severity`, `title`, `message`, `old_value`, `new_value`,
+    /// `change_percentage`). `NotFound` when `user` does not track the product.
+    #[pyo3(signature = (asin, marketplace="com".to_string(), *, user))]
+    fn replay<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: String,
+        user: String,
+    ) -> Result<Bound<'py, PyAny>> {
+        let (a, m) = (self::asin(&asin)?, self::marketplace(&marketplace)?);
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let alerts = block_on(py, async move {
+            let (u, p) = user_and_product(&svc, &user, a, m).await?;
+            let Some(tracker) = store.trackers(p.id).await?.into_iter().find(|t| t.user_id == u.id) else {
+                return Err(StoreError::not_found(
+                    "tracking",
+                    format!("{a} on amazon.{} tracked by {user}", m.code()),
+                )
+                .into());
+            };
+            let history = store.snapshot_history(u.id, p.id, TimeRange::default()).await?;
+            Ok(replay(&history, &tracker, &RuleConfig::default()))
+        })?;
+        Ok(views::replay_table(&alerts).into_pyarrow(py)?)
+    }
+
+    /// Fetches the pages of the products that are due (only those `user` tracks, when
+    /// given), stores them and raises alerts, as `amazcope refresh` does. `base_url` fetches
+    /// from that server instead of Amazon (a local storefront; politeness delays off).
+    /// Returns a dict: `claimed`, `stored`, `duplicates`, `failures`, `alerts` and `items`
+    /// (a table: `asin`, `marketplace`, `outcome`, `detail`, `alerts`). A product that fails
+    /// is reported in `items`; only an unusable `base_url` or the database raise.
+    #[pyo3(signature = (user=None, *, base_url=None, limit=10_000))]
+    fn refresh<'py>(
+        &self,
+        py: Python<'py>,
+        user: Option<String>,
+        base_url: Option<String>,
+        limit: u32,
+    ) -> Result<Bound<'py, PyDict>> {
+        let source = Arc::new(fetcher(base_url.as_deref())?);
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let report = block_on(py, async move {
+            let user = match user {
+                Some(name) => Some(svc.user(&name).await?.id),
+                None => None,
+            };
+            let service = RefreshService::new(store, source);
+            let worker = format!("refresh-py-{}", std::process::id());
+            let mut options = RefreshOptions::new(worker, Utc::now());
+            options.user = user;
+            options.limit = limit.max(1);
+            Ok(service.refresh_due(&options, &mut |_| {}).await?)
+        })?;
+        Ok(views::refresh_dict(py, &report)?)
+    }
+
+    /// Runs the suggestion generators over `user`'s tracked products and stores what they
+    /// propose (a proposal matching one of the user's pending suggestions is skipped, so a
+    /// second run adds nothing). Returns a dict: `products`, `proposed`, `skipped`,
+    /// `created` (a table as :meth:`suggestions` returns) and `errors` (list of
+    /// (asin, generator, message)).
+    fn suggest<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyDict>> {
+        let svc = self.tracker();
+        let sug = self.suggester();
+        let report = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(sug.run(u.id, Utc::now()).await?)
+        })?;
+        Ok(views::suggest_run_dict(py, &report)?)
+    }
+
+    /// `user`'s suggestions (expired ones left out; only `status` ones when given:
+    /// `pending`, `approved`, `rejected`, `applied`, ...), by priority then newest, as a
+    /// table; each row's `actions` column lists its actions (`id`, `action_type`,
+    /// `target_field`, `current_value`, `proposed_value`, `status`, ...).
+    #[pyo3(signature = (user, status=None))]
+    fn suggestions<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        status: Option<String>,
+    ) -> Result<Bound<'py, PyAny>> {
+        let status = status.map(|s| s.parse::<SuggestionStatus>()).transpose()?;
+        let svc = self.tracker();
+        let sug = self.suggester();
+        let rows = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(sug.list(u.id, status).await?)
+        })?;
+        Ok(views::suggestions_table(&rows).into_pyarrow(py)?)
+    }
+
+    /// One of `user`'s suggestions as a dict, with its `actions` as a list of dicts.
+    /// Another user's suggestion is `NotFound`.
+    fn suggestion<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        suggestion_id: String,
+    ) -> Result<Bound<'py, PyDict>> {
+        let id: SuggestionId = suggestion_id.parse()?;
+        let svc = self.tracker();
+        let sug = self.suggester();
+        let s = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(sug.show(u.id, id).await?)
+        })?;
+        Ok(views::suggestion_dict(py, &s)?)
+    }
+
+    /// Approves one of `user`'s pending suggestions: every action, or only `actions` (ids;
+    /// the others are rejected). Returns the suggestion as a dict. Reviewing a suggestion
+    /// that is not pending is a `ConflictError`.
+    #[pyo3(signature = (user, suggestion_id, actions=None))]
+    fn approve<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        suggestion_id: String,
+        actions: Option<Vec<String>>,
+    ) -> Result<Bound<'py, PyDict>> {
+        let id: SuggestionId = suggestion_id.parse()?;
+        let actions: Vec<SuggestionActionId> = ids(actions)?;
+        let svc = self.tracker();
+        let sug = self.suggester();
+        let s = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(sug.approve(u.id, id, &actions).await?)
+        })?;
+        Ok(views::suggestion_dict(py, &s)?)
+    }
+
+    /// Rejects one of `user`'s pending suggestions and all its actions. Returns the
+    /// suggestion as a dict.
+    fn reject<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        suggestion_id: String,
+    ) -> Result<Bound<'py, PyDict>> {
+        let id: SuggestionId = suggestion_id.parse()?;
+        let svc = self.tracker();
+        let sug = self.suggester();
+        let s = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(sug.reject(u.id, id).await?)
+        })?;
+        Ok(views::suggestion_dict(py, &s)?)
+    }
+
+    /// Applies the approved actions of one of `user`'s suggestions (all of them, or only
+    /// `actions`), all or nothing. Returns the suggestion as a dict.
+    #[pyo3(signature = (user, suggestion_id, actions=None))]
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        suggestion_id: String,
+        actions: Option<Vec<String>>,
+    ) -> Result<Bound<'py, PyDict>> {
+        let id: SuggestionId = suggestion_id.parse()?;
+        let actions: Vec<SuggestionActionId> = ids(actions)?;
+        let svc = self.tracker();
+        let sug = self.suggester();
+        let s = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            Ok(sug.apply(u.id, id, &actions).await?)
+        })?;
+        Ok(views::suggestion_dict(py, &s)?)
+    }
+
+    /// The latest price, main BSR, rating and review count of a product `user` tracks, with
+    /// their change over 7 and 30 days (a dict; the price a `Decimal`), or None before its
+    /// first snapshot. `NotFound` for a product the user has never tracked.
+    #[pyo3(signature = (asin, marketplace="com".to_string(), *, user))]
+    fn summary<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: String,
+        user: String,
+    ) -> Result<Option<Bound<'py, PyDict>>> {
+        let (a, m) = (self::asin(&asin)?, self::marketplace(&marketplace)?);
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let s = block_on(py, async move {
+            let (u, p) = user_and_product(&svc, &user, a, m).await?;
+            Ok(store.product_summary(u.id, p.id, Utc::now()).await?)
+        })?;
+        Ok(s.map(|s| views::summary_dict(py, &s)).transpose()?)
+    }
+
+    /// Trends of `fields` (names such as `price`, `bsr_main`, `rating`, `in_stock`; all 15
+    /// when None) over the last `days` days (all history when None), `granularity` `raw`,
+    /// `day` or `week`, for a product `user` tracks. Returns `{field: table}`: raw series as
+    /// (`at`, `value`), day and week series as (`start`, `label`, `count`, `last`, `min`,
+    /// `max`, `mean`), money as decimal128(10,2). An unknown field or granularity is a
+    /// `ValidationError`.
+    #[pyo3(signature = (asin, marketplace="com".to_string(), fields=None, days=None, granularity="raw".to_string(), *, user))]
+    #[allow(clippy::too_many_arguments)]
+    fn trends<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: String,
+        fields: Option<Vec<String>>,
+        days: Option<u32>,
+        granularity: String,
+        user: String,
+    ) -> Result<Bound<'py, PyDict>> {
+        let (a, m) = (self::asin(&asin)?, self::marketplace(&marketplace)?);
+        let fields: Vec<TrendField> = match fields {
+            None => TrendField::ALL.to_vec(),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    n.parse().map_err(|e: amazcope_core::analytics::UnknownTrendField| {
+                        ValidationError::new("fields", n, e.to_string())
+                    })
+                })
+                .collect::<std::result::Result<_, _>>()?,
+        };
+        let gran: Granularity =
+            granularity.parse().map_err(|e: amazcope_core::analytics::UnknownGranularity| {
+                ValidationError::new("granularity", &granularity, e.to_string())
+            })?;
+        let range = last_days(days);
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let report = block_on(py, async move {
+            let (u, p) = user_and_product(&svc, &user, a, m).await?;
+            Ok(store.product_trends(u.id, p.id, &fields, range, gran).await?)
+        })?;
+        Ok(views::trends_dict(py, &report)?)
+    }
+
+    /// Up to 10 of `user`'s products (`asins`, all on `marketplace`) side by side on one
+    /// `metric` (`price`, `bsr`, `rating` or `reviews`) over the last `days` days. Returns a
+    /// dict: `metric`, `products` (a table: `asin`, `marketplace`, `title`, `category_name`,
+    /// `category_average`, `category_recorded_at`, `points`) and `points` (a table: `asin`,
+    /// `marketplace`, `at`, `value`). A product the user does not track is `NotFound`; more
+    /// than 10 or an unknown metric is a `ValidationError`.
+    #[pyo3(signature = (asins, marketplace="com".to_string(), metric="price".to_string(), days=None, *, user))]
+    #[allow(clippy::too_many_arguments)]
+    fn compare<'py>(
+        &self,
+        py: Python<'py>,
+        asins: Vec<String>,
+        marketplace: String,
+        metric: String,
+        days: Option<u32>,
+        user: String,
+    ) -> Result<Bound<'py, PyDict>> {
+        let m = self::marketplace(&marketplace)?;
+        let asins: Vec<Asin> = asins.iter().map(|a| self::asin(a)).collect::<Result<_>>()?;
+        let metric: CompareMetric =
+            metric.parse().map_err(|e: amazcope_core::analytics::UnknownMetric| {
+                ValidationError::new("metric", &metric, e.to_string())
+            })?;
+        let range = last_days(days);
+        let svc = self.tracker();
+        let store = Arc::clone(&self.store);
+        let cmp = block_on(py, async move {
+            let u = svc.user(&user).await?;
+            let mut ids = Vec::with_capacity(asins.len());
+            for a in &asins {
+                ids.push(svc.product(a, m).await?.id);
+            }
+            Ok(store.compare_products(u.id, &ids, metric, range).await?)
+        })?;
+        Ok(views::comparison_dict(py, &cmp)?)
     }
 
     fn __repr__(&self) -> String {

@@ -11,6 +11,7 @@ mod convert;
 mod errors;
 mod page;
 mod runtime;
+mod views;
 
 use amazcope_core::Marketplace;
 use amazcope_core::model::page::ParsedPage;

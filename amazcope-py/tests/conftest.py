@@ -38,16 +38,41 @@ def _with_db(url: str, name: str) -> str:
     return f"{base}/{name}" + (f"?{query}" if query else "")
 
 
+@pytest.fixture(scope="session")
+def template_db() -> Iterator[str]:
+    """A database migrated once by amazcope itself, copied for each test: migrating takes
+    about 1.5 s, a copy a third of that."""
+    import psycopg
+
+    import amazcope
+
+    url = server_url()
+    name = f"amazcope_py_tpl_{uuid.uuid4().hex[:12]}"
+    admin = _with_db(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        amazcope.connect(_with_db(url, name), upgrade=True)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            # The migrating client's pool is still open; a template must have no sessions.
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        yield name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def database_url() -> Iterator[str]:
-    """A new, empty database on the DATABASE_URL server, dropped after the test."""
+def database_url(template_db: str) -> Iterator[str]:
+    """A new database on the DATABASE_URL server with the schema applied, dropped after
+    the test."""
     import psycopg
 
     url = server_url()
     name = f"amazcope_py_{uuid.uuid4().hex[:12]}"
     admin = _with_db(url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
     try:
         yield _with_db(url, name)
     finally:

@@ -184,6 +184,53 @@ class Client:
         """Price and rank history of a tracked product."""
     def report(self, user: str, hours: int = 24) -> dict[str, Any]:
         """The user's report over the last hours."""
+    def stats(self, asin: str, marketplace: str = ..., *, user: str) -> pyarrow.Table:
+        """Price and stock statistics over 30, 90, 180 and 365 days, one row per window."""
+    def replay(self, asin: str, marketplace: str = ..., *, user: str) -> pyarrow.Table:
+        """The alerts the user's rules would have raised over the stored history."""
+    def refresh(
+        self, user: Optional[str] = None, *, base_url: Optional[str] = None, limit: int = 10000
+    ) -> dict[str, Any]:
+        """Fetches and stores the pages of the due products."""
+    def suggest(self, user: str) -> dict[str, Any]:
+        """Runs the suggestion generators over the user's tracked products."""
+    def suggestions(self, user: str, status: Optional[str] = None) -> pyarrow.Table:
+        """The user's suggestions, actions nested."""
+    def suggestion(self, user: str, suggestion_id: str) -> dict[str, Any]:
+        """One of the user's suggestions with its actions."""
+    def approve(
+        self, user: str, suggestion_id: str, actions: Optional[Sequence[str]] = None
+    ) -> dict[str, Any]:
+        """Approves a pending suggestion (every action, or only some)."""
+    def reject(self, user: str, suggestion_id: str) -> dict[str, Any]:
+        """Rejects a pending suggestion."""
+    def apply(
+        self, user: str, suggestion_id: str, actions: Optional[Sequence[str]] = None
+    ) -> dict[str, Any]:
+        """Applies the approved actions of a suggestion, all or nothing."""
+    def summary(self, asin: str, marketplace: str = ..., *, user: str) -> Optional[dict[str, Any]]:
+        """Latest values with their 7- and 30-day changes."""
+    def trends(
+        self,
+        asin: str,
+        marketplace: str = ...,
+        fields: Optional[Sequence[str]] = None,
+        days: Optional[int] = None,
+        granularity: str = ...,
+        *,
+        user: str,
+    ) -> dict[str, pyarrow.Table]:
+        """Series of snapshot fields, raw or by day or week: one table per field."""
+    def compare(
+        self,
+        asins: Sequence[str],
+        marketplace: str = ...,
+        metric: str = ...,
+        days: Optional[int] = None,
+        *,
+        user: str,
+    ) -> dict[str, Any]:
+        """Several products side by side on one metric."""
 
 def connect(url: Optional[str] = None, *, upgrade: bool = True) -> Client:
     """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster."""
