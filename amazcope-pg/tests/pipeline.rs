@@ -157,7 +157,7 @@ async fn product_page_denormalises_latest_values_and_categories(pool: PgPool) {
     assert!(matches!(r.outcome, IngestOutcome::Stored { product_created: true, .. }), "{:?}", r.outcome);
     // An older page (back-fill) is stored but does not overwrite the latest values.
     store.ingest_page(&page(product("B00TEST002", 2999, 9999, false), day(1)), &ctx()).await.unwrap();
-    let row: (
+    type LatestRow = (
         String,
         Option<Decimal>,
         Option<i32>,
@@ -167,7 +167,8 @@ async fn product_page_denormalises_latest_values_and_categories(pool: PgPool) {
         serde_json::Value,
         Option<DateTime<Utc>>,
         String,
-    ) = sqlx::query_as(
+    );
+    let row: LatestRow = sqlx::query_as(
         "SELECT title, current_price, current_bsr, in_stock, is_prime, amazons_choice_keywords, features,
                     last_snapshot_at, last_fetch_status FROM products",
     )
