@@ -36,7 +36,8 @@ impl std::fmt::Debug for Columns {
 }
 
 impl Columns {
-    fn push(&mut self, name: &str, array: ArrayRef) {
+    /// Adds a finished array as the next column.
+    pub fn push(&mut self, name: &str, array: ArrayRef) {
         self.fields.push(Field::new(name, array.data_type().clone(), true));
         self.arrays.push(array);
     }
@@ -211,6 +212,20 @@ impl Columns {
         let batch = RecordBatch::try_new(schema.clone(), self.arrays)
             .map_err(|e| crate::errors::DatabaseError::new_err(format!("cannot build the table: {e}")))?;
         Ok((schema, vec![batch]))
+    }
+
+    /// Tables of the same columns into one `pyarrow.Table`, one record batch each (no
+    /// copy: a batch becomes a chunk of every column).
+    pub fn concat_into_pyarrow(parts: Vec<Columns>, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        let mut schema = None;
+        let mut batches = Vec::with_capacity(parts.len());
+        for part in parts {
+            let (s, b) = part.finish()?;
+            schema.get_or_insert(s);
+            batches.extend(b);
+        }
+        let schema = schema.ok_or_else(|| crate::errors::DatabaseError::new_err("no table to build"))?;
+        PyTable::try_new(batches, schema)?.into_pyarrow(py)
     }
 
     /// Into a `pyarrow.Table`.

@@ -5,6 +5,7 @@
 //! user's calls never see another's tracking, alerts or notifications.
 
 use crate::arrow::Columns;
+use crate::copy::HistoryDecoder;
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
 use crate::views;
@@ -31,7 +32,7 @@ use futures::TryStreamExt;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rust_decimal::Decimal;
-use sqlx::Row;
+use sqlx::postgres::PgPoolCopyExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -432,8 +433,8 @@ impl Client {
         let a = self::asin(&asin)?;
         let m = self::marketplace(&marketplace)?;
         let pool = self.store.pool().clone();
-        let cols = block_on(py, async move { history_columns(&pool, &user, a, m, days).await })?;
-        Ok(cols.into_pyarrow(py)?)
+        let parts = block_on(py, async move { history_columns(&pool, &user, a, m, days).await })?;
+        Ok(Columns::concat_into_pyarrow(parts, py)?)
     }
 
     /// `user`'s report over the `hours` up to now: products tracked, what changed, the
@@ -767,7 +768,7 @@ async fn history_columns(
     asin: Asin,
     marketplace: Marketplace,
     days: u32,
-) -> Result<Columns> {
+) -> Result<Vec<Columns>> {
     let dberr = |e: sqlx::Error| Error::Database(format!("history query failed: {e}"));
     // Tenancy: the product is visible only to a user actively tracking it; anything else is
     // the same NotFound as a missing product.
@@ -792,51 +793,70 @@ async fn history_columns(
         .into());
     };
     let since = Utc::now() - Duration::days(i64::from(days));
-    let mut at = Vec::new();
-    let mut price = Vec::new();
-    let mut original = Vec::new();
-    let mut currency = Vec::new();
-    let mut bsr = Vec::new();
-    let mut bsr_small = Vec::new();
-    let mut rating = Vec::new();
-    let mut reviews = Vec::new();
-    let mut in_stock = Vec::new();
-    let mut prime = Vec::new();
+    // A million snapshots take the server about a second to send, single-threaded in its
+    // backend; cut into time slices read over several connections at once, the backends and
+    // our decoders share the cores. The slices are disjoint and read in time order, so their
+    // batches concatenated are the ORDER BY scraped_at of the whole range.
     // language=PostgreSQL
-    let mut rows = sqlx::query(
-        "SELECT scraped_at, price, original_price, currency, bsr_main_category, bsr_small_category,
-                rating, review_count, in_stock, is_prime
-           FROM product_snapshots
-          WHERE product_id = $1 AND scraped_at >= $2
-          ORDER BY scraped_at",
+    let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = sqlx::query_as(
+        "SELECT min(scraped_at), max(scraped_at) FROM product_snapshots
+          WHERE product_id = $1 AND scraped_at >= $2",
     )
     .bind(product)
     .bind(since)
-    .fetch(pool);
-    while let Some(r) = rows.try_next().await.map_err(dberr)? {
-        at.push(Some(r.try_get::<DateTime<Utc>, _>(0).map_err(dberr)?));
-        price.push(r.try_get::<Option<Decimal>, _>(1).map_err(dberr)?);
-        original.push(r.try_get::<Option<Decimal>, _>(2).map_err(dberr)?);
-        currency.push(Some(r.try_get::<String, _>(3).map_err(dberr)?));
-        bsr.push(r.try_get::<Option<i32>, _>(4).map_err(dberr)?);
-        bsr_small.push(r.try_get::<Option<i32>, _>(5).map_err(dberr)?);
-        rating.push(r.try_get::<Option<f64>, _>(6).map_err(dberr)?);
-        reviews.push(r.try_get::<Option<i32>, _>(7).map_err(dberr)?);
-        in_stock.push(Some(r.try_get::<bool, _>(8).map_err(dberr)?));
-        prime.push(Some(r.try_get::<bool, _>(9).map_err(dberr)?));
+    .fetch_one(pool)
+    .await
+    .map_err(dberr)?;
+    let literal = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string();
+    let mut cuts = vec![literal(since)];
+    if let (Some(first), Some(last)) = (first, last) {
+        let step = (last - first) / HISTORY_SLICES;
+        if step > Duration::zero() {
+            cuts.extend((1..HISTORY_SLICES).map(|i| literal(first + step * i)));
+        }
     }
-    let mut c = Columns::default();
-    c.time("scraped_at", at);
-    c.money("price", price);
-    c.money("original_price", original);
-    c.utf8("currency", currency);
-    c.i32("bsr", bsr);
-    c.i32("bsr_small_category", bsr_small);
-    c.f64("rating", rating);
-    c.i32("review_count", reviews);
-    c.bool("in_stock", in_stock);
-    c.bool("is_prime", prime);
-    Ok(c)
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, from) in cuts.iter().enumerate() {
+        let (pool, from, to) = (pool.clone(), from.clone(), cuts.get(i + 1).cloned());
+        tasks.spawn(async move { (i, copy_slice(&pool, product, &from, to.as_deref()).await) });
+    }
+    let mut parts: Vec<Option<Columns>> = (0..cuts.len()).map(|_| None).collect();
+    while let Some(done) = tasks.join_next().await {
+        let (i, part) = done.map_err(|e| Error::Database(format!("history reader stopped: {e}")))?;
+        parts[i] = Some(part?);
+    }
+    Ok(parts.into_iter().flatten().collect())
+}
+
+/// Slices of one `history()` read; see `history_columns`.
+const HISTORY_SLICES: i32 = 4;
+
+/// The snapshots of `product` with `from <= scraped_at < to` (no upper bound without `to`),
+/// oldest first, read with a binary COPY.
+async fn copy_slice(
+    pool: &sqlx::PgPool,
+    product: uuid::Uuid,
+    from: &str,
+    to: Option<&str>,
+) -> Result<Columns> {
+    let dberr = |e: sqlx::Error| Error::Database(format!("history query failed: {e}"));
+    let upper = to.map(|t| format!(" AND scraped_at < '{t}'")).unwrap_or_default();
+    // COPY takes no bind parameters: the values are spliced in as literals, and all are ours
+    // (a UUID read from the database, timestamps we formatted), never caller text.
+    // language=PostgreSQL
+    let sql = format!(
+        "COPY (SELECT scraped_at, price, original_price, currency, bsr_main_category,
+                      bsr_small_category, rating, review_count, in_stock, is_prime
+                 FROM product_snapshots
+                WHERE product_id = '{product}' AND scraped_at >= '{from}'{upper}
+                ORDER BY scraped_at) TO STDOUT (FORMAT binary)"
+    );
+    let mut stream = pool.copy_out_raw(&sql).await.map_err(dberr)?;
+    let mut decoder = HistoryDecoder::default();
+    while let Some(chunk) = stream.try_next().await.map_err(dberr)? {
+        decoder.feed(&chunk)?;
+    }
+    decoder.finish()
 }
 
 /// Schema and storage operations of a database (`client.db`).

@@ -8,6 +8,7 @@
 mod arrow;
 mod client;
 mod convert;
+mod copy;
 mod errors;
 mod page;
 mod runtime;
