@@ -161,3 +161,40 @@ def test_queries_release_the_gil(database_url: str) -> None:
     client = amazcope.connect(database_url)
     client.add_user("ana")
     assert runs_while(lambda: client.users())
+
+
+def test_history_equals_a_direct_read_across_slices(database_url: str) -> None:
+    """history() reads in parallel time slices; together they must be exactly the rows of one
+    ordered SELECT: every row once, in order, with NULLs, negative-free cents and µs times."""
+    import psycopg
+
+    client = amazcope.connect(database_url)
+    client.add_user("ana")
+    product = client.track("ana", ASIN)["product_id"]
+    with psycopg.connect(database_url, autocommit=True) as c:
+        c.execute(
+            """INSERT INTO product_snapshots
+                 (product_id, scraped_at, price, original_price, currency, bsr_main_category,
+                  bsr_small_category, rating, review_count, in_stock, is_prime)
+               SELECT %s, now() - interval '60 days' + g * interval '37 minutes 0.000123 seconds',
+                      CASE WHEN g %% 7 = 0 THEN NULL ELSE round((g %% 100000)::numeric / 7, 2) END,
+                      CASE WHEN g %% 3 = 0 THEN 12345678.90 ELSE NULL END, 'EUR',
+                      NULLIF(g %% 5, 0) * 1000, NULL, CASE WHEN g %% 2 = 0 THEN 4.5 END,
+                      g, g %% 4 <> 0, g %% 2 = 0
+                 FROM generate_series(0, 2300) g""",
+            (product,),
+        )
+        cur = c.execute(
+            """SELECT scraped_at, price, original_price, currency, bsr_main_category,
+                      bsr_small_category, rating, review_count, in_stock, is_prime
+                 FROM product_snapshots WHERE product_id = %s AND scraped_at >= now() - interval '50 days'
+                ORDER BY scraped_at""",
+            (product,),
+        )
+        expected = cur.fetchall()
+    t = client.history(ASIN, days=50, user="ana")
+    assert t.num_rows == len(expected) > 1000
+    assert t.column("scraped_at").num_chunks > 1, "the read was not sliced"
+    got = list(zip(*(t.column(i).to_pylist() for i in range(t.num_columns))))
+    expected = [(r[0].astimezone(dt.timezone.utc), *r[1:]) for r in expected]
+    assert got == expected
