@@ -3,7 +3,8 @@
 //! the alerts and their notifications are written with one UNNEST insert each.
 
 use super::db;
-use super::rows::{AlertRow, PreviousRow, PriorRow, TrackerRow};
+use super::rows::{PreviousRow, PriorRow, ProductTrackerRow};
+use crate::repos::rows::AlertRow;
 use amazcope_core::StoreResult;
 use amazcope_core::model::alert::{Alert, NewAlert};
 use amazcope_core::model::snapshot::NewSnapshot;
@@ -53,8 +54,8 @@ pub(crate) async fn previous_snapshots(
         .map_err(db)?;
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
-        let key = (r.product_id, r.for_scraped_at);
-        out.insert(key, NewSnapshot::try_from(r)?);
+        let snapshot = NewSnapshot::try_from(r.snapshot)?;
+        out.insert((snapshot.product_id.0, r.for_scraped_at), snapshot);
     }
     Ok(out)
 }
@@ -81,7 +82,7 @@ pub(crate) async fn trackers(
                LEFT JOIN user_settings us ON us.user_id = up.user_id
                WHERE up.product_id = ANY($1) AND up.is_active
                ORDER BY up.product_id, up.claimed_at, up.id";
-    let rows = sqlx::query_as::<_, TrackerRow>(sql)
+    let rows = sqlx::query_as::<_, ProductTrackerRow>(sql)
         .bind(products)
         .bind(DEFAULT_PRICE_THRESHOLD)
         .bind(DEFAULT_BSR_THRESHOLD)
@@ -90,7 +91,7 @@ pub(crate) async fn trackers(
         .map_err(db)?;
     let mut out: HashMap<Uuid, Vec<Tracker>> = HashMap::new();
     for r in rows {
-        out.entry(r.product_id).or_default().push(r.into());
+        out.entry(r.product_id).or_default().push(Tracker::try_from(r.tracker)?);
     }
     Ok(out)
 }

@@ -2,8 +2,8 @@
 //! the same for every user (the catalogue is shared; who tracks it is not).
 
 use super::db;
-use super::rows::HistoryRow;
 use crate::PgStore;
+use crate::repos::rows::SnapshotRow;
 use amazcope_core::model::snapshot::ProductSnapshot;
 use amazcope_core::{ProductId, StoreResult, TimeRange};
 
@@ -15,12 +15,12 @@ impl PgStore {
         range: TimeRange,
     ) -> StoreResult<Vec<ProductSnapshot>> {
         // language=PostgreSQL
-        let sql = "SELECT s.*, s.scraped_at AS for_scraped_at FROM product_snapshots s
+        let sql = "SELECT s.* FROM product_snapshots s
                    WHERE s.product_id = $1
                      AND ($2::timestamptz IS NULL OR s.scraped_at >= $2)
                      AND ($3::timestamptz IS NULL OR s.scraped_at < $3)
                    ORDER BY s.scraped_at";
-        let rows = sqlx::query_as::<_, HistoryRow>(sql)
+        let rows = sqlx::query_as::<_, SnapshotRow>(sql)
             .bind(product.0)
             .bind(range.from)
             .bind(range.to)

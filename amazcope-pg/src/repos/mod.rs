@@ -12,7 +12,7 @@ mod error;
 mod notifications;
 mod products;
 mod reviews;
-mod rows;
+pub(crate) mod rows;
 mod snapshots;
 mod suggestions;
 mod tracking;

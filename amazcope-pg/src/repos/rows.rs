@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 type Ts = DateTime<Utc>;
 
-fn parse<T: std::str::FromStr<Err = ValidationError>>(s: &str) -> Result<T, StoreError> {
+pub(crate) fn parse<T: std::str::FromStr<Err = ValidationError>>(s: &str) -> Result<T, StoreError> {
     Ok(s.parse::<T>()?)
 }
 
@@ -354,9 +354,10 @@ impl TryFrom<TrackerRow> for Tracker {
     }
 }
 
+/// The columns of a `product_snapshots` row that make a [`NewSnapshot`]; shared by the
+/// repositories' [`SnapshotRow`] and the pipeline's previous-snapshot read.
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct SnapshotRow {
-    id: Uuid,
+pub(crate) struct NewSnapshotRow {
     product_id: Uuid,
     scraped_at: Ts,
     price: Option<Decimal>,
@@ -393,6 +394,57 @@ pub(crate) struct SnapshotRow {
     category_avg_price: Option<Decimal>,
     category_avg_rating: Option<f64>,
     category_avg_reviews: Option<i32>,
+}
+
+impl TryFrom<NewSnapshotRow> for NewSnapshot {
+    type Error = StoreError;
+    fn try_from(r: NewSnapshotRow) -> Result<Self, StoreError> {
+        Ok(NewSnapshot {
+            product_id: r.product_id.into(),
+            scraped_at: r.scraped_at,
+            price: r.price,
+            original_price: r.original_price,
+            buybox_price: r.buybox_price,
+            currency: parse(&r.currency)?,
+            discount_percentage: r.discount_percentage,
+            bsr_main_category: r.bsr_main_category,
+            bsr_small_category: r.bsr_small_category,
+            main_category_name: r.main_category_name,
+            small_category_name: r.small_category_name,
+            rating: r.rating,
+            review_count: r.review_count,
+            in_stock: r.in_stock,
+            stock_quantity: r.stock_quantity,
+            stock_status: r.stock_status,
+            seller_name: r.seller_name,
+            seller_id: r.seller_id,
+            seller_store_url: r.seller_store_url,
+            is_amazon_seller: r.is_amazon_seller,
+            is_fba: r.is_fba,
+            fulfilled_by: r.fulfilled_by,
+            coupon_text: r.coupon_text,
+            coupon_available: r.coupon_available,
+            deal_type: r.deal_type,
+            is_deal: r.is_deal,
+            is_prime: r.is_prime,
+            amazons_choice_keywords: string_list("amazons_choice_keywords", r.amazons_choice_keywords)?,
+            has_amazons_choice: r.has_amazons_choice,
+            past_sales: r.past_sales,
+            delivery_message: r.delivery_message,
+            product_type: r.product_type,
+            is_used: r.is_used,
+            category_avg_price: r.category_avg_price,
+            category_avg_rating: r.category_avg_rating,
+            category_avg_reviews: r.category_avg_reviews,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SnapshotRow {
+    id: Uuid,
+    #[sqlx(flatten)]
+    data: NewSnapshotRow,
     created_at: Ts,
     updated_at: Ts,
 }
@@ -402,44 +454,7 @@ impl TryFrom<SnapshotRow> for ProductSnapshot {
     fn try_from(r: SnapshotRow) -> Result<Self, StoreError> {
         Ok(ProductSnapshot {
             id: r.id.into(),
-            data: NewSnapshot {
-                product_id: r.product_id.into(),
-                scraped_at: r.scraped_at,
-                price: r.price,
-                original_price: r.original_price,
-                buybox_price: r.buybox_price,
-                currency: parse(&r.currency)?,
-                discount_percentage: r.discount_percentage,
-                bsr_main_category: r.bsr_main_category,
-                bsr_small_category: r.bsr_small_category,
-                main_category_name: r.main_category_name,
-                small_category_name: r.small_category_name,
-                rating: r.rating,
-                review_count: r.review_count,
-                in_stock: r.in_stock,
-                stock_quantity: r.stock_quantity,
-                stock_status: r.stock_status,
-                seller_name: r.seller_name,
-                seller_id: r.seller_id,
-                seller_store_url: r.seller_store_url,
-                is_amazon_seller: r.is_amazon_seller,
-                is_fba: r.is_fba,
-                fulfilled_by: r.fulfilled_by,
-                coupon_text: r.coupon_text,
-                coupon_available: r.coupon_available,
-                deal_type: r.deal_type,
-                is_deal: r.is_deal,
-                is_prime: r.is_prime,
-                amazons_choice_keywords: string_list("amazons_choice_keywords", r.amazons_choice_keywords)?,
-                has_amazons_choice: r.has_amazons_choice,
-                past_sales: r.past_sales,
-                delivery_message: r.delivery_message,
-                product_type: r.product_type,
-                is_used: r.is_used,
-                category_avg_price: r.category_avg_price,
-                category_avg_rating: r.category_avg_rating,
-                category_avg_reviews: r.category_avg_reviews,
-            },
+            data: r.data.try_into()?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
