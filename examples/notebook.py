@@ -90,3 +90,19 @@ fig.autofmt_xdate()
 out = Path.cwd() / "price_history.png"
 fig.savefig(out, dpi=100, bbox_inches="tight")
 print("wrote", out)
+
+# %% [markdown]
+# ## Window statistics, a backtest of the thresholds, trends and suggestions
+
+# %%
+print(client.stats(page.asin, page.marketplace, user=user).to_pandas()[
+    ["days", "snapshot_count", "min_price", "max_price", "avg_price", "out_of_stock_share"]
+].to_string())
+# The alerts these thresholds raise over the stored history, replayed (nothing is written).
+print(client.replay(page.asin, page.marketplace, user=user).to_pandas()[
+    ["created_at", "alert_type", "change_percentage"]
+].to_string())
+daily = client.trends(page.asin, page.marketplace, fields=["price", "rating"], granularity="day", user=user)
+print(daily["price"].to_pandas()[["label", "min", "max", "mean"]].to_string())
+run = client.suggest(user)
+print(run["created"].to_pandas()[["priority", "category", "title"]].to_string())
