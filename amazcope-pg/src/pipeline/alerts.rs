@@ -3,12 +3,13 @@
 //! the alerts and their notifications are written with one UNNEST insert each.
 
 use super::db;
-use super::rows::{PreviousRow, PriorRow, ProductTrackerRow};
+use super::rows::{PreviousRow, PriorRow};
 use crate::repos::rows::AlertRow;
+use crate::repos::tracking::tracker_rows;
 use amazcope_core::StoreResult;
 use amazcope_core::model::alert::{Alert, NewAlert};
 use amazcope_core::model::snapshot::NewSnapshot;
-use amazcope_core::model::tracking::{DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, Tracker};
+use amazcope_core::model::tracking::Tracker;
 use amazcope_core::rules::{PriorAlert, notification_for};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -69,26 +70,7 @@ pub(crate) async fn trackers(
     if products.is_empty() {
         return Ok(HashMap::new());
     }
-    // language=PostgreSQL
-    let sql = "SELECT up.product_id, up.user_id, up.id AS user_product_id,
-                   COALESCE(up.price_change_threshold, us.default_price_threshold, $2)
-                       AS price_change_threshold,
-                   COALESCE(up.bsr_change_threshold, us.default_bsr_threshold, $3)
-                       AS bsr_change_threshold,
-                   up.target_price
-               FROM user_products up
-               JOIN users u ON u.id = up.user_id AND u.is_active
-               JOIN products p ON p.id = up.product_id AND p.is_active
-               LEFT JOIN user_settings us ON us.user_id = up.user_id
-               WHERE up.product_id = ANY($1) AND up.is_active
-               ORDER BY up.product_id, up.claimed_at, up.id";
-    let rows = sqlx::query_as::<_, ProductTrackerRow>(sql)
-        .bind(products)
-        .bind(DEFAULT_PRICE_THRESHOLD)
-        .bind(DEFAULT_BSR_THRESHOLD)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+    let rows = tracker_rows(conn, products).await.map_err(db)?;
     let mut out: HashMap<Uuid, Vec<Tracker>> = HashMap::new();
     for r in rows {
         out.entry(r.product_id).or_default().push(Tracker::try_from(r.tracker)?);

@@ -2,7 +2,7 @@
 //! (`crate::repos::rows`) with the key the pipeline groups by, so the conversions into core
 //! types exist once.
 
-use crate::repos::rows::{NewSnapshotRow, TrackerRow, parse};
+use crate::repos::rows::{NewSnapshotRow, parse};
 use amazcope_core::StoreError;
 use amazcope_core::rules::PriorAlert;
 use chrono::{DateTime, Utc};
@@ -17,14 +17,6 @@ pub(crate) struct PreviousRow {
     pub(crate) for_scraped_at: Ts,
     #[sqlx(flatten)]
     pub(crate) snapshot: NewSnapshotRow,
-}
-
-/// A tracker of one of the products touched.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct ProductTrackerRow {
-    pub(crate) product_id: Uuid,
-    #[sqlx(flatten)]
-    pub(crate) tracker: TrackerRow,
 }
 
 /// An earlier alert, for cool-down and dead-band.

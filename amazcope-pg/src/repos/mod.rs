@@ -15,7 +15,7 @@ mod reviews;
 pub(crate) mod rows;
 mod snapshots;
 mod suggestions;
-mod tracking;
+pub(crate) mod tracking;
 mod users;
 
 /// Escapes `%`, `_` and `\` so user text is matched literally by `ILIKE`.

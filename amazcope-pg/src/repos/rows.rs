@@ -354,6 +354,14 @@ impl TryFrom<TrackerRow> for Tracker {
     }
 }
 
+/// A [`TrackerRow`] with the product it tracks, for reads over several products.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ProductTrackerRow {
+    pub(crate) product_id: Uuid,
+    #[sqlx(flatten)]
+    pub(crate) tracker: TrackerRow,
+}
+
 /// The columns of a `product_snapshots` row that make a [`NewSnapshot`]; shared by the
 /// repositories' [`SnapshotRow`] and the pipeline's previous-snapshot read.
 #[derive(Debug, sqlx::FromRow)]

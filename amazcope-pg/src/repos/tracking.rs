@@ -1,7 +1,7 @@
 //! [`TrackingRepository`]: which user tracks which product, with their thresholds.
 
 use super::error::{self, ErrCtx};
-use super::rows::{TrackedRow, TrackerRow, UserProductRow, convert_all, convert_opt};
+use super::rows::{ProductTrackerRow, TrackedRow, UserProductRow, convert_all, convert_opt};
 use crate::PgStore;
 use amazcope_core::model::tracking::{
     DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackOptions, TrackedProduct, Tracker, TrackingPatch,
@@ -9,12 +9,44 @@ use amazcope_core::model::tracking::{
 };
 use amazcope_core::{ProductId, StoreError, StoreResult, TrackingRepository, UserId};
 use async_trait::async_trait;
+use sqlx::PgConnection;
+use uuid::Uuid;
 
 fn tracking_ctx(user: UserId, product: ProductId) -> ErrCtx {
     ErrCtx::new()
         .value("user_id", user)
         .value("product_id", product)
         .conflict("uq_user_product", format!("user {user} already tracks product {product}"))
+}
+
+/// Every active user actively tracking each of `products` (active ones only), by product
+/// then claim time. Thresholds fall back from the tracking row to the user's settings to the
+/// defaults of the original (SCHEMA.md: the intent, not the creator-only bug). Shared by
+/// [`TrackingRepository::trackers`] and the refresh pipeline, which runs it inside its
+/// transaction; each caller maps the driver error its own way.
+pub(crate) async fn tracker_rows(
+    conn: &mut PgConnection,
+    products: &[Uuid],
+) -> Result<Vec<ProductTrackerRow>, sqlx::Error> {
+    // language=PostgreSQL
+    let sql = "SELECT up.product_id, up.user_id, up.id AS user_product_id,
+                   COALESCE(up.price_change_threshold, us.default_price_threshold, $2)
+                       AS price_change_threshold,
+                   COALESCE(up.bsr_change_threshold, us.default_bsr_threshold, $3)
+                       AS bsr_change_threshold,
+                   up.target_price
+               FROM user_products up
+               JOIN users u ON u.id = up.user_id AND u.is_active
+               JOIN products p ON p.id = up.product_id AND p.is_active
+               LEFT JOIN user_settings us ON us.user_id = up.user_id
+               WHERE up.product_id = ANY($1) AND up.is_active
+               ORDER BY up.product_id, up.claimed_at, up.id";
+    sqlx::query_as::<_, ProductTrackerRow>(sql)
+        .bind(products)
+        .bind(DEFAULT_PRICE_THRESHOLD)
+        .bind(DEFAULT_BSR_THRESHOLD)
+        .fetch_all(&mut *conn)
+        .await
 }
 
 #[async_trait]
@@ -172,28 +204,8 @@ impl TrackingRepository for PgStore {
     }
 
     async fn trackers(&self, product: ProductId) -> StoreResult<Vec<Tracker>> {
-        // Thresholds fall back from the tracking row to the user's settings to the
-        // defaults of the original (SCHEMA.md: the intent, not the creator-only bug).
-        // language=PostgreSQL
-        let sql = "SELECT up.user_id, up.id AS user_product_id,
-                       COALESCE(up.price_change_threshold, us.default_price_threshold, $2)
-                           AS price_change_threshold,
-                       COALESCE(up.bsr_change_threshold, us.default_bsr_threshold, $3)
-                           AS bsr_change_threshold,
-                       up.target_price
-                   FROM user_products up
-                   JOIN users u ON u.id = up.user_id AND u.is_active
-                   JOIN products p ON p.id = up.product_id AND p.is_active
-                   LEFT JOIN user_settings us ON us.user_id = up.user_id
-                   WHERE up.product_id = $1 AND up.is_active
-                   ORDER BY up.claimed_at, up.id";
-        let rows = sqlx::query_as::<_, TrackerRow>(sql)
-            .bind(product.0)
-            .bind(DEFAULT_PRICE_THRESHOLD)
-            .bind(DEFAULT_BSR_THRESHOLD)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(error::db)?;
-        convert_all(rows)
+        let mut conn = self.pool.acquire().await.map_err(error::db)?;
+        let rows = tracker_rows(&mut conn, &[product.0]).await.map_err(error::db)?;
+        rows.into_iter().map(|r| Tracker::try_from(r.tracker)).collect()
     }
 }
