@@ -4,7 +4,7 @@
 
 use super::db;
 use super::rows::{PreviousRow, PriorRow};
-use crate::repos::rows::AlertRow;
+use crate::repos::alerts::insert_alert_rows;
 use crate::repos::tracking::tracker_rows;
 use amazcope_core::StoreResult;
 use amazcope_core::model::alert::{Alert, NewAlert};
@@ -114,47 +114,17 @@ pub(crate) async fn store_alerts(conn: &mut PgConnection, alerts: &[NewAlert]) -
     if alerts.is_empty() {
         return Ok(Vec::new());
     }
-    let user: Vec<Uuid> = alerts.iter().map(|a| a.user_id.0).collect();
-    let product: Vec<Uuid> = alerts.iter().map(|a| a.product_id.0).collect();
-    let snapshot: Vec<Option<Uuid>> = alerts.iter().map(|a| a.snapshot_id.map(|s| s.0)).collect();
-    let snapshot_at: Vec<Option<Ts>> = alerts.iter().map(|a| a.snapshot_scraped_at).collect();
-    let kind: Vec<&str> = alerts.iter().map(|a| a.alert_type.as_str()).collect();
-    let severity: Vec<&str> = alerts.iter().map(|a| a.severity.as_str()).collect();
-    let title: Vec<String> = alerts.iter().map(|a| super::clip(&a.title, 200)).collect();
-    let message: Vec<&str> = alerts.iter().map(|a| a.message.as_str()).collect();
-    let old: Vec<Option<String>> =
-        alerts.iter().map(|a| a.old_value.as_deref().map(|v| super::clip(v, 100))).collect();
-    let new: Vec<Option<String>> =
-        alerts.iter().map(|a| a.new_value.as_deref().map(|v| super::clip(v, 100))).collect();
-    let pct: Vec<Option<f64>> = alerts.iter().map(|a| a.change_percentage).collect();
-    let created: Vec<Ts> = alerts.iter().map(|a| a.created_at).collect();
-    // created_at is the snapshot's time (when the change happened), notified_at the
-    // moment it was raised.
-    // language=PostgreSQL
-    let sql = "INSERT INTO alerts (user_id, product_id, snapshot_id, snapshot_scraped_at, alert_type,
-                   severity, title, message, old_value, new_value, change_percentage, created_at,
-                   notified_at)
-               SELECT u.*, now() FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[],
-                   $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                   $11::float8[], $12::timestamptz[]) AS u
-               ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
-               RETURNING *";
-    let rows = sqlx::query_as::<_, AlertRow>(sql)
-        .bind(&user)
-        .bind(&product)
-        .bind(&snapshot)
-        .bind(&snapshot_at)
-        .bind(&kind)
-        .bind(&severity)
-        .bind(&title)
-        .bind(&message)
-        .bind(&old)
-        .bind(&new)
-        .bind(&pct)
-        .bind(&created)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+    // Text is cut to its varchar column here, so a long scraped title never fails the batch.
+    let clipped: Vec<NewAlert> = alerts
+        .iter()
+        .map(|a| NewAlert {
+            title: super::clip(&a.title, 200),
+            old_value: a.old_value.as_deref().map(|v| super::clip(v, 100)),
+            new_value: a.new_value.as_deref().map(|v| super::clip(v, 100)),
+            ..a.clone()
+        })
+        .collect();
+    let rows = insert_alert_rows(conn, &clipped).await.map_err(db)?;
     let stored = rows.into_iter().map(Alert::try_from).collect::<StoreResult<Vec<_>>>()?;
     let notes: Vec<_> = stored.iter().map(notification_for).collect();
     let n_user: Vec<Uuid> = notes.iter().map(|n| n.user_id.0).collect();

@@ -51,62 +51,72 @@ pub(crate) async fn insert_notifications(
     Ok(())
 }
 
+/// Inserts alerts in one statement (UNNEST of one array per column), skipping one of the same
+/// (user, snapshot, type) already stored (`uq_alerts_user_snapshot_type`), and returns the
+/// rows written. Shared by [`AlertRepository::create_alerts`] and the refresh pipeline, which
+/// runs it inside its transaction; each caller maps the driver error its own way.
+pub(crate) async fn insert_alert_rows(
+    conn: &mut PgConnection,
+    alerts: &[NewAlert],
+) -> Result<Vec<AlertRow>, sqlx::Error> {
+    let user: Vec<Uuid> = alerts.iter().map(|a| a.user_id.0).collect();
+    let product: Vec<Uuid> = alerts.iter().map(|a| a.product_id.0).collect();
+    let snapshot: Vec<Option<Uuid>> = alerts.iter().map(|a| a.snapshot_id.map(|s| s.0)).collect();
+    let snapshot_at: Vec<Option<DateTime<Utc>>> = alerts.iter().map(|a| a.snapshot_scraped_at).collect();
+    let kind: Vec<&str> = alerts.iter().map(|a| a.alert_type.as_str()).collect();
+    let severity: Vec<&str> = alerts.iter().map(|a| a.severity.as_str()).collect();
+    let title: Vec<&str> = alerts.iter().map(|a| a.title.as_str()).collect();
+    let message: Vec<&str> = alerts.iter().map(|a| a.message.as_str()).collect();
+    let old: Vec<Option<&str>> = alerts.iter().map(|a| a.old_value.as_deref()).collect();
+    let new: Vec<Option<&str>> = alerts.iter().map(|a| a.new_value.as_deref()).collect();
+    let change: Vec<Option<f64>> = alerts.iter().map(|a| a.change_percentage).collect();
+    let created: Vec<DateTime<Utc>> = alerts.iter().map(|a| a.created_at).collect();
+    // created_at is the snapshot's time (when the change happened); notified_at is now:
+    // the notification is written in this same transaction.
+    // language=PostgreSQL
+    let sql = "INSERT INTO alerts (user_id, product_id, snapshot_id, snapshot_scraped_at,
+                   alert_type, severity, title, message, old_value, new_value,
+                   change_percentage, created_at, notified_at)
+               SELECT u.*, now()
+               FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[],
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
+                   $12::timestamptz[]) AS u
+               ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
+               RETURNING *";
+    sqlx::query_as::<_, AlertRow>(sql)
+        .bind(&user)
+        .bind(&product)
+        .bind(&snapshot)
+        .bind(&snapshot_at)
+        .bind(&kind)
+        .bind(&severity)
+        .bind(&title)
+        .bind(&message)
+        .bind(&old)
+        .bind(&new)
+        .bind(&change)
+        .bind(&created)
+        .fetch_all(&mut *conn)
+        .await
+}
+
 #[async_trait]
 impl AlertRepository for PgStore {
     async fn create_alerts(&self, alerts: &[NewAlert]) -> StoreResult<Vec<Alert>> {
         if alerts.is_empty() {
             return Ok(Vec::new());
         }
-        let user: Vec<Uuid> = alerts.iter().map(|a| a.user_id.0).collect();
-        let product: Vec<Uuid> = alerts.iter().map(|a| a.product_id.0).collect();
-        let snapshot: Vec<Option<Uuid>> = alerts.iter().map(|a| a.snapshot_id.map(|s| s.0)).collect();
-        let snapshot_at: Vec<Option<DateTime<Utc>>> = alerts.iter().map(|a| a.snapshot_scraped_at).collect();
-        let kind: Vec<&str> = alerts.iter().map(|a| a.alert_type.as_str()).collect();
-        let severity: Vec<&str> = alerts.iter().map(|a| a.severity.as_str()).collect();
-        let title: Vec<&str> = alerts.iter().map(|a| a.title.as_str()).collect();
-        let message: Vec<&str> = alerts.iter().map(|a| a.message.as_str()).collect();
-        let old: Vec<Option<&str>> = alerts.iter().map(|a| a.old_value.as_deref()).collect();
-        let new: Vec<Option<&str>> = alerts.iter().map(|a| a.new_value.as_deref()).collect();
-        let change: Vec<Option<f64>> = alerts.iter().map(|a| a.change_percentage).collect();
-        let created: Vec<DateTime<Utc>> = alerts.iter().map(|a| a.created_at).collect();
-
         let mut tx = self.pool.begin().await.map_err(error::db)?;
-        // notified_at is now: the notification is written in this same transaction.
-        // language=PostgreSQL
-        let sql = "INSERT INTO alerts (user_id, product_id, snapshot_id, snapshot_scraped_at,
-                       alert_type, severity, title, message, old_value, new_value,
-                       change_percentage, created_at, notified_at)
-                   SELECT u.*, now()
-                   FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[],
-                       $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
-                       $12::timestamptz[]) AS u
-                   ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
-                   RETURNING *";
-        let rows = sqlx::query_as::<_, AlertRow>(sql)
-            .bind(&user)
-            .bind(&product)
-            .bind(&snapshot)
-            .bind(&snapshot_at)
-            .bind(&kind)
-            .bind(&severity)
-            .bind(&title)
-            .bind(&message)
-            .bind(&old)
-            .bind(&new)
-            .bind(&change)
-            .bind(&created)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(|e| {
-                let first = &alerts[0];
-                error::map(
-                    e,
-                    &ErrCtx::new()
-                        .value("user_id", first.user_id)
-                        .value("product_id", first.product_id)
-                        .opt_value("snapshot_id", first.snapshot_id),
-                )
-            })?;
+        let rows = insert_alert_rows(&mut tx, alerts).await.map_err(|e| {
+            let first = &alerts[0];
+            error::map(
+                e,
+                &ErrCtx::new()
+                    .value("user_id", first.user_id)
+                    .value("product_id", first.product_id)
+                    .opt_value("snapshot_id", first.snapshot_id),
+            )
+        })?;
         let written: Vec<Alert> = convert_all(rows)?;
         let notes: Vec<NewNotification> = written.iter().map(notification_for).collect();
         insert_notifications(&mut tx, &notes).await?;

@@ -5,7 +5,7 @@
 //! `// language=PostgreSQL`); optional filters go through `QueryBuilder`. Bulk writes use
 //! UNNEST arrays or binary COPY into a staging table, never a per-row loop.
 
-mod alerts;
+pub(crate) mod alerts;
 mod categories;
 mod copy;
 mod error;
