@@ -2,71 +2,10 @@
 //! `DATABASE_URL`, dropped afterwards): users, tracking, import, alerts, history, stats,
 //! replay, report, and clear errors with a non-zero exit on bad input.
 
-use serde_json::Value;
-use sqlx::{Connection, Executor, PgConnection};
+mod common;
+
+use common::TestDb;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-/// A database of its own for one test; dropped with the test.
-struct TestDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    async fn new(tag: &str) -> TestDb {
-        let base = std::env::var("DATABASE_URL")
-            .expect("DATABASE_URL must point at a PostgreSQL server for the CLI tests");
-        let (server, _) = base.rsplit_once('/').expect("DATABASE_URL ends with /database");
-        let admin_url = format!("{server}/postgres");
-        let name = format!("amzcli_{tag}_{}", std::process::id());
-        // Database names are built from a fixed tag and the process id only.
-        let mut c = PgConnection::connect(&admin_url).await.expect("connect to the server");
-        c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
-        c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
-        let db = TestDb { url: format!("{server}/{name}"), admin_url, name };
-        db.ok(&["db", "upgrade"]);
-        db
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_amazcope"))
-            .args(args)
-            .env("DATABASE_URL", &self.url)
-            .output()
-            .expect("run amazcope")
-    }
-
-    /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "amazcope {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs and expects failure; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "amazcope {args:?} should fail: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap_or_else(|e| panic!("amazcope {args:?}: not JSON: {e}"))
-    }
-
-    async fn drop_db(self) {
-        let mut c = PgConnection::connect(&self.admin_url).await.unwrap();
-        c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-            .await
-            .unwrap();
-    }
-}
 
 fn fixture(name: &str) -> String {
     let dir = std::env::var("AMAZCOPE_FIXTURES").map(PathBuf::from).unwrap_or_else(|_| {

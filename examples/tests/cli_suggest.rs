@@ -1,70 +1,10 @@
 //! `amazcope summary|trends|compare|suggest|suggestions` end to end on a fresh database:
 //! values read back as JSON, per-user scoping, and clear errors with a non-zero exit.
 
-use serde_json::Value;
+mod common;
+
+use common::TestDb;
 use sqlx::{Connection, Executor, PgConnection};
-use std::process::{Command, Output};
-
-/// A database of its own for one test; dropped with the test.
-struct TestDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    async fn new(tag: &str) -> TestDb {
-        let base = std::env::var("DATABASE_URL")
-            .expect("DATABASE_URL must point at a PostgreSQL server for the CLI tests");
-        let (server, _) = base.rsplit_once('/').expect("DATABASE_URL ends with /database");
-        let admin_url = format!("{server}/postgres");
-        let name = format!("amzcli_{tag}_{}", std::process::id());
-        // Database names are built from a fixed tag and the process id only.
-        let mut c = PgConnection::connect(&admin_url).await.expect("connect to the server");
-        c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
-        c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
-        let db = TestDb { url: format!("{server}/{name}"), admin_url, name };
-        db.ok(&["db", "upgrade"]);
-        db
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_amazcope"))
-            .args(args)
-            .env("DATABASE_URL", &self.url)
-            .output()
-            .expect("run amazcope")
-    }
-
-    /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "amazcope {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs and expects failure; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "amazcope {args:?} should fail: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap_or_else(|e| panic!("amazcope {args:?}: not JSON: {e}"))
-    }
-
-    async fn drop_db(self) {
-        let mut c = PgConnection::connect(&self.admin_url).await.unwrap();
-        c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-            .await
-            .unwrap();
-    }
-}
 
 /// Two tracked products of alice's and one of bob's, each with 95 daily snapshots ending a
 /// day ago (price 20.00 + 0.10 per day back, BSR 500 + days back, 100 − days back reviews).

@@ -1,12 +1,11 @@
 //! `amazcope demo` end to end on a fresh database: the storefront, the fetcher, the parser,
 //! the pipeline and the alert rules together, run twice to show the second run adds nothing.
 
+mod common;
+
+use common::TestDb;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use std::process::Command;
-
-async fn admin(server: &str) -> PgConnection {
-    PgConnection::connect(&format!("{server}/postgres")).await.expect("connect to the server")
-}
 
 async fn counts(url: &str) -> (i64, i64, i64) {
     let mut c = PgConnection::connect(url).await.expect("connect to the demo database");
@@ -32,14 +31,8 @@ fn demo(url: &str) -> String {
 
 #[tokio::test]
 async fn demo_alerts_each_user_by_their_thresholds_and_a_second_run_adds_nothing() {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL server");
-    let (server, _) = base.rsplit_once('/').expect("DATABASE_URL ends with /database");
-    let name = format!("amzdemo_{}", std::process::id());
-    let url = format!("{server}/{name}");
-    // The name is a fixed prefix and the process id.
-    let mut a = admin(server).await;
-    a.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
-    a.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    let db = TestDb::empty("amzdemo").await;
+    let url = db.url.clone();
 
     let first = demo(&url);
     for user in ["alice", "bob"] {
@@ -74,5 +67,5 @@ async fn demo_alerts_each_user_by_their_thresholds_and_a_second_run_adds_nothing
     assert_eq!(counts(&url).await, after_first, "a second run stores no snapshot, alert or notification");
 
     c.close().await.ok();
-    a.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
+    db.drop_db().await;
 }
