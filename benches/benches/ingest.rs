@@ -10,7 +10,7 @@
 
 use amazcope_benches::BenchDb;
 use amazcope_benches::ingest::{self, day0};
-use amazcope_core::model::page::{FetchedPage, ParsedPage};
+use amazcope_core::model::page::FetchedPage;
 use amazcope_core::service::{IngestContext, IngestStore};
 use chrono::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -82,22 +82,7 @@ fn bench(c: &mut Criterion) {
                     let d = next_day.fetch_add(1, Ordering::Relaxed);
                     let at = day0() + Duration::days(d as i64);
                     let t = Instant::now();
-                    let pages: Vec<FetchedPage> = (0..100)
-                        .filter_map(|i| {
-                            let (name, html) = &fixtures[i % fixtures.len()];
-                            match amazcope_scrape::parse_page(html, None) {
-                                Ok(ParsedPage::Product(mut p)) => {
-                                    p.asin = ingest::asin(i);
-                                    Some(FetchedPage {
-                                        source: name.clone(),
-                                        fetched_at: at,
-                                        page: ParsedPage::Product(p),
-                                    })
-                                }
-                                _ => None,
-                            }
-                        })
-                        .collect();
+                    let pages = ingest::parse_products(fixtures, 100, at);
                     store.ingest_batch(&pages, ctx).await.expect("parse+batch");
                     spent += t.elapsed();
                 }

@@ -46,6 +46,23 @@ pub fn product_fixtures() -> Vec<(String, String)> {
     out
 }
 
+/// `n` product pages parsed from `fixtures` (cycling through them), page `i` given the ASIN
+/// of product `i` and fetched at `at`: the parse half of the parse-and-store measurements.
+pub fn parse_products(fixtures: &[(String, String)], n: usize, at: DateTime<Utc>) -> Vec<FetchedPage> {
+    (0..n)
+        .filter_map(|i| {
+            let (name, html) = &fixtures[i % fixtures.len()];
+            match amazcope_scrape::parse_page(html, None) {
+                Ok(ParsedPage::Product(mut p)) => {
+                    p.asin = asin(i);
+                    Some(FetchedPage { source: name.clone(), fetched_at: at, page: ParsedPage::Product(p) })
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Parsed templates of [`product_fixtures`].
 pub fn templates() -> Vec<ScrapedProduct> {
     product_fixtures()

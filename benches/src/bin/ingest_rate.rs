@@ -11,7 +11,6 @@
 
 use amazcope_benches::BenchDb;
 use amazcope_benches::ingest::{self, day0};
-use amazcope_core::model::page::{FetchedPage, ParsedPage};
 use amazcope_core::service::{IngestContext, IngestStore};
 use chrono::Duration;
 use std::time::Instant;
@@ -62,22 +61,7 @@ async fn main() {
         // End to end: parse each page's HTML (cycling through the fixtures), then store.
         let t = Instant::now();
         let at = day0() + Duration::days(days as i64 + 5);
-        let parsed: Vec<FetchedPage> = (0..n)
-            .filter_map(|i| {
-                let (name, html) = &fixtures[i % fixtures.len()];
-                match amazcope_scrape::parse_page(html, None) {
-                    Ok(ParsedPage::Product(mut p)) => {
-                        p.asin = ingest::asin(i);
-                        Some(FetchedPage {
-                            source: name.clone(),
-                            fetched_at: at,
-                            page: ParsedPage::Product(p),
-                        })
-                    }
-                    _ => None,
-                }
-            })
-            .collect();
+        let parsed = ingest::parse_products(&fixtures, n, at);
         store.ingest_batch(&parsed, &ctx).await.expect("parse+batch");
         parse_batch.push(parsed.len() as f64 / t.elapsed().as_secs_f64());
         db.drop_db().await;
