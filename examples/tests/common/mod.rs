@@ -17,19 +17,29 @@ pub struct TestDb {
     pub url: String,
 }
 
+/// `url` with its database replaced, keeping the query (`?host=/socket/dir` of the private
+/// cluster).
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, _) = base.rsplit_once('/').expect("DATABASE_URL ends with /database");
+    match query {
+        Some(q) => format!("{server}/{database}?{q}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
 impl TestDb {
     /// An empty database named `{prefix}_{process id}`.
     pub async fn empty(prefix: &str) -> TestDb {
         let base = std::env::var("DATABASE_URL")
             .expect("DATABASE_URL must point at a PostgreSQL server for the CLI tests");
-        let (server, _) = base.rsplit_once('/').expect("DATABASE_URL ends with /database");
-        let admin_url = format!("{server}/postgres");
+        let admin_url = with_database(&base, "postgres");
         let name = format!("{prefix}_{}", std::process::id());
         // Database names are built from a fixed prefix and the process id only.
         let mut c = PgConnection::connect(&admin_url).await.expect("connect to the server");
         c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
         c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
-        TestDb { url: format!("{server}/{name}"), admin_url, name }
+        TestDb { url: with_database(&base, &name), admin_url, name }
     }
 
     /// A database upgraded to the latest schema by `amazcope db upgrade`.
