@@ -120,7 +120,7 @@ fn ids<T: std::str::FromStr<Err = ValidationError>>(given: Option<Vec<String>>) 
 
 /// The fetcher `refresh` uses: Amazon with the default politeness, or a local server
 /// (`base_url`) without delays, as `amazcope refresh --base-url` does.
-fn fetcher(base_url: Option<&str>) -> Result<Fetcher> {
+pub(crate) fn fetcher(base_url: Option<&str>) -> Result<Fetcher> {
     let mut config = FetcherConfig::default();
     if let Some(base) = base_url {
         config = config

@@ -10,6 +10,7 @@ mod client;
 mod convert;
 mod copy;
 mod errors;
+mod fetch;
 mod page;
 mod runtime;
 mod views;
@@ -61,6 +62,8 @@ mod _amazcope {
     use super::client::{Client, Db, connect};
     #[pymodule_export]
     use super::errors::{AmazcopeError, CaptchaError, ConflictError, DatabaseError, FetchError};
+    #[pymodule_export]
+    use super::fetch::fetch;
     #[pymodule_export]
     use super::page::Page;
     #[pymodule_export]

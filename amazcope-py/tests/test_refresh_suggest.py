@@ -144,3 +144,48 @@ def test_suggestions_life_cycle_per_user(database_url: str, pages: Path) -> None
     assert bad_status.value.field == "status"
     with pytest.raises(errors.ValidationError):
         client.approve("ana", "not-a-uuid")
+
+
+def test_fetch_raises_captcha_and_fetch_errors_from_real_answers(pages: Path) -> None:
+    """`amazcope.fetch` against a loopback server: a product page parses, a robot check is
+    CaptchaError (also a FetchError), a missing page is FetchError."""
+    captcha = (pages / "com_captcha_captcha-field-keywords.html").read_bytes()
+    product = (pages / f"com_dp_{ASIN}.html").read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server hook name
+            path = self.path.split("?")[0]
+            if path.endswith(f"/dp/{ASIN}"):
+                status, body = 200, product
+            elif path.endswith("/dp/B0CAPTCHA1"):
+                status, body = 200, captcha
+            else:
+                status, body = 404, b"<html><body>Page Not Found</body></html>"
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        page = amazcope.fetch(ASIN, "com", base_url=base)
+        assert (page.kind, page.asin) == ("product", ASIN)
+        with pytest.raises(errors.CaptchaError) as captcha_err:
+            amazcope.fetch("B0CAPTCHA1", "com", base_url=base)
+        assert isinstance(captcha_err.value, errors.FetchError)
+        with pytest.raises(errors.FetchError) as missing:
+            amazcope.fetch(MISSING, "com", base_url=base)
+        assert not isinstance(missing.value, errors.CaptchaError)
+        with pytest.raises(errors.ValidationError):
+            amazcope.fetch("short", "com", base_url=base)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -11,7 +11,7 @@ Errors are the classes of :mod:`amazcope.errors`.
 """
 
 from amazcope import errors
-from amazcope._amazcope import Client, Db, Page, __version__, connect, parse
+from amazcope._amazcope import Client, Db, Page, __version__, connect, fetch, parse
 from amazcope._tables import to_pandas, to_polars
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Page",
     "__version__",
     "errors",
+    "fetch",
     "parse",
     "to_pandas",
     "to_polars",

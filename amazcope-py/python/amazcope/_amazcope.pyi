@@ -17,6 +17,7 @@ __all__ = [
     "FetchError",
     "Page",
     "parse",
+    "fetch",
     "Client",
     "Db",
     "connect",
@@ -124,6 +125,9 @@ class Page:
 
 def parse(html: Union[str, bytes], marketplace: Optional[str] = None) -> Page:
     """Parses one saved or fetched Amazon page."""
+
+def fetch(asin: str, marketplace: str = "com", *, base_url: Optional[str] = None) -> Page:
+    """Fetches and parses one live product page; raises CaptchaError or FetchError."""
 
 @final
 class Db:
