@@ -108,6 +108,7 @@ async fn columns_added_by_issue_2_exist(pool: PgPool) {
         ("bestseller_snapshots", "currency", "varchar(3)", true),
         ("suggestions", "user_id", "uuid", false),
         ("suggestions", "dedup_key", "varchar(200)", false),
+        ("products", "image_urls", "jsonb", true),
     ];
     for (table, name, ty, nullable) in added {
         let c = column(&pool, table, name).await.unwrap_or_else(|| panic!("missing column {table}.{name}"));
@@ -187,7 +188,6 @@ async fn design_names_exist(pool: PgPool) {
             .unwrap();
     for name in [
         "idx_alerts_user_unread",
-        "idx_snapshots_product_recent",
         "idx_suggestions_active",
         "idx_products_features",
         "idx_products_amazons_choice",
@@ -223,6 +223,47 @@ async fn design_names_exist(pool: PgPool) {
             assert!(indexes.contains(&idx), "index {idx} is missing");
         }
     }
+}
+
+/// The design's idx_snapshots_product_recent (product_id, scraped_at DESC) is served by the
+/// unique index (migration 0005): "the newest snapshots of a product" is a backward scan of
+/// uq_product_snapshots_product_scraped in each month's partition, with no sort and no
+/// sequential scan, and keys are still unique.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn newest_snapshots_of_a_product_are_a_backward_scan_of_the_unique_index(pool: PgPool) {
+    let owner = user(&pool, "alice").await;
+    let mut products = Vec::new();
+    for i in 0..40 {
+        products.push(product(&pool, &format!("B0PLAN{i:04}"), Some(owner)).await);
+    }
+    sqlx::query(
+        "INSERT INTO product_snapshots (product_id, scraped_at, price) \
+         SELECT p, now() - make_interval(hours => h), 10 FROM unnest($1::uuid[]) p, generate_series(1, 200) h",
+    )
+    .bind(&products)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE product_snapshots").execute(&pool).await.unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN SELECT * FROM product_snapshots WHERE product_id = $1 ORDER BY scraped_at DESC LIMIT 5",
+    )
+    .bind(products[0])
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("Index Scan Backward using"), "{plan}");
+    assert!(plan.contains("_product_id_scraped_at_key"), "the unique index's partition indexes: {plan}");
+    assert!(!plan.contains("Seq Scan") && !plan.contains("Sort  ("), "no sort node: {plan}");
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'product_snapshots' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(!names.contains(&"idx_snapshots_product_recent".to_owned()), "{names:?}");
+    assert!(names.contains(&"uq_product_snapshots_product_scraped".to_owned()), "{names:?}");
 }
 
 // ----- helpers -------------------------------------------------------------------------

@@ -21,8 +21,10 @@ async fn table_sizes_fold_partitions_into_their_parent(pool: PgPool) {
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn index_usage_lists_our_indexes_with_partition_indexes_rolled_up(pool: PgPool) {
     let usage = inspect::index_usage(&pool).await.unwrap();
-    let recent =
-        usage.iter().find(|i| i.index == "idx_snapshots_product_recent").expect("partitioned index listed");
+    let recent = usage
+        .iter()
+        .find(|i| i.index == "uq_product_snapshots_product_scraped")
+        .expect("partitioned index listed");
     assert_eq!(recent.table, "product_snapshots");
     assert!(usage.iter().any(|i| i.index == "uq_product_asin_marketplace" && i.table == "products"));
     assert!(

@@ -51,6 +51,11 @@ impl BenchDb {
     /// Drops the database.
     pub async fn drop_db(self) {
         self.store.pool().close().await;
+        // AMAZCOPE_BENCH_KEEP=1 leaves the database for inspection (EXPLAIN, sizes).
+        if std::env::var_os("AMAZCOPE_BENCH_KEEP").is_some() {
+            eprintln!("kept database {}", self.name);
+            return;
+        }
         if let Ok(mut conn) = PgConnection::connect_with(&self.admin).await {
             let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
             sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await.ok();

@@ -30,7 +30,7 @@ pub(crate) async fn previous_snapshots(
     }
     let products: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
     let times: Vec<Ts> = keys.iter().map(|k| k.1).collect();
-    // One index probe per key on idx_snapshots_product_recent (product_id, scraped_at DESC);
+    // One backward index probe per key on uq_product_snapshots_product_scraped;
     // the partition key bound lets the planner skip later months.
     // language=PostgreSQL
     let sql = "SELECT k.for_scraped_at, s.product_id, s.scraped_at, s.price, s.original_price,

@@ -29,7 +29,8 @@ macro_rules! snapshot_columns {
          category_avg_price, category_avg_rating, category_avg_reviews"
     };
 }
-const FIELDS: i16 = 36;
+/// Fields of a COPY row: the id, then the 36 data columns.
+const FIELDS: i16 = 37;
 
 /// What an insert returns for the latest-values update.
 macro_rules! latest_columns {
@@ -86,8 +87,16 @@ fn batch_ctx(batch: &[NewSnapshot]) -> ErrCtx {
         .opt_value("price", bad_price)
 }
 
+/// One COPY row: a fresh time-ordered id (UUIDv7), then the data columns.
+///
+/// The id is made here rather than by the column's `gen_random_uuid()` default because
+/// PostgreSQL's COPY inserts row by row when a column it fills from a default is volatile,
+/// and in batches of up to 1,000 rows (`heap_multi_insert`) when none is; and because ids in
+/// creation order append to the right edge of `pk_product_snapshots` instead of landing on
+/// random pages of it.
 fn encode_row(c: &mut BinaryCopy, s: &NewSnapshot) -> Result<(), sqlx::error::BoxDynError> {
     c.row(FIELDS);
+    c.field(&Uuid::now_v7())?;
     c.field(&s.product_id.0)?;
     c.field(&s.scraped_at)?;
     c.field(&s.price)?;
@@ -150,7 +159,7 @@ impl From<sqlx::Error> for CopyError {
 /// Binary COPY of `rows` into `table` (`product_snapshots` or the staging table), sent in
 /// chunks while encoding.
 async fn copy_rows(conn: &mut PgConnection, table: &str, rows: &[&NewSnapshot]) -> Result<(), CopyError> {
-    let statement = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", snapshot_columns!());
+    let statement = format!("COPY {table} (id, {}) FROM STDIN (FORMAT binary)", snapshot_columns!());
     let mut copy = conn.copy_in_raw(&statement).await?;
     let mut buf = BinaryCopy::with_header();
     for s in rows {
@@ -186,7 +195,7 @@ async fn insert_via_staging(conn: &mut PgConnection, rows: &[&NewSnapshot]) -> R
     // which raises the real table's errors.
     // language=PostgreSQL
     let sql = "CREATE TEMP TABLE snapshot_staging (
-                   product_id uuid, scraped_at timestamptz, price numeric,
+                   id uuid, product_id uuid, scraped_at timestamptz, price numeric,
                    original_price numeric, buybox_price numeric, currency text,
                    discount_percentage float8, bsr_main_category int4,
                    bsr_small_category int4, main_category_name text,
@@ -204,9 +213,9 @@ async fn insert_via_staging(conn: &mut PgConnection, rows: &[&NewSnapshot]) -> R
     // language=PostgreSQL
     let sql = concat!(
         "WITH ins AS (
-             INSERT INTO product_snapshots (",
+             INSERT INTO product_snapshots (id, ",
         snapshot_columns!(),
-        ") SELECT ",
+        ") SELECT id, ",
         snapshot_columns!(),
         " FROM snapshot_staging
              ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
