@@ -75,6 +75,7 @@ fn product() -> Product {
         total_variations: 0,
         url: "https://www.amazon.com/dp/B00TEST123".into(),
         image_url: None,
+        image_urls: None,
         seller_store_url: None,
         product_description: Some("A bottle that keeps drinks cold.".into()),
         features: Some(serde_json::json!([

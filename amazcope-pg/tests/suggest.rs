@@ -42,11 +42,15 @@ async fn user(store: &PgStore, name: &str) -> User {
     store.create_user(&NewUser::named(name).expect("valid name")).await.expect("create user")
 }
 
-/// A product with a short title and no brand, description or bullets, tracked by `owner`,
-/// with 100 days of daily snapshots (price 20.00, rating 3.5).
+/// A product with a short title, three images and no brand, description or bullets, tracked
+/// by `owner`, with 100 days of daily snapshots (price 20.00, rating 3.5).
 async fn thin_product(store: &PgStore, owner: &User, a: &str) -> Product {
     let mut up = ProductUpsert::bare(asin(a), Marketplace::Com, Some(owner.id));
-    up.data = ProductData { title: Some("USB cable".into()), ..ProductData::default() };
+    up.data = ProductData {
+        title: Some("USB cable".into()),
+        image_urls: Some((1..=3).map(|i| format!("https://m.media-amazon.com/images/I/{i}.jpg")).collect()),
+        ..ProductData::default()
+    };
     let p = store.upsert_product(&up).await.expect("upsert product");
     store.track(owner.id, p.id, &TrackOptions::default()).await.expect("track");
     let snaps: Vec<NewSnapshot> = (1..=100)
@@ -146,6 +150,8 @@ async fn service_stores_suggestions_once_and_a_second_run_adds_none(pool: PgPool
         "content:missing_brand",
         "content:missing_description",
         "content:few_feature_bullets",
+        // Three stored images, fewer than six.
+        "content:few_images",
         // Rating 3.5 against the list's 4.8, 4.8, 3.5, 4.8: the category context is wired.
         "content:rating_below_category",
         // Six price alerts in a week with the default threshold of 10 %.
@@ -166,6 +172,10 @@ async fn service_stores_suggestions_once_and_a_second_run_adds_none(pool: PgPool
         (Some("10"), "15"),
         "10 % raised half again"
     );
+
+    let images = first.created.iter().find(|s| s.dedup_key.starts_with("content:few_images")).expect("few");
+    let impact = images.estimated_impact.as_ref().expect("impact");
+    assert_eq!(impact["image_count"], 3, "{impact}");
 
     let second = service.run(alice.id, now() + Duration::hours(1)).await.expect("second run");
     assert!(second.created.is_empty(), "second run created {:?}", keys(&second.created));

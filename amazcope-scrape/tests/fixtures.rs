@@ -157,3 +157,47 @@ fn check_page(file: &str) {
 }
 
 include!(concat!(env!("OUT_DIR"), "/fixture_tests.rs"));
+
+/// Images: one per entry of the page's gallery, counted by hand in the saved pages (a page
+/// whose gallery lacks hi-res versions still counts each image once, through its large one;
+/// a page without a gallery has its main image alone, or none).
+#[test]
+fn image_counts_follow_the_gallery() {
+    let cases = [
+        ("ae_dp_B00LAYVPOU.html", Some(8)),
+        ("sa_dp_B0F3PT1VBL.html", Some(14)),
+        ("co.uk_dp_B00004YS4O.html", Some(2)), // both entries without hi-res
+        ("ca_dp_B07H57DNVV.html", Some(2)),    // one with, one without
+        ("com_dp_B00OQVZDJM.html", Some(7)),
+        ("com_dp_B0011UCPM4.html", Some(1)),
+    ];
+    for (file, want) in cases {
+        let path = fixtures_dir().join(file);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let page = parse_page(&String::from_utf8_lossy(&bytes), None).expect("parses");
+        let ParsedPage::Product(p) = &page else { panic!("{file}: not a product page") };
+        let images = p.images.value();
+        assert_eq!(images.map(Vec::len), want, "{file}: images {images:?}");
+        let images = images.into_iter().flatten();
+        assert!(images.clone().all(|u| u.starts_with("https://")), "{file}: {:?}", p.images);
+        let distinct: std::collections::HashSet<_> = images.clone().collect();
+        assert_eq!(distinct.len(), images.count(), "{file}: duplicate image URLs");
+    }
+}
+
+/// A list's category is the one its heading names ("Best Sellers in …"), not the page
+/// banner ("Amazon Best Sellers") above it; the slug comes from the canonical URL.
+#[test]
+fn bestseller_lists_name_their_category() {
+    for (file, name, slug) in [
+        ("com_zgbs_tools-home-improvement.html", "Tools & Home Improvement", "hi"),
+        ("de_zgbs_electronics-photo.html", "Elektronik & Foto", "ce-de"),
+    ] {
+        let path = fixtures_dir().join(file);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let page = parse_page(&String::from_utf8_lossy(&bytes), None).expect("parses");
+        let ParsedPage::Bestsellers(list) = &page else { panic!("{file}: not a list page") };
+        assert_eq!(list.category.value().map(String::as_str), Some(name), "{file}");
+        assert_eq!(list.category_id.as_deref(), Some(slug), "{file}");
+    }
+}

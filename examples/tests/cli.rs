@@ -48,6 +48,9 @@ async fn track_import_and_read_back_through_the_cli() {
     assert_eq!(p["asin"], "B0011UCPM4");
     assert_eq!(p["current_price"], "10.99");
     assert_eq!(p["title"], "The Whole Truth (A. Shaw Book 1)");
+    // Every image of the page is kept (this one shows one), the first also as image_url.
+    assert_eq!(p["image_urls"].as_array().map(Vec::len), Some(1), "{p}");
+    assert_eq!(p["image_urls"][0], p["image_url"]);
     assert!(
         db.json(&["track", "list", "--user", "bob", "--json"]).as_array().unwrap().is_empty(),
         "bob tracks nothing"
@@ -114,5 +117,73 @@ async fn bad_input_is_a_clear_error_with_non_zero_exit() {
         "2020-01-01",
     ]);
     assert!(e.contains("scraped_at"), "{e}");
+    db.drop_db().await;
+}
+
+/// `categories list|metrics` on an imported best-seller list: the figures are those of the
+/// list the parser reads from the same page (count, min, max, mean and median price).
+#[tokio::test]
+async fn category_metrics_come_from_an_imported_list() {
+    use rust_decimal::Decimal;
+    let db = TestDb::new("catmetrics").await;
+    db.ok(&["user", "add", "alice"]);
+    let page = fixture("com_zgbs_tools-home-improvement.html");
+    db.ok(&["import", &page, "--user", "alice", "--scraped-at", "2025-03-01T08:00:00Z"]);
+
+    let parsed = db.json(&["parse", &page, "--json"]);
+    let items = parsed["items"].as_array().expect("items");
+    let mut prices: Vec<Decimal> = items
+        .iter()
+        .filter_map(|i| i["price"].as_str()?.parse::<Decimal>().ok())
+        .filter(|p| !p.is_zero())
+        .collect();
+    prices.sort();
+    assert!(prices.len() > 10, "the page lists priced items: {prices:?}");
+    let mean = (prices.iter().sum::<Decimal>() / Decimal::from(prices.len())).round_dp(2);
+    let n = prices.len();
+    let median = ((prices[(n - 1) / 2] + prices[n / 2]) / Decimal::TWO).round_dp(2);
+
+    let tree = db.json(&["categories", "list", "--json"]);
+    let cat = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category_id"] == "hi")
+        .unwrap_or_else(|| panic!("list's category stored: {tree}"));
+    assert_eq!(cat["name"], "Tools & Home Improvement");
+
+    let rows = db.json(&["categories", "metrics", "--category", "hi", "--at", "2025-03-02", "--json"]);
+    let rows = rows.as_array().expect("array");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let m = &rows[0];
+    assert_eq!(m["category_name"], "Tools & Home Improvement");
+    assert_eq!(m["product_count"], items.len());
+    assert_eq!(m["recorded_at"], "2025-03-01T08:00:00Z");
+    let dec = |v: &serde_json::Value| v.as_str().and_then(|s| s.parse::<Decimal>().ok());
+    assert_eq!(dec(&m["min_price"]), prices.first().copied(), "{m}");
+    assert_eq!(dec(&m["max_price"]), prices.last().copied(), "{m}");
+    assert_eq!(dec(&m["avg_price"]), Some(mean), "{m}");
+    assert_eq!(dec(&m["median_price"]), Some(median), "{m}");
+
+    // The same day again replaces that day's row; by name works like by slug.
+    let again = db.json(&[
+        "categories",
+        "metrics",
+        "--category",
+        "tools & home improvement",
+        "--at",
+        "2025-03-03",
+        "--json",
+    ]);
+    assert_eq!(again[0]["id"], m["id"], "one row per category per day");
+    // Before any list: nothing to compute. An unknown category: a clear error.
+    assert!(
+        db.json(&["categories", "metrics", "--at", "2025-02-01", "--json"]).as_array().unwrap().is_empty()
+    );
+    let err = db.fails(&["categories", "metrics", "--category", "nope"]);
+    assert!(
+        err.contains("invalid category \"nope\": no category has this slug or name on amazon.com"),
+        "{err}"
+    );
     db.drop_db().await;
 }

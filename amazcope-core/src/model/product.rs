@@ -31,6 +31,8 @@ pub struct Product {
     pub total_variations: i32,
     pub url: String,
     pub image_url: Option<String>,
+    /// Every image of the listing in page order (`None` until a page has shown them).
+    pub image_urls: Option<Vec<String>>,
     pub seller_store_url: Option<String>,
     pub product_description: Option<String>,
     pub features: Option<serde_json::Value>,
@@ -90,6 +92,7 @@ pub struct ProductData {
     pub variation_types: Option<Vec<String>>,
     pub total_variations: Option<i32>,
     pub image_url: Option<String>,
+    pub image_urls: Option<Vec<String>>,
     pub seller_store_url: Option<String>,
     pub product_description: Option<String>,
     pub features: Option<Vec<String>>,

@@ -146,7 +146,7 @@ impl<S: SuggestStore + ?Sized> SuggestService<S> {
             tracker,
             history,
             category,
-            image_count: None,
+            image_count: product.image_urls.as_ref().map(Vec::len),
             alerts_last_7d,
             now,
         })

@@ -281,6 +281,7 @@ async fn update_products(
     };
     let dimensions = json_of(&|p| p.dimensions.value().map(|d| json!(d)));
     let features = json_of(&|p| p.features.value().map(|f| json!(f)));
+    let images = json_of(&|p| p.images.value().map(|i| json!(i)));
     let technical = json_of(&|p| {
         p.technical_details.value().map(|rows| {
             Value::Object(rows.iter().map(|r| (r.name.clone(), json!(r.value))).collect::<Map<_, _>>())
@@ -314,6 +315,7 @@ async fn update_products(
                    item_weight = COALESCE(u.weight, p.item_weight),
                    model_number = COALESCE(u.model, p.model_number),
                    image_url = COALESCE(u.image, p.image_url),
+                   image_urls = COALESCE(u.images, p.image_urls),
                    product_description = COALESCE(u.description, p.product_description),
                    product_dimensions = COALESCE(u.dimensions, p.product_dimensions),
                    features = COALESCE(u.features, p.features),
@@ -340,12 +342,13 @@ async fn update_products(
                    $12::text[], $13::text[], $14::jsonb[], $15::jsonb[], $16::jsonb[], $17::jsonb[],
                    $18::int4[], $19::jsonb[], $20::bool[], $21::numeric[], $22::numeric[],
                    $23::text[], $24::float8[], $25::int4[], $26::text[], $27::float8[], $28::int4[],
-                   $29::bool[], $30::text[], $31::bool[], $32::text[], $33::bool[], $34::bool[])
+                   $29::bool[], $30::text[], $31::bool[], $32::text[], $33::bool[], $34::bool[],
+                   $35::jsonb[])
                  AS u(id, at, title, brand, url, category, small_category, bsr_link, bsr_sub_link,
                    weight, model, image, description, dimensions, features, technical,
                    variation_types, total_variations, keywords, has_choice, price, original_price,
                    currency, discount, bsr, bsr_category, rating, review_count, in_stock,
-                   stock_status, is_prime, seller, is_amazon_seller, is_fba)
+                   stock_status, is_prime, seller, is_amazon_seller, is_fba, images)
                WHERE p.id = u.id AND (p.last_snapshot_at IS NULL OR p.last_snapshot_at < u.at)";
     sqlx::query(sql)
         .bind(&id)
@@ -382,6 +385,7 @@ async fn update_products(
         .bind(&seller)
         .bind(snap!(is_amazon_seller))
         .bind(snap!(is_fba))
+        .bind(&images)
         .execute(&mut *conn)
         .await
         .map_err(db)?;

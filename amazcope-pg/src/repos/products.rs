@@ -25,14 +25,14 @@ macro_rules! product_insert {
              bsr_subcategory_link, amazons_choice_keywords, product_dimensions, item_weight,
              model_number, variation_types, has_variations, total_variations, image_url,
              seller_store_url, product_description, features, product_overview,
-             technical_details)
+             technical_details, image_urls)
          VALUES ($1, $2, COALESCE($3, $1), COALESCE($4, $27), $5, $6, $7, $8, $9, $10, $11,
              $12, $13, $14, $15, $16, $17, $18, COALESCE($19, false), COALESCE($20, 0), $21,
-             $22, $23, $24, $25, $26)"
+             $22, $23, $24, $25, $26, $28)"
     };
 }
 
-/// Binds the 27 parameters of `product_insert!`.
+/// Binds the 28 parameters of `product_insert!`.
 fn bind_product<'q>(q: ProductQueryAs<'q>, p: &ProductUpsert) -> ProductQueryAs<'q> {
     let d = p.data.clone();
     let has_variations = d.variation_types.as_ref().map(|v| !v.is_empty());
@@ -63,6 +63,7 @@ fn bind_product<'q>(q: ProductQueryAs<'q>, p: &ProductUpsert) -> ProductQueryAs<
         .bind(d.product_overview)
         .bind(d.technical_details)
         .bind(p.marketplace.product_url(&p.asin))
+        .bind(d.image_urls.map(Json))
 }
 
 fn product_ctx(p: &ProductUpsert) -> ErrCtx {
@@ -128,6 +129,7 @@ impl ProductRepository for PgStore {
                 has_variations = COALESCE($19, products.has_variations),
                 total_variations = COALESCE($20, products.total_variations),
                 image_url = COALESCE(EXCLUDED.image_url, products.image_url),
+                image_urls = COALESCE(EXCLUDED.image_urls, products.image_urls),
                 seller_store_url = COALESCE(EXCLUDED.seller_store_url, products.seller_store_url),
                 product_description =
                     COALESCE(EXCLUDED.product_description, products.product_description),

@@ -15,6 +15,7 @@ use amazcope_core::{StoreError, ValidationError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 type Ts = DateTime<Utc>;
@@ -158,6 +159,7 @@ pub(crate) struct ProductRow {
     total_variations: i32,
     url: String,
     image_url: Option<String>,
+    image_urls: Option<Json<Vec<String>>>,
     seller_store_url: Option<String>,
     product_description: Option<String>,
     features: Option<Value>,
@@ -218,6 +220,7 @@ impl TryFrom<ProductRow> for Product {
             total_variations: r.total_variations,
             url: r.url,
             image_url: r.image_url,
+            image_urls: r.image_urls.map(|j| j.0),
             seller_store_url: r.seller_store_url,
             product_description: r.product_description,
             features: r.features,

@@ -802,45 +802,53 @@ fn read_breadcrumbs(idx: &IdIndex<'_>) -> Field<Vec<String>> {
     if items.is_empty() { Field::Absent } else { Field::Read(items) }
 }
 
-/// Main image (`#landingImage` hi-res), then the other images of the gallery JSON.
+/// The listing's images in gallery order: one URL per entry of the gallery JSON
+/// (`'colorImages': { 'initial': [{"hiRes": .., "large": ..}, ..] }`, the hi-res version
+/// where the page has one, else the large one), so their number is the number of images the
+/// listing shows. Pages without the gallery JSON give the main image (`#landingImage`) alone.
 fn read_images(idx: &IdIndex<'_>, html: &str) -> Field<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
+    let gallery = gallery_images(html);
+    if !gallery.is_empty() {
+        return Field::Read(gallery);
+    }
     for id in ["landingImage", "imgBlkFront", "ebooksImgBlkFront", "main-image"] {
         if let Some(r) = idx.element(id) {
             let src = attr_in_tag(r, 0, "data-old-hires")
                 .filter(|s| !s.is_empty())
                 .or_else(|| attr_in_tag(r, 0, "src"));
             if let Some(s) = src.filter(|s| s.starts_with("http")) {
-                out.push(s.to_owned());
-                break;
+                return Field::Read(vec![s.to_owned()]);
             }
         }
     }
-    // `'colorImages': { 'initial': [{"hiRes":"https://...","large":"https://..."}...]}`
-    if let Some(at) = memmem::find(html.as_bytes(), b"'colorImages'") {
-        let end = (at + 60_000).min(html.len());
-        let mut end = end;
-        while !html.is_char_boundary(end) {
-            end -= 1;
-        }
-        let chunk = &html[at..end];
-        let stop = chunk.find("'colorToAsin'").unwrap_or(chunk.len());
-        for key in ["\"hiRes\":\"", "\"large\":\""] {
-            for (i, _) in chunk[..stop].match_indices(key) {
-                let s = &chunk[i + key.len()..];
-                if let Some(e) = s.find('"') {
-                    let url = &s[..e];
-                    if url.starts_with("http") && !out.iter().any(|u| u == url) {
-                        out.push(url.to_owned());
-                    }
-                }
-            }
-            if out.len() > 1 {
-                break;
-            }
+    Field::Absent
+}
+
+/// One entry of the gallery JSON.
+#[derive(serde::Deserialize)]
+struct GalleryImage {
+    #[serde(rename = "hiRes")]
+    hi_res: Option<String>,
+    large: Option<String>,
+}
+
+fn gallery_images(html: &str) -> Vec<String> {
+    let Some(at) = memmem::find(html.as_bytes(), b"'colorImages'") else { return Vec::new() };
+    let Some(initial) = memmem::find(&html.as_bytes()[at..], b"'initial'").map(|i| at + i) else {
+        return Vec::new();
+    };
+    let Some(array) = json_value_after(html, initial) else { return Vec::new() };
+    let Ok(entries) = serde_json::from_str::<Vec<GalleryImage>>(array) else { return Vec::new() };
+    let mut out: Vec<String> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let url = e.hi_res.filter(|u| u.starts_with("http")).or(e.large.filter(|u| u.starts_with("http")));
+        if let Some(url) = url
+            && !out.contains(&url)
+        {
+            out.push(url);
         }
     }
-    if out.is_empty() { Field::Absent } else { Field::Read(out) }
+    out
 }
 
 /// Child ASINs with their dimension values, from the twister's `dimensionValuesDisplayData`
