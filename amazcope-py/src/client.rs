@@ -11,6 +11,7 @@ use crate::runtime::block_on;
 use crate::views;
 use amazcope_core::analytics::{AnalyticsRepository, CompareMetric, Granularity, TrendField, window_stats};
 use amazcope_core::model::alert::AlertQuery;
+use amazcope_core::model::category::Category;
 use amazcope_core::model::page::ParsedPage;
 use amazcope_core::model::product::Product;
 use amazcope_core::model::tracking::TrackOptions;
@@ -22,8 +23,8 @@ use amazcope_core::service::{
 };
 use amazcope_core::suggest::SuggestService;
 use amazcope_core::{
-    AlertId, AlertRepository, Asin, Marketplace, NotificationRepository, StoreError, SuggestionActionId,
-    SuggestionId, SuggestionStatus, UserRepository, ValidationError,
+    AlertId, AlertRepository, Asin, CategoryRepository, Marketplace, NotificationRepository, StoreError,
+    SuggestionActionId, SuggestionId, SuggestionStatus, UserRepository, ValidationError,
 };
 use amazcope_pg::PgStore;
 use amazcope_scrape::fetch::{Fetcher, FetcherConfig};
@@ -755,6 +756,36 @@ impl Client {
             Ok(store.compare_products(u.id, &ids, metric, range).await?)
         })?;
         Ok(views::comparison_dict(py, &cmp)?)
+    }
+
+    /// Computes and stores the metrics of each category (only `category`, a slug or name on
+    /// `marketplace`, when given) from its newest best-seller list at or before `at` (now
+    /// when None); computing again for the same day replaces that day's row. One table row
+    /// per category: `category`, `slug`, `marketplace`, `level`, `recorded_at`,
+    /// `product_count`, `avg_price`, `median_price`, `min_price`, `max_price` (decimal128),
+    /// `avg_bsr`, `median_bsr`, `avg_rating`, `avg_review_count`. An unknown category is a
+    /// `ValidationError`.
+    #[pyo3(signature = (category=None, marketplace="com".to_string(), at=None))]
+    fn category_metrics<'py>(
+        &self,
+        py: Python<'py>,
+        category: Option<String>,
+        marketplace: String,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Bound<'py, PyAny>> {
+        let m = self::marketplace(&marketplace)?;
+        let store = Arc::clone(&self.store);
+        let (rows, categories) = block_on(py, async move {
+            let tree = store.category_tree(m).await?;
+            let only = category.as_deref().map(|k| Category::find(&tree, k)).transpose()?.map(|c| c.id);
+            let rows = store.compute_category_metrics(only, at.unwrap_or_else(Utc::now)).await?;
+            let mut categories = Vec::with_capacity(rows.len());
+            for r in &rows {
+                categories.push(store.category(r.category_id).await?);
+            }
+            Ok((rows, categories))
+        })?;
+        Ok(views::category_metrics_table(&rows, &categories).into_pyarrow(py)?)
     }
 
     fn __repr__(&self) -> String {

@@ -7,6 +7,7 @@ use amazcope_core::analytics::{
     Comparison, FieldKind, ProductSummary, TrendReport, TrendSeries, TrendValue, WindowStats,
 };
 use amazcope_core::model::alert::NewAlert;
+use amazcope_core::model::category::{Category, CategoryMetric};
 use amazcope_core::model::suggestion::Suggestion;
 use amazcope_core::service::{IngestOutcome, RefreshReport};
 use amazcope_core::suggest::SuggestRunReport;
@@ -241,4 +242,26 @@ fn as_kind(v: TrendValue, kind: FieldKind) -> TrendValue {
         (FieldKind::Float, TrendValue::Integer(i)) => TrendValue::Float(i as f64),
         _ => v,
     }
+}
+
+/// One row per computed category metric, named by its category (`categories[i]` is the
+/// category of `rows[i]`, None if it went away meanwhile).
+pub fn category_metrics_table(rows: &[CategoryMetric], categories: &[Option<Category>]) -> Columns {
+    let cat = || categories.iter().map(Option::as_ref);
+    let mut c = Columns::default();
+    c.utf8("category", cat().map(|c| c.map(|c| c.name.clone())));
+    c.utf8("slug", cat().map(|c| c.and_then(|c| c.category_id.clone())));
+    c.utf8("marketplace", cat().map(|c| c.map(|c| c.marketplace.code())));
+    c.utf8("level", rows.iter().map(|r| Some(r.category_level.as_str())));
+    c.time("recorded_at", rows.iter().map(|r| Some(r.recorded_at)));
+    c.i32("product_count", rows.iter().map(|r| Some(r.product_count)));
+    c.money("avg_price", rows.iter().map(|r| r.avg_price));
+    c.money("median_price", rows.iter().map(|r| r.median_price));
+    c.money("min_price", rows.iter().map(|r| r.min_price));
+    c.money("max_price", rows.iter().map(|r| r.max_price));
+    c.i32("avg_bsr", rows.iter().map(|r| r.avg_bsr));
+    c.i32("median_bsr", rows.iter().map(|r| r.median_bsr));
+    c.f64("avg_rating", rows.iter().map(|r| r.avg_rating));
+    c.i32("avg_review_count", rows.iter().map(|r| r.avg_review_count));
+    c
 }

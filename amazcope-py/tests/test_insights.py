@@ -1,7 +1,7 @@
 """stats, replay, summary, trends and compare against real PostgreSQL (a new database per
 test): values read back from a two-snapshot history, typed columns, tenancy and errors."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -137,3 +137,24 @@ def test_analytics_release_the_gil(database_url: str, pages: Path, tmp_path: Pat
     client, _, _ = two_snapshots(database_url, pages, tmp_path)
     assert runs_while(lambda: client.stats(ASIN, user="ana"))
     assert runs_while(lambda: client.trends(ASIN, user="ana"))
+
+
+def test_category_metrics_from_an_imported_list(database_url: str, pages: Path) -> None:
+    """The metrics of a best-seller list are those of the items the parser reads from it."""
+    client = amazcope.connect(database_url)
+    client.add_user("ana")
+    page = pages / "com_zgbs_tools-home-improvement.html"
+    client.import_pages([page], "ana", scraped_at=T1)
+    items = amazcope.parse(page.read_bytes()).items
+    prices = sorted(i["price"] for i in items if i["price"])
+    t = client.category_metrics("hi", "com", at=T2)
+    assert t.num_rows == 1
+    assert t.schema.field("avg_price").type == MONEY
+    row = t.to_pylist()[0]
+    assert (row["category"], row["slug"], row["marketplace"]) == ("Tools & Home Improvement", "hi", "com")
+    assert row["recorded_at"] == T1
+    assert row["product_count"] == len(items)
+    assert (row["min_price"], row["max_price"]) == (prices[0], prices[-1])
+    assert row["avg_price"] == (sum(prices) / len(prices)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    with pytest.raises(errors.ValidationError, match="no category has this slug or name"):
+        client.category_metrics("nope")

@@ -5,6 +5,7 @@
 
 mod alerts;
 mod analytics;
+mod categories;
 mod common;
 mod db;
 mod demo;
@@ -69,6 +70,9 @@ enum Command {
     Compare(analytics::CompareArgs),
     /// Run the suggestion generators over a user's tracked products.
     Suggest(suggestions::SuggestArgs),
+    /// Categories: the tree of a marketplace, and their metrics from best-seller lists.
+    #[command(subcommand)]
+    Categories(categories::CategoriesCommand),
     /// A user's suggestions: list, show, approve, reject, apply.
     #[command(subcommand)]
     Suggestions(suggestions::SuggestionsCommand),
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
             Command::Summary(args) => analytics::summary(args).await,
             Command::Trends(args) => analytics::trends(args).await,
             Command::Compare(args) => analytics::compare(args).await,
+            Command::Categories(cmd) => categories::run(cmd).await,
             Command::Suggest(args) => suggestions::suggest(args).await,
             Command::Suggestions(cmd) => suggestions::run(cmd).await,
         }

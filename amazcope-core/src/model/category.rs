@@ -25,6 +25,34 @@ pub struct Category {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Category {
+    /// The category `key` names among `tree` (one marketplace's categories): its Amazon slug
+    /// or browse-node id first, then its name, case-insensitively. A name several categories
+    /// share is ambiguous; the error lists their slugs.
+    pub fn find<'a>(tree: &'a [Category], key: &str) -> Result<&'a Category, crate::ValidationError> {
+        if let Some(c) = tree.iter().find(|c| c.category_id.as_deref() == Some(key)) {
+            return Ok(c);
+        }
+        let named: Vec<&Category> = tree.iter().filter(|c| c.name.eq_ignore_ascii_case(key)).collect();
+        match named.as_slice() {
+            [one] => Ok(one),
+            [] => Err(crate::ValidationError::new("category", key, "no category has this slug or name")),
+            many => {
+                let slugs: Vec<&str> = many.iter().map(|c| c.category_id.as_deref().unwrap_or("-")).collect();
+                Err(crate::ValidationError::new(
+                    "category",
+                    key,
+                    format!(
+                        "{} categories have this name; give the slug instead: {}",
+                        many.len(),
+                        slugs.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+}
+
 /// A category to create or find. Identity is (marketplace, category_id) when the slug is
 /// known, else (marketplace, parent, name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

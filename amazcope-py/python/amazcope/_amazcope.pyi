@@ -235,6 +235,13 @@ class Client:
         user: str,
     ) -> dict[str, Any]:
         """Several products side by side on one metric."""
+    def category_metrics(
+        self,
+        category: Optional[str] = None,
+        marketplace: str = ...,
+        at: Optional[datetime.datetime] = None,
+    ) -> pyarrow.Table:
+        """Computes and stores each category's metrics from its newest best-seller list."""
 
 def connect(url: Optional[str] = None, *, upgrade: bool = True) -> Client:
     """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster."""

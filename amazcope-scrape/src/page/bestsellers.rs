@@ -11,7 +11,13 @@ use scraper::ElementRef;
 pub(crate) fn parse(html: &str, marketplace: Marketplace) -> BestsellerPage {
     let doc = fragment(html);
     let root = doc.root_element();
-    let category = first_text(root, &sel::ZG_TITLE).map(|t| category_from_title(&t));
+    // The list's heading ("Best Sellers in Tools & Home Improvement") rather than the page
+    // banner before it ("Amazon Best Sellers"), which names no category.
+    let titles: Vec<String> = root.select(&sel::ZG_TITLE).map(text).filter(|t| !t.is_empty()).collect();
+    let category = titles
+        .iter()
+        .find_map(|t| category_in_title(t))
+        .or_else(|| titles.first().map(|t| t.trim().to_owned()));
     let url = canonical(html).map(str::to_owned);
     let category_id = url.as_deref().and_then(category_slug);
     let mut items = Vec::new();
@@ -33,14 +39,14 @@ pub(crate) fn parse(html: &str, marketplace: Marketplace) -> BestsellerPage {
     }
 }
 
-/// "Best Sellers in Tools & Home Improvement" / "Bestseller in Elektronik & Foto" → the category.
-fn category_from_title(t: &str) -> String {
-    for sep in [" in ", " en ", " em ", " dans ", " nella ", " in der "] {
-        if let Some((_, c)) = t.split_once(sep) {
-            return c.trim().to_owned();
-        }
-    }
-    t.trim().to_owned()
+/// "Best Sellers in Tools & Home Improvement" / "Bestseller in Elektronik & Foto" → the
+/// category; `None` for a heading that names none.
+fn category_in_title(t: &str) -> Option<String> {
+    [" in der ", " in ", " en ", " em ", " dans ", " nella "]
+        .iter()
+        .find_map(|sep| t.split_once(sep))
+        .map(|(_, c)| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
 }
 
 fn category_slug(url: &str) -> Option<String> {
