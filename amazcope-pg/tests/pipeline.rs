@@ -205,6 +205,35 @@ async fn product_page_denormalises_latest_values_and_categories(pool: PgPool) {
     );
 }
 
+/// A newer page that repeats the stored metadata keeps it; one that changes it (new title,
+/// fewer bullets, no Amazon's Choice) overwrites it; one that lacks a field keeps the stored one.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let mut first = product("B00TEST00M", 1999, 100, true);
+    first.amazons_choice = Field::Read(vec!["mug".into()]);
+    store.ingest_page(&page(first.clone(), day(1)), &ctx()).await.unwrap();
+    store.ingest_page(&page(first.clone(), day(2)), &ctx()).await.unwrap();
+    let mut changed = first.clone();
+    changed.title = Field::Read("Widget, new and improved".into());
+    changed.features = Field::Read(vec!["Holds tea".into()]);
+    changed.amazons_choice = Field::Absent;
+    changed.brand = Field::Absent;
+    store.ingest_page(&page(changed, day(3)), &ctx()).await.unwrap();
+    let row: (String, serde_json::Value, Option<serde_json::Value>, Option<String>, Option<DateTime<Utc>>) =
+        sqlx::query_as(
+            "SELECT title, features, amazons_choice_keywords, brand, last_snapshot_at FROM products",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(row.0, "Widget, new and improved");
+    assert_eq!(row.1, serde_json::json!(["Holds tea"]));
+    assert_eq!(row.2, None, "Amazon's Choice lost");
+    assert_eq!(row.3.as_deref(), Some("Acme"), "a missing brand keeps the stored one");
+    assert_eq!(row.4, Some(day(3)));
+}
+
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn captcha_records_status_without_snapshot_or_alert(pool: PgPool) {
     let store = PgStore::from_pool(pool.clone());

@@ -163,6 +163,9 @@ async fn insert_snapshots(
             s.iter().map(|x| x.$f.clone()).collect::<Vec<_>>()
         };
     }
+    // Ids made here, time-ordered (UUIDv7): they append to the primary key's right edge
+    // where the column default's random ones would land anywhere in it.
+    let id: Vec<Uuid> = s.iter().map(|_| Uuid::now_v7()).collect();
     let product: Vec<Uuid> = s.iter().map(|x| x.product_id.0).collect();
     let currency: Vec<&str> = s.iter().map(|x| x.currency.as_str()).collect();
     let keywords: Vec<Option<Value>> =
@@ -170,7 +173,7 @@ async fn insert_snapshots(
     // Columns in table order; ON CONFLICT DO NOTHING keeps the first stored row of a
     // (product, scraped_at), so a page imported twice is stored once.
     // language=PostgreSQL
-    let sql = "INSERT INTO product_snapshots (product_id, scraped_at, price, original_price,
+    let sql = "INSERT INTO product_snapshots (id, product_id, scraped_at, price, original_price,
                    buybox_price, currency, discount_percentage, bsr_main_category, bsr_small_category,
                    main_category_name, small_category_name, rating, review_count, in_stock,
                    stock_quantity, stock_status, seller_name, seller_id, seller_store_url,
@@ -178,13 +181,13 @@ async fn insert_snapshots(
                    is_deal, is_prime, amazons_choice_keywords, has_amazons_choice, past_sales,
                    delivery_message, product_type, is_used, category_avg_price, category_avg_rating,
                    category_avg_reviews)
-               SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[], $3::numeric[], $4::numeric[],
-                   $5::numeric[], $6::text[], $7::float8[], $8::int4[], $9::int4[], $10::text[],
-                   $11::text[], $12::float8[], $13::int4[], $14::bool[], $15::int4[], $16::text[],
-                   $17::text[], $18::text[], $19::text[], $20::bool[], $21::bool[], $22::text[],
-                   $23::text[], $24::bool[], $25::text[], $26::bool[], $27::bool[], $28::jsonb[],
-                   $29::bool[], $30::text[], $31::text[], $32::text[], $33::bool[], $34::numeric[],
-                   $35::float8[], $36::int4[])
+               SELECT * FROM UNNEST($37::uuid[], $1::uuid[], $2::timestamptz[], $3::numeric[],
+                   $4::numeric[], $5::numeric[], $6::text[], $7::float8[], $8::int4[], $9::int4[],
+                   $10::text[], $11::text[], $12::float8[], $13::int4[], $14::bool[], $15::int4[],
+                   $16::text[], $17::text[], $18::text[], $19::text[], $20::bool[], $21::bool[],
+                   $22::text[], $23::text[], $24::bool[], $25::text[], $26::bool[], $27::bool[],
+                   $28::jsonb[], $29::bool[], $30::text[], $31::text[], $32::text[], $33::bool[],
+                   $34::numeric[], $35::float8[], $36::int4[])
                ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
                RETURNING id, product_id, scraped_at";
     let rows: Vec<(Uuid, Uuid, Ts)> = sqlx::query_as(sql)
@@ -224,6 +227,7 @@ async fn insert_snapshots(
         .bind(col!(category_avg_price))
         .bind(col!(category_avg_rating))
         .bind(col!(category_avg_reviews))
+        .bind(&id)
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
@@ -305,25 +309,29 @@ async fn update_products(
         };
     }
     let currency: Vec<&str> = latest.iter().map(|&i| snapshots[i].currency.as_str()).collect();
+    // Metadata is written as COALESCE(NULLIF(new, old), old): a page repeating what is stored
+    // (the usual daily refresh) keeps the stored value itself, so PostgreSQL neither
+    // re-compresses nor re-toasts the long text and JSONB columns of the row.
     // language=PostgreSQL
     let sql = "UPDATE products p SET
-                   title = COALESCE(u.title, p.title), brand = COALESCE(u.brand, p.brand),
-                   url = COALESCE(u.url, p.url), category = COALESCE(u.category, p.category),
-                   small_category = COALESCE(u.small_category, p.small_category),
-                   bsr_category_link = COALESCE(u.bsr_link, p.bsr_category_link),
-                   bsr_subcategory_link = COALESCE(u.bsr_sub_link, p.bsr_subcategory_link),
-                   item_weight = COALESCE(u.weight, p.item_weight),
-                   model_number = COALESCE(u.model, p.model_number),
-                   image_url = COALESCE(u.image, p.image_url),
-                   image_urls = COALESCE(u.images, p.image_urls),
-                   product_description = COALESCE(u.description, p.product_description),
-                   product_dimensions = COALESCE(u.dimensions, p.product_dimensions),
-                   features = COALESCE(u.features, p.features),
-                   technical_details = COALESCE(u.technical, p.technical_details),
-                   variation_types = COALESCE(u.variation_types, p.variation_types),
-                   total_variations = COALESCE(u.total_variations, p.total_variations),
+                   title = COALESCE(NULLIF(u.title, p.title), p.title), brand = COALESCE(NULLIF(u.brand, p.brand), p.brand),
+                   url = COALESCE(NULLIF(u.url, p.url), p.url), category = COALESCE(NULLIF(u.category, p.category), p.category),
+                   small_category = COALESCE(NULLIF(u.small_category, p.small_category), p.small_category),
+                   bsr_category_link = COALESCE(NULLIF(u.bsr_link, p.bsr_category_link), p.bsr_category_link),
+                   bsr_subcategory_link = COALESCE(NULLIF(u.bsr_sub_link, p.bsr_subcategory_link), p.bsr_subcategory_link),
+                   item_weight = COALESCE(NULLIF(u.weight, p.item_weight), p.item_weight),
+                   model_number = COALESCE(NULLIF(u.model, p.model_number), p.model_number),
+                   image_url = COALESCE(NULLIF(u.image, p.image_url), p.image_url),
+                   image_urls = COALESCE(NULLIF(u.images, p.image_urls), p.image_urls),
+                   product_description = COALESCE(NULLIF(u.description, p.product_description), p.product_description),
+                   product_dimensions = COALESCE(NULLIF(u.dimensions, p.product_dimensions), p.product_dimensions),
+                   features = COALESCE(NULLIF(u.features, p.features), p.features),
+                   technical_details = COALESCE(NULLIF(u.technical, p.technical_details), p.technical_details),
+                   variation_types = COALESCE(NULLIF(u.variation_types, p.variation_types), p.variation_types),
+                   total_variations = COALESCE(NULLIF(u.total_variations, p.total_variations), p.total_variations),
                    has_variations = COALESCE(u.total_variations > 0, p.has_variations),
-                   amazons_choice_keywords = u.keywords, has_amazons_choice = u.has_choice,
+                   amazons_choice_keywords = CASE WHEN u.keywords IS NOT DISTINCT FROM p.amazons_choice_keywords
+                       THEN p.amazons_choice_keywords ELSE u.keywords END, has_amazons_choice = u.has_choice,
                    current_price = u.price, original_price = u.original_price,
                    currency = u.currency, discount_percentage = u.discount,
                    current_bsr = u.bsr, bsr_category_name = u.bsr_category,
