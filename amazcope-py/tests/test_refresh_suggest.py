@@ -133,6 +133,12 @@ def test_suggestions_life_cycle_per_user(database_url: str, pages: Path) -> None
     assert client.suggestions("ana", status="approved").column("id").to_pylist() == [first]
     with pytest.raises(errors.ConflictError):
         client.approve("ana", first)
+    # Applying the approved actions records each as applied, with when.
+    applied = client.apply("ana", first)
+    assert applied["id"] == first
+    assert {a["status"] for a in applied["actions"]} == {"applied"}, applied["actions"]
+    assert all(a["applied_at"] is not None and a["error_message"] is None for a in applied["actions"])
+    assert client.suggestion("ana", first)["actions"] == applied["actions"], "stored as returned"
     if others:
         rejected = client.reject("ana", others[0])
         assert rejected["status"] == "rejected"

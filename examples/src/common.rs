@@ -23,6 +23,34 @@ pub async fn user(store: &PgStore, name: &str) -> anyhow::Result<User> {
     }
 }
 
+/// A product's snapshots in `range`, oldest first. With a user name, read as that user:
+/// only a product the user tracks (or tracked) is found, like every user-scoped read; without,
+/// read from the shared catalogue (the operator's view).
+pub async fn history(
+    store: &PgStore,
+    user: Option<&str>,
+    product: &amazcope_core::model::product::Product,
+    range: amazcope_core::TimeRange,
+) -> anyhow::Result<Vec<amazcope_core::model::snapshot::ProductSnapshot>> {
+    use amazcope_core::SnapshotRepository;
+    match user {
+        Some(name) => {
+            let u = self::user(store, name).await?;
+            store.snapshot_history(u.id, product.id, range).await.map_err(|e| match e {
+                amazcope_core::StoreError::NotFound { .. } => {
+                    anyhow::anyhow!(
+                        "{name} does not track {} on amazon.{}",
+                        product.asin,
+                        product.marketplace.code()
+                    )
+                }
+                e => e.into(),
+            })
+        }
+        None => Ok(store.product_history(product.id, range).await?),
+    }
+}
+
 /// An ASIN argument.
 pub fn asin(s: &str) -> anyhow::Result<Asin> {
     s.trim().to_ascii_uppercase().parse::<Asin>().with_context(|| format!("bad ASIN {s:?}"))

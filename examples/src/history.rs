@@ -1,4 +1,4 @@
-//! `amazcope history ASIN --marketplace M [--days N] [--csv] [--json]`.
+//! `amazcope history ASIN --marketplace M [--user U] [--days N] [--csv] [--json]`.
 
 use crate::common;
 use amazcope_core::TimeRange;
@@ -15,6 +15,9 @@ pub struct HistoryArgs {
     /// Marketplace.
     #[arg(long, short, default_value = "com")]
     pub marketplace: String,
+    /// Read as this user: only a product the user tracks is found.
+    #[arg(long, short)]
+    pub user: Option<String>,
     /// Only the last N days (all history when not given).
     #[arg(long)]
     pub days: Option<u32>,
@@ -32,7 +35,7 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
     let store = Arc::new(common::store().await?);
     let product = TrackService::new(Arc::clone(&store)).product(&asin, mp).await?;
     let range = args.days.map(|d| TimeRange::last_days(chrono::Utc::now(), d)).unwrap_or_default();
-    let history = store.product_history(product.id, range).await?;
+    let history = common::history(&store, args.user.as_deref(), &product, range).await?;
     if args.json {
         return common::print_json(&history);
     }

@@ -1,4 +1,4 @@
-//! `amazcope stats ASIN [--marketplace M] [--json]`: min / max / average price over 30, 90,
+//! `amazcope stats ASIN [--marketplace M] [--user U] [--json]`: min / max / average price over 30, 90,
 //! 180 and 365 days, lowest price, share of days out of stock.
 
 use crate::common;
@@ -16,6 +16,9 @@ pub struct StatsArgs {
     /// Marketplace.
     #[arg(long, short, default_value = "com")]
     pub marketplace: String,
+    /// Read as this user: only a product the user tracks is found.
+    #[arg(long, short)]
+    pub user: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -27,7 +30,7 @@ pub async fn run(args: StatsArgs) -> anyhow::Result<()> {
     let store = Arc::new(common::store().await?);
     let product = TrackService::new(Arc::clone(&store)).product(&asin, mp).await?;
     let now = chrono::Utc::now();
-    let history = store.product_history(product.id, TimeRange::default()).await?;
+    let history = common::history(&store, args.user.as_deref(), &product, TimeRange::default()).await?;
     // Measured at the newest snapshot, so an imported history of the past still has windows.
     let at = history.last().map_or(now, |s| s.data.scraped_at);
     let stats = window_stats(&history, at);

@@ -60,6 +60,13 @@ async fn track_import_and_read_back_through_the_cli() {
     let lines: Vec<&str> = history.lines().collect();
     assert_eq!(lines.len(), 2, "{history}");
     assert!(lines[1].starts_with("2025-03-01T00:00:00+00:00,10.99,USD"), "{}", lines[1]);
+    // Read as a user: alice tracks it and sees the same; bob does not and is refused.
+    let as_alice = db.ok(&["history", "B0011UCPM4", "--marketplace", "com", "--csv", "--user", "alice"]);
+    assert_eq!(as_alice, history);
+    let err = db.fails(&["history", "B0011UCPM4", "--user", "bob"]);
+    assert!(err.contains("bob does not track B0011UCPM4 on amazon.com"), "{err}");
+    let err = db.fails(&["stats", "B0011UCPM4", "--user", "bob", "--json"]);
+    assert!(err.contains("bob does not track B0011UCPM4"), "{err}");
     let stats = db.json(&["stats", "B0011UCPM4", "--json"]);
     assert_eq!(stats["stats"]["windows"][0]["min_price"], "10.99");
     let replay = db.json(&["replay", "B0011UCPM4", "--user", "alice", "--json"]);
