@@ -95,14 +95,14 @@ async fn metrics(args: MetricsArgs) -> anyhow::Result<()> {
         }
     }
     if args.json {
-        let out: Vec<serde_json::Value> = rows
+        let out = rows
             .iter()
             .map(|m| {
-                let mut v = serde_json::to_value(m).unwrap_or_default();
+                let mut v = serde_json::to_value(m)?;
                 v["category_name"] = serde_json::json!(names.get(&m.category_id).map(|c| &c.name));
-                v
+                Ok(v)
             })
-            .collect();
+            .collect::<anyhow::Result<Vec<serde_json::Value>>>()?;
         return common::print_json(&out);
     }
     if rows.is_empty() {

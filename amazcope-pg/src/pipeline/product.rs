@@ -2,6 +2,7 @@
 //! metadata denormalised onto the products, categories upserted, alerts evaluated.
 
 use super::{alerts, clip, db, lists};
+use crate::repos::snapshots;
 use amazcope_core::model::alert::{Alert, NewAlert};
 use amazcope_core::model::page::ScrapedProduct;
 use amazcope_core::model::snapshot::NewSnapshot;
@@ -47,7 +48,11 @@ pub(crate) async fn ingest_products(
         .iter()
         .map(|it| clipped(NewSnapshot::from_page(ProductId(product_of(it)), it.at, it.page)))
         .collect();
-    let inserted = insert_snapshots(conn, &snapshots).await?;
+    let inserted: HashMap<(Uuid, Ts), Uuid> = snapshots::store_new_snapshots(conn, &snapshots)
+        .await?
+        .into_iter()
+        .map(|(s, id)| ((s.product_id.0, s.scraped_at), id))
+        .collect();
 
     // The newest newly stored page of each product carries the latest values and metadata.
     let mut newest: HashMap<Uuid, usize> = HashMap::new();
@@ -151,87 +156,6 @@ async fn select_ids(
         out.insert((asin.parse()?, mp.parse()?), id);
     }
     Ok(out)
-}
-
-/// Inserts snapshots, skipping (product, scraped_at) already stored. Returns the new ids.
-async fn insert_snapshots(
-    conn: &mut PgConnection,
-    s: &[NewSnapshot],
-) -> StoreResult<HashMap<(Uuid, Ts), Uuid>> {
-    macro_rules! col {
-        ($f:ident) => {
-            s.iter().map(|x| x.$f.clone()).collect::<Vec<_>>()
-        };
-    }
-    // Ids made here, time-ordered (UUIDv7): they append to the primary key's right edge
-    // where the column default's random ones would land anywhere in it.
-    let id: Vec<Uuid> = s.iter().map(|_| Uuid::now_v7()).collect();
-    let product: Vec<Uuid> = s.iter().map(|x| x.product_id.0).collect();
-    let currency: Vec<&str> = s.iter().map(|x| x.currency.as_str()).collect();
-    let keywords: Vec<Option<Value>> =
-        s.iter().map(|x| x.amazons_choice_keywords.as_ref().map(|k| json!(k))).collect();
-    // Columns in table order; ON CONFLICT DO NOTHING keeps the first stored row of a
-    // (product, scraped_at), so a page imported twice is stored once.
-    // language=PostgreSQL
-    let sql = "INSERT INTO product_snapshots (id, product_id, scraped_at, price, original_price,
-                   buybox_price, currency, discount_percentage, bsr_main_category, bsr_small_category,
-                   main_category_name, small_category_name, rating, review_count, in_stock,
-                   stock_quantity, stock_status, seller_name, seller_id, seller_store_url,
-                   is_amazon_seller, is_fba, fulfilled_by, coupon_text, coupon_available, deal_type,
-                   is_deal, is_prime, amazons_choice_keywords, has_amazons_choice, past_sales,
-                   delivery_message, product_type, is_used, category_avg_price, category_avg_rating,
-                   category_avg_reviews)
-               SELECT * FROM UNNEST($37::uuid[], $1::uuid[], $2::timestamptz[], $3::numeric[],
-                   $4::numeric[], $5::numeric[], $6::text[], $7::float8[], $8::int4[], $9::int4[],
-                   $10::text[], $11::text[], $12::float8[], $13::int4[], $14::bool[], $15::int4[],
-                   $16::text[], $17::text[], $18::text[], $19::text[], $20::bool[], $21::bool[],
-                   $22::text[], $23::text[], $24::bool[], $25::text[], $26::bool[], $27::bool[],
-                   $28::jsonb[], $29::bool[], $30::text[], $31::text[], $32::text[], $33::bool[],
-                   $34::numeric[], $35::float8[], $36::int4[])
-               ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
-               RETURNING id, product_id, scraped_at";
-    let rows: Vec<(Uuid, Uuid, Ts)> = sqlx::query_as(sql)
-        .bind(&product)
-        .bind(col!(scraped_at))
-        .bind(col!(price))
-        .bind(col!(original_price))
-        .bind(col!(buybox_price))
-        .bind(&currency)
-        .bind(col!(discount_percentage))
-        .bind(col!(bsr_main_category))
-        .bind(col!(bsr_small_category))
-        .bind(col!(main_category_name))
-        .bind(col!(small_category_name))
-        .bind(col!(rating))
-        .bind(col!(review_count))
-        .bind(col!(in_stock))
-        .bind(col!(stock_quantity))
-        .bind(col!(stock_status))
-        .bind(col!(seller_name))
-        .bind(col!(seller_id))
-        .bind(col!(seller_store_url))
-        .bind(col!(is_amazon_seller))
-        .bind(col!(is_fba))
-        .bind(col!(fulfilled_by))
-        .bind(col!(coupon_text))
-        .bind(col!(coupon_available))
-        .bind(col!(deal_type))
-        .bind(col!(is_deal))
-        .bind(col!(is_prime))
-        .bind(&keywords)
-        .bind(col!(has_amazons_choice))
-        .bind(col!(past_sales))
-        .bind(col!(delivery_message))
-        .bind(col!(product_type))
-        .bind(col!(is_used))
-        .bind(col!(category_avg_price))
-        .bind(col!(category_avg_rating))
-        .bind(col!(category_avg_reviews))
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(rows.into_iter().map(|(id, p, at)| ((p, at), id)).collect())
 }
 
 /// Copies the newest new snapshot's values and its page's metadata onto each product, when

@@ -13,7 +13,7 @@ mod notifications;
 mod products;
 mod reviews;
 pub(crate) mod rows;
-mod snapshots;
+pub(crate) mod snapshots;
 mod suggestions;
 pub(crate) mod tracking;
 mod users;

@@ -94,9 +94,9 @@ fn batch_ctx(batch: &[NewSnapshot]) -> ErrCtx {
 /// and in batches of up to 1,000 rows (`heap_multi_insert`) when none is; and because ids in
 /// creation order append to the right edge of `pk_product_snapshots` instead of landing on
 /// random pages of it.
-fn encode_row(c: &mut BinaryCopy, s: &NewSnapshot) -> Result<(), sqlx::error::BoxDynError> {
+fn encode_row(c: &mut BinaryCopy, id: Uuid, s: &NewSnapshot) -> Result<(), sqlx::error::BoxDynError> {
     c.row(FIELDS);
-    c.field(&Uuid::now_v7())?;
+    c.field(&id)?;
     c.field(&s.product_id.0)?;
     c.field(&s.scraped_at)?;
     c.field(&s.price)?;
@@ -156,14 +156,19 @@ impl From<sqlx::Error> for CopyError {
     }
 }
 
-/// Binary COPY of `rows` into `table` (`product_snapshots` or the staging table), sent in
-/// chunks while encoding.
-async fn copy_rows(conn: &mut PgConnection, table: &str, rows: &[&NewSnapshot]) -> Result<(), CopyError> {
+/// Binary COPY of `rows` with their `ids` into `table` (`product_snapshots` or the staging
+/// table), sent in chunks while encoding.
+async fn copy_rows(
+    conn: &mut PgConnection,
+    table: &str,
+    rows: &[&NewSnapshot],
+    ids: &[Uuid],
+) -> Result<(), CopyError> {
     let statement = format!("COPY {table} (id, {}) FROM STDIN (FORMAT binary)", snapshot_columns!());
     let mut copy = conn.copy_in_raw(&statement).await?;
     let mut buf = BinaryCopy::with_header();
-    for s in rows {
-        if let Err(e) = encode_row(&mut buf, s) {
+    for (s, id) in rows.iter().zip(ids) {
+        if let Err(e) = encode_row(&mut buf, *id, s) {
             copy.abort("encoding failed").await?;
             return Err(CopyError::Encode(e));
         }
@@ -188,9 +193,12 @@ fn is_duplicate_snapshot(e: &sqlx::Error) -> bool {
 }
 
 /// The slow but duplicate-proof path: binary COPY into a temp table (no WAL, no indexes),
-/// then one INSERT .. SELECT .. ON CONFLICT DO NOTHING, whose RETURNING feeds the latest
-/// values (newest inserted row per product). Returns the number of rows inserted.
-async fn insert_via_staging(conn: &mut PgConnection, rows: &[&NewSnapshot]) -> Result<u64, CopyError> {
+/// then one INSERT .. SELECT .. ON CONFLICT DO NOTHING. Returns the ids of the rows inserted.
+async fn insert_via_staging(
+    conn: &mut PgConnection,
+    rows: &[&NewSnapshot],
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, CopyError> {
     // Plain column types (numeric, text) leave length and precision checks to the INSERT,
     // which raises the real table's errors.
     // language=PostgreSQL
@@ -209,33 +217,177 @@ async fn insert_via_staging(conn: &mut PgConnection, rows: &[&NewSnapshot]) -> R
                    category_avg_rating float8, category_avg_reviews int4
                ) ON COMMIT DROP";
     sqlx::query(sql).execute(&mut *conn).await?;
-    copy_rows(conn, "snapshot_staging", rows).await?;
+    copy_rows(conn, "snapshot_staging", rows, ids).await?;
     // language=PostgreSQL
     let sql = concat!(
-        "WITH ins AS (
-             INSERT INTO product_snapshots (id, ",
+        "INSERT INTO product_snapshots (id, ",
         snapshot_columns!(),
         ") SELECT id, ",
         snapshot_columns!(),
         " FROM snapshot_staging
-             ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
-             RETURNING ",
-        latest_columns!(),
-        "), latest AS (
-             SELECT DISTINCT ON (product_id) * FROM ins ORDER BY product_id, scraped_at DESC
-         ), upd AS (",
-        update_latest!(),
-        ") SELECT count(*) FROM ins"
+         ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
+         RETURNING id"
     );
-    let inserted: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await?;
-    Ok(u64::try_from(inserted).unwrap_or(0))
+    let inserted: Vec<Uuid> = sqlx::query_scalar(sql).fetch_all(&mut *conn).await?;
+    sqlx::query("DROP TABLE snapshot_staging").execute(&mut *conn).await?;
+    Ok(inserted.into_iter().collect())
+}
+
+/// Set-wise INSERT of `rows` with their `ids` from UNNEST arrays, skipping keys already
+/// stored (ON CONFLICT DO NOTHING keeps the first row of a (product, scraped_at)). Returns the
+/// ids of the rows inserted.
+async fn insert_unnest(
+    conn: &mut PgConnection,
+    rows: &[&NewSnapshot],
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    macro_rules! col {
+        ($f:ident) => {
+            rows.iter().map(|x| x.$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    let product: Vec<Uuid> = rows.iter().map(|x| x.product_id.0).collect();
+    let currency: Vec<&str> = rows.iter().map(|x| x.currency.as_str()).collect();
+    let keywords: Vec<Option<Json<&Vec<String>>>> =
+        rows.iter().map(|x| x.amazons_choice_keywords.as_ref().map(Json)).collect();
+    // language=PostgreSQL
+    let sql = concat!(
+        "INSERT INTO product_snapshots (id, ",
+        snapshot_columns!(),
+        ") SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::timestamptz[], $4::numeric[],
+             $5::numeric[], $6::numeric[], $7::text[], $8::float8[], $9::int4[], $10::int4[],
+             $11::text[], $12::text[], $13::float8[], $14::int4[], $15::bool[], $16::int4[],
+             $17::text[], $18::text[], $19::text[], $20::text[], $21::bool[], $22::bool[],
+             $23::text[], $24::text[], $25::bool[], $26::text[], $27::bool[], $28::bool[],
+             $29::jsonb[], $30::bool[], $31::text[], $32::text[], $33::text[], $34::bool[],
+             $35::numeric[], $36::float8[], $37::int4[])
+         ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
+         RETURNING id"
+    );
+    let inserted: Vec<Uuid> = sqlx::query_scalar(sql)
+        .bind(ids)
+        .bind(&product)
+        .bind(col!(scraped_at))
+        .bind(col!(price))
+        .bind(col!(original_price))
+        .bind(col!(buybox_price))
+        .bind(&currency)
+        .bind(col!(discount_percentage))
+        .bind(col!(bsr_main_category))
+        .bind(col!(bsr_small_category))
+        .bind(col!(main_category_name))
+        .bind(col!(small_category_name))
+        .bind(col!(rating))
+        .bind(col!(review_count))
+        .bind(col!(in_stock))
+        .bind(col!(stock_quantity))
+        .bind(col!(stock_status))
+        .bind(col!(seller_name))
+        .bind(col!(seller_id))
+        .bind(col!(seller_store_url))
+        .bind(col!(is_amazon_seller))
+        .bind(col!(is_fba))
+        .bind(col!(fulfilled_by))
+        .bind(col!(coupon_text))
+        .bind(col!(coupon_available))
+        .bind(col!(deal_type))
+        .bind(col!(is_deal))
+        .bind(col!(is_prime))
+        .bind(&keywords)
+        .bind(col!(has_amazons_choice))
+        .bind(col!(past_sales))
+        .bind(col!(delivery_message))
+        .bind(col!(product_type))
+        .bind(col!(is_used))
+        .bind(col!(category_avg_price))
+        .bind(col!(category_avg_rating))
+        .bind(col!(category_avg_reviews))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(inserted.into_iter().collect())
+}
+
+/// Below this many new rows a batch goes by one INSERT .. UNNEST rather than COPY. sqlx
+/// sends COPY's closing CopyDone as a write of its own, which over TCP waits for the
+/// server's delayed ACK of the last data (about 40 ms, measured: every COPY took at least
+/// 44 ms whatever its size); at ~110k rows/s by COPY and ~50k by INSERT that fixed cost is
+/// won back from about 4,000 rows on.
+const COPY_MIN_ROWS: usize = 4_000;
+
+/// Stores the rows of `batch` whose (product, scraped_at) is not stored yet, on `conn` and
+/// inside the caller's transaction, and returns them with their new ids. The first of
+/// several rows with one key wins, as ON CONFLICT DO NOTHING would keep it.
+///
+/// A small batch is one INSERT .. UNNEST .. ON CONFLICT DO NOTHING. For a large one, keys
+/// already stored are read first (over the batch's products and time window; for new
+/// scrapes a handful of index probes), and the rest go by binary COPY straight into the
+/// partitioned table, as fast as a plain COPY. A row stored by a concurrent writer since
+/// that read makes the COPY fail on uq_product_snapshots_product_scraped; then its savepoint
+/// is rolled back and the rows go through the staging path, which skips duplicates.
+pub(crate) async fn store_new_snapshots<'a>(
+    conn: &mut PgConnection,
+    batch: &'a [NewSnapshot],
+) -> StoreResult<Vec<(&'a NewSnapshot, Uuid)>> {
+    let mut seen = HashSet::with_capacity(batch.len());
+    let mut fresh: Vec<&NewSnapshot> =
+        batch.iter().filter(|s| seen.insert((s.product_id, s.scraped_at))).collect();
+    if fresh.is_empty() {
+        return Ok(Vec::new());
+    }
+    if fresh.len() < COPY_MIN_ROWS {
+        let ids: Vec<Uuid> = fresh.iter().map(|_| Uuid::now_v7()).collect();
+        let inserted =
+            insert_unnest(conn, &fresh, &ids).await.map_err(|e| error::map(e, &batch_ctx(batch)))?;
+        return Ok(fresh.into_iter().zip(ids).filter(|(_, id)| inserted.contains(id)).collect());
+    }
+    let products: Vec<Uuid> = seen.iter().map(|(p, _)| p.0).collect::<HashSet<_>>().into_iter().collect();
+    let from = fresh.iter().map(|s| s.scraped_at).min().unwrap_or_default();
+    let to = fresh.iter().map(|s| s.scraped_at).max().unwrap_or_default();
+    // language=PostgreSQL
+    let sql = "SELECT product_id, scraped_at FROM product_snapshots
+               WHERE product_id = ANY($1) AND scraped_at >= $2 AND scraped_at <= $3";
+    let stored: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(sql)
+        .bind(&products)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(error::db)?;
+    if !stored.is_empty() {
+        let stored: HashSet<(Uuid, DateTime<Utc>)> = stored.into_iter().collect();
+        fresh.retain(|s| !stored.contains(&(s.product_id.0, s.scraped_at)));
+    }
+    if fresh.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = fresh.iter().map(|_| Uuid::now_v7()).collect();
+    let fail = |e: CopyError| match e {
+        CopyError::Db(e) => error::map(e, &batch_ctx(batch)),
+        CopyError::Encode(e) => encode_error(e),
+    };
+    let mut sp = sqlx::Acquire::begin(&mut *conn).await.map_err(error::db)?;
+    match copy_rows(&mut sp, "product_snapshots", &fresh, &ids).await {
+        Ok(()) => {
+            sp.commit().await.map_err(error::db)?;
+            Ok(fresh.into_iter().zip(ids).collect())
+        }
+        Err(CopyError::Db(e)) if is_duplicate_snapshot(&e) => {
+            sp.rollback().await.map_err(error::db)?;
+            let inserted = insert_via_staging(conn, &fresh, &ids).await.map_err(fail)?;
+            Ok(fresh.into_iter().zip(ids).filter(|(_, id)| inserted.contains(id)).collect())
+        }
+        Err(e) => Err(fail(e)),
+    }
 }
 
 /// Sets the latest values of every product in `rows` from its newest row (all of which
 /// were just inserted), set-based: one UPDATE over UNNEST arrays, one element per product.
-async fn update_latest_from(conn: &mut PgConnection, rows: &[&NewSnapshot]) -> StoreResult<()> {
+async fn update_latest_from(conn: &mut PgConnection, rows: &[(&NewSnapshot, Uuid)]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let mut newest: HashMap<ProductId, &NewSnapshot> = HashMap::new();
-    for s in rows {
+    for &(s, _) in rows {
         newest
             .entry(s.product_id)
             .and_modify(|cur| {
@@ -382,60 +534,11 @@ impl SnapshotRepository for PgStore {
         if batch.is_empty() {
             return Ok(BatchReport::default());
         }
-        // The first of several rows with one (product, scraped_at) wins, as ON CONFLICT DO
-        // NOTHING would keep it.
-        let mut seen = HashSet::with_capacity(batch.len());
-        let mut fresh: Vec<&NewSnapshot> =
-            batch.iter().filter(|s| seen.insert((s.product_id, s.scraped_at))).collect();
-
         let mut tx = self.pool.begin().await.map_err(error::db)?;
-
-        // Keys already stored, read over the batch's products and time window: for new
-        // scrapes the window holds nothing and this is a handful of index probes.
-        let products: Vec<Uuid> = seen.iter().map(|(p, _)| p.0).collect::<HashSet<_>>().into_iter().collect();
-        let from = fresh.iter().map(|s| s.scraped_at).min().unwrap_or_default();
-        let to = fresh.iter().map(|s| s.scraped_at).max().unwrap_or_default();
-        // language=PostgreSQL
-        let sql = "SELECT product_id, scraped_at FROM product_snapshots
-                   WHERE product_id = ANY($1) AND scraped_at >= $2 AND scraped_at <= $3";
-        let stored: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(sql)
-            .bind(&products)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(error::db)?;
-        if !stored.is_empty() {
-            let stored: HashSet<(Uuid, DateTime<Utc>)> = stored.into_iter().collect();
-            fresh.retain(|s| !stored.contains(&(s.product_id.0, s.scraped_at)));
-        }
-
-        let inserted = if fresh.is_empty() {
-            0
-        } else {
-            // Fast path: binary COPY straight into the partitioned table, as fast as a
-            // plain COPY. A row stored by a concurrent writer since the read above makes the
-            // COPY fail on uq_product_snapshots_product_scraped; then the savepoint is
-            // rolled back and the rows go through the staging path, which skips duplicates.
-            let mut sp = sqlx::Acquire::begin(&mut *tx).await.map_err(error::db)?;
-            match copy_rows(&mut sp, "product_snapshots", &fresh).await {
-                Ok(()) => {
-                    sp.commit().await.map_err(error::db)?;
-                    update_latest_from(&mut tx, &fresh).await?;
-                    fresh.len() as u64
-                }
-                Err(CopyError::Db(e)) if is_duplicate_snapshot(&e) => {
-                    sp.rollback().await.map_err(error::db)?;
-                    insert_via_staging(&mut tx, &fresh).await.map_err(|e| match e {
-                        CopyError::Db(e) => error::map(e, &batch_ctx(batch)),
-                        CopyError::Encode(e) => encode_error(e),
-                    })?
-                }
-                Err(CopyError::Db(e)) => return Err(error::map(e, &batch_ctx(batch))),
-                Err(CopyError::Encode(e)) => return Err(encode_error(e)),
-            }
-        };
+        let inserted = store_new_snapshots(&mut tx, batch).await?;
+        update_latest_from(&mut tx, &inserted).await?;
         tx.commit().await.map_err(error::db)?;
+        let inserted = inserted.len() as u64;
         Ok(BatchReport { inserted, duplicates: batch.len() as u64 - inserted })
     }
 

@@ -182,16 +182,35 @@ async fn history_is_oldest_first_in_range_for_a_tracking_user_only(pool: PgPool)
     ));
 }
 
+/// A batch racing another writer of one of its keys keeps one row: small batches (one
+/// INSERT .. ON CONFLICT) and large ones (COPY, falling back to the staging path).
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn batch_racing_a_concurrent_writer_of_the_same_snapshot_keeps_one_row(pool: PgPool) {
+    race_a_concurrent_writer(pool, 0).await;
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn large_batch_racing_a_concurrent_writer_falls_back_and_keeps_one_row(pool: PgPool) {
+    // 40 products x 100 days beside the raced row: past the COPY threshold.
+    race_a_concurrent_writer(pool, 40).await;
+}
+
+async fn race_a_concurrent_writer(pool: PgPool, extra_products: usize) {
     let s = store(pool.clone());
     let p = product(&s, "B000000035", None).await;
     let raced = snapshot(&p, day(6, 1), 1);
     let other = snapshot(&p, day(6, 2), 2);
+    let mut batch = vec![raced.clone(), other.clone()];
+    for i in 0..extra_products {
+        let q = product(&s, &format!("B1{i:08}"), None).await;
+        batch.extend((0..100).map(|d| snapshot(&q, day(1, 1) + Duration::days(d), d)));
+    }
+    let expected = batch.len() as u64 - 1;
 
     // Another writer holds an uncommitted row with the same key: the batch's duplicate
-    // check cannot see it, so its COPY waits on the key and then fails on the unique
-    // constraint once that writer commits; the batch must fall back and skip the row.
+    // check cannot see it, so its write waits on the key and then meets the unique
+    // constraint once that writer commits; the batch must skip the row (a COPY by falling
+    // back to the staging path).
     let mut writer = pool.begin().await.unwrap();
     sqlx::query("INSERT INTO product_snapshots (product_id, scraped_at, currency) VALUES ($1, $2, 'USD')")
         .bind(p.id.0)
@@ -200,7 +219,6 @@ async fn batch_racing_a_concurrent_writer_of_the_same_snapshot_keeps_one_row(poo
         .await
         .unwrap();
     let batch_store = s.clone();
-    let batch = vec![raced.clone(), other.clone()];
     let task = tokio::spawn(async move { batch_store.insert_snapshots(&batch).await });
     // Wait until the batch is blocked on the writer's row lock (not a timed assertion: the
     // outcome below is the same if the writer commits first).
@@ -218,8 +236,8 @@ async fn batch_racing_a_concurrent_writer_of_the_same_snapshot_keeps_one_row(poo
     }
     writer.commit().await.unwrap();
     let report = task.await.unwrap().unwrap();
-    assert_eq!(report, BatchReport { inserted: 1, duplicates: 1 });
-    assert_eq!(count(&pool).await, 2);
+    assert_eq!(report, BatchReport { inserted: expected, duplicates: 1 });
+    assert_eq!(count(&pool).await, expected as i64 + 1);
     let prod = s.product(p.id).await.unwrap().unwrap();
     assert_eq!(prod.last_snapshot_at, Some(day(6, 2)));
     assert_eq!(prod.current_price, other.price);
