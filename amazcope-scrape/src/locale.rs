@@ -346,6 +346,34 @@ const MONTHS: &[(&str, u32)] = &[
     ("października", 10),
     ("listopada", 11),
     ("grudnia", 12),
+    // Swedish (the rest are spelled as in Dutch, French or English)
+    ("maj", 5),
+    // Turkish
+    ("ocak", 1),
+    ("şubat", 2),
+    ("mart", 3),
+    ("nisan", 4),
+    ("mayıs", 5),
+    ("haziran", 6),
+    ("temmuz", 7),
+    ("ağustos", 8),
+    ("eylül", 9),
+    ("ekim", 10),
+    ("kasım", 11),
+    ("aralık", 12),
+    // Arabic (amazon.sa, amazon.ae, amazon.eg)
+    ("يناير", 1),
+    ("فبراير", 2),
+    ("مارس", 3),
+    ("أبريل", 4),
+    ("مايو", 5),
+    ("يونيو", 6),
+    ("يوليو", 7),
+    ("أغسطس", 8),
+    ("سبتمبر", 9),
+    ("أكتوبر", 10),
+    ("نوفمبر", 11),
+    ("ديسمبر", 12),
 ];
 
 /// Reads a review date in any storefront language: "Reviewed in the United States on March
@@ -495,9 +523,19 @@ mod tests {
             "Avaliado no Brasil em 5 de março de 2024",
             "Beoordeeld in Nederland op 5 maart 2024",
             "2024年3月5日に日本でレビュー済み",
+            "Recenzja z Polski 5 marca 2024",
+            "Recenserad i Sverige den 5 mars 2024",
+            "5 Mart 2024 tarihinde Türkiye'de değerlendirildi",
+            "تمت المراجعة في المملكة العربية السعودية في 5 مارس 2024",
         ] {
             assert_eq!(parse_date(text), Some(d), "{text}");
         }
         assert_eq!(parse_date("yesterday"), None);
+        let may = NaiveDate::from_ymd_opt(2024, 5, 12).unwrap();
+        for text in
+            ["Recenserad i Sverige den 12 maj 2024", "12 Mayıs 2024 tarihinde Türkiye'de değerlendirildi"]
+        {
+            assert_eq!(parse_date(text), Some(may), "{text}");
+        }
     }
 }

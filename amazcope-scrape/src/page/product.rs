@@ -679,7 +679,14 @@ const OUT_OF_STOCK: &[&str] = &[
     "tijdelijk uitverkocht",
     "temporarily out",
     "nicht vorrätig",
+    "sin stock",
+    "fora de estoque",
+    // Before IN_STOCK's "dostępny", "i lager" and "متوفر", which these contain.
+    "chwilowo niedostępny",
+    "niedostępn",
+    "slut i lager",
     "stokta yok",
+    "نفدت الكمية",
 ];
 const IN_STOCK: &[&str] = &[
     "in stock",
@@ -923,6 +930,36 @@ fn json_value_after(html: &str, at: usize) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Availability lines of the storefronts no saved page covers (Polish, Swedish, Turkish,
+    /// Arabic), beside the negations that contain an in-stock word.
+    #[test]
+    fn stock_words_of_every_storefront_language() {
+        use StockStatus::{InStock, OutOfStock, Unavailable};
+        for (text, want) in [
+            ("Dostępny.", InStock),
+            ("Chwilowo niedostępny.", OutOfStock),
+            ("Obecnie niedostępny.", Unavailable),
+            ("I lager.", InStock),
+            ("Endast 3 kvar i lager.", InStock),
+            ("Tillfälligt slut i lager.", OutOfStock),
+            ("För närvarande inte tillgänglig.", Unavailable),
+            ("Stokta var.", InStock),
+            ("Stokta sadece 2 adet kaldı.", InStock),
+            ("Geçici olarak stokta yok.", OutOfStock),
+            ("Şu anda mevcut değil.", Unavailable),
+            ("متوفر", InStock),
+            ("غير متوفر حاليًا.", Unavailable),
+            ("نفدت الكمية", OutOfStock),
+            ("Temporalmente sin stock.", OutOfStock),
+            ("Fora de estoque", OutOfStock),
+            ("Derzeit nicht auf Lager.", OutOfStock),
+            ("In stock", InStock),
+        ] {
+            assert_eq!(stock_status(text), Some(want), "{text}");
+        }
+        assert_eq!(stock_status("Lieferung Dienstag"), None);
+    }
 
     #[test]
     fn brands_in_many_languages() {
