@@ -9,6 +9,7 @@
 //! `category_metric` (half away from zero, exact medians of numerics).
 
 use crate::PgStore;
+use crate::repos::rows::CategoryMetricRow;
 use amazcope_core::analytics::{
     AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, Granularity, MAX_COMPARE,
     ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize, trend,
@@ -95,48 +96,6 @@ impl TryFrom<CategoryRow> for Category {
             level: r.level,
             product_count: r.product_count,
             last_scraped_at: r.last_scraped_at,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct MetricRow {
-    id: Uuid,
-    category_id: Uuid,
-    category_level: String,
-    recorded_at: Ts,
-    avg_price: Option<Decimal>,
-    median_price: Option<Decimal>,
-    min_price: Option<Decimal>,
-    max_price: Option<Decimal>,
-    avg_bsr: Option<i32>,
-    median_bsr: Option<i32>,
-    avg_rating: Option<f64>,
-    avg_review_count: Option<i32>,
-    product_count: i32,
-    created_at: Ts,
-    updated_at: Ts,
-}
-
-impl TryFrom<MetricRow> for CategoryMetric {
-    type Error = StoreError;
-    fn try_from(r: MetricRow) -> StoreResult<Self> {
-        Ok(CategoryMetric {
-            id: r.id.into(),
-            category_id: r.category_id.into(),
-            category_level: parse(&r.category_level)?,
-            recorded_at: r.recorded_at,
-            avg_price: r.avg_price,
-            median_price: r.median_price,
-            min_price: r.min_price,
-            max_price: r.max_price,
-            avg_bsr: r.avg_bsr,
-            median_bsr: r.median_bsr,
-            avg_rating: r.avg_rating,
-            avg_review_count: r.avg_review_count,
-            product_count: r.product_count,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -634,7 +593,7 @@ impl AnalyticsRepository for PgStore {
         // language=PostgreSQL
         let lock = "SELECT pg_advisory_xact_lock(hashtext('amazcope.category_metrics'))";
         sqlx::query(lock).execute(&mut *tx).await.map_err(db)?;
-        let rows = sqlx::query_as::<_, MetricRow>(sql)
+        let rows = sqlx::query_as::<_, CategoryMetricRow>(sql)
             .bind(category.map(|c| c.0))
             .bind(as_of)
             .fetch_all(&mut *tx)
