@@ -9,7 +9,7 @@
 //! `category_metric` (half away from zero, exact medians of numerics).
 
 use crate::PgStore;
-use crate::repos::rows::CategoryMetricRow;
+use crate::repos::rows::{CategoryMetricRow, parse};
 use amazcope_core::analytics::{
     AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, Granularity, MAX_COMPARE,
     ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize, trend,
@@ -23,7 +23,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::collections::HashSet;
-use std::str::FromStr;
 use uuid::Uuid;
 
 type Ts = DateTime<Utc>;
@@ -32,10 +31,6 @@ type Ts = DateTime<Utc>;
 /// (category metrics) writes aggregates of checked columns, so no constraint can reject it.
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::Backend { message: e.to_string(), source: Some(Box::new(e)) }
-}
-
-fn parse<T: FromStr<Err = ValidationError>>(s: &str) -> StoreResult<T> {
-    Ok(s.parse::<T>()?)
 }
 
 /// The category of the product aliased `p`: the newest best-seller list it appears on (by
@@ -66,40 +61,6 @@ macro_rules! product_category_lateral {
             LIMIT 1
         ) cat ON true"
     };
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct CategoryRow {
-    id: Uuid,
-    category_id: Option<String>,
-    marketplace: String,
-    name: String,
-    url: Option<String>,
-    parent_id: Option<Uuid>,
-    level: i32,
-    product_count: i32,
-    last_scraped_at: Option<Ts>,
-    created_at: Ts,
-    updated_at: Ts,
-}
-
-impl TryFrom<CategoryRow> for Category {
-    type Error = StoreError;
-    fn try_from(r: CategoryRow) -> StoreResult<Self> {
-        Ok(Category {
-            id: r.id.into(),
-            category_id: r.category_id,
-            marketplace: parse(&r.marketplace)?,
-            name: r.name,
-            url: r.url,
-            parent_id: r.parent_id.map(Into::into),
-            level: r.level,
-            product_count: r.product_count,
-            last_scraped_at: r.last_scraped_at,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
 }
 
 /// The summary's columns of one snapshot (latest, 7-day or 30-day baseline), all NULL when
@@ -483,20 +444,19 @@ impl AnalyticsRepository for PgStore {
         else {
             return Ok(None);
         };
-        Category::try_from(CategoryRow {
-            id,
+        Ok(Some(Category {
+            id: id.into(),
             category_id: row.category_id,
-            marketplace,
+            marketplace: parse(&marketplace)?,
             name,
             url: row.url,
-            parent_id: row.parent_id,
+            parent_id: row.parent_id.map(Into::into),
             level: row.level.unwrap_or(0),
             product_count: row.product_count.unwrap_or(0),
             last_scraped_at: row.last_scraped_at,
             created_at,
             updated_at,
-        })
-        .map(Some)
+        }))
     }
 
     async fn compute_category_metrics(

@@ -779,9 +779,15 @@ impl Client {
             let tree = store.category_tree(m).await?;
             let only = category.as_deref().map(|k| Category::find(&tree, k)).transpose()?.map(|c| c.id);
             let rows = store.compute_category_metrics(only, at.unwrap_or_else(Utc::now)).await?;
+            // Categories of `marketplace` come from the tree already read; only a row of
+            // another marketplace's category costs a lookup.
             let mut categories = Vec::with_capacity(rows.len());
             for r in &rows {
-                categories.push(store.category(r.category_id).await?);
+                let known = tree.iter().find(|c| c.id == r.category_id).cloned();
+                categories.push(match known {
+                    Some(c) => Some(c),
+                    None => store.category(r.category_id).await?,
+                });
             }
             Ok((rows, categories))
         })?;

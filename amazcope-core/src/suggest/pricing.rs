@@ -4,7 +4,7 @@
 use crate::analytics::{median_decimal, real_price, round_money};
 use crate::model::enums::{ActionType, SuggestionCategory, SuggestionPriority};
 use crate::model::snapshot::NewSnapshot;
-use crate::model::suggestion::NewSuggestion;
+use crate::model::suggestion::{NewSuggestion, NewSuggestionAction};
 use crate::money::percent_change;
 use crate::rules::format_money;
 use crate::suggest::{
@@ -139,11 +139,9 @@ impl PricingRules {
                 "band_size": cat.band_size,
                 "proposed_price_change_percent": round1(pct(price, proposed)),
             }),
-            actions: vec![action(
-                ActionType::UpdatePrice,
-                "price",
-                Some(money_text(price)),
-                money_text(proposed),
+            actions: vec![price_action(
+                price,
+                proposed,
                 &reasoning,
                 Some(format!("price moves {:.1}% toward the category median", pct(price, proposed))),
             )],
@@ -200,11 +198,9 @@ impl PricingRules {
                 "ninety_day_high": money_text(*max),
                 "ninety_day_median": money_text(median),
             }),
-            actions: vec![action(
-                ActionType::UpdatePrice,
-                "price",
-                Some(money_text(price)),
-                money_text(median),
+            actions: vec![price_action(
+                price,
+                median,
                 &reasoning,
                 Some(format!("rank worsened {worse:.0}% at this price")),
             )],
@@ -232,14 +228,7 @@ impl PricingRules {
                 title: format!("Price above list price for {title}"),
                 description: format!("Lower the price to the list price {}", format_money(list, cur)),
                 impact: json!({ "above_list_percent": round1(above) }),
-                actions: vec![action(
-                    ActionType::UpdatePrice,
-                    "price",
-                    Some(money_text(price)),
-                    money_text(list),
-                    &reasoning,
-                    None,
-                )],
+                actions: vec![price_action(price, list, &reasoning, None)],
                 reasoning,
             });
         }
@@ -275,14 +264,7 @@ impl PricingRules {
             title: format!("Permanent deep discount on {title}"),
             description: format!("Try a price of {}", format_money(proposed, cur)),
             impact: json!({ "discount_percent": round1(discount), "proposed_price_change_percent": round1(pct(price, proposed)) }),
-            actions: vec![action(
-                ActionType::UpdatePrice,
-                "price",
-                Some(money_text(price)),
-                money_text(proposed),
-                &reasoning,
-                None,
-            )],
+            actions: vec![price_action(price, proposed, &reasoning, None)],
             reasoning,
         })
     }
@@ -308,11 +290,9 @@ impl PricingRules {
                     title: format!("Competitor holds the buy box on {title}"),
                     description: format!("Match the buy box price {}", format_money(bb, cur)),
                     impact: json!({ "buybox_gap_percent": round1(gap) }),
-                    actions: vec![action(
-                        ActionType::UpdatePrice,
-                        "price",
-                        Some(money_text(price)),
-                        money_text(bb),
+                    actions: vec![price_action(
+                        price,
+                        bb,
                         &reasoning,
                         Some("win back the buy box".to_owned()),
                     )],
@@ -357,11 +337,9 @@ impl PricingRules {
             title: format!("Buy box lost to {} on {title}", short(seller, 30)),
             description: format!("Match {}", format_money(price, cur)),
             impact: json!({ "usual_seller": usual, "buybox_seller": seller, "price_gap_percent": round1(gap) }),
-            actions: vec![action(
-                ActionType::UpdatePrice,
-                "price",
-                Some(money_text(usual_price)),
-                money_text(price),
+            actions: vec![price_action(
+                usual_price,
+                price,
                 &reasoning,
                 Some("win back the buy box".to_owned()),
             )],
@@ -372,4 +350,21 @@ impl PricingRules {
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
+}
+
+/// The action of a pricing suggestion: the listing's price from `current` to `proposed`.
+fn price_action(
+    current: Decimal,
+    proposed: Decimal,
+    reasoning: &str,
+    impact: Option<String>,
+) -> NewSuggestionAction {
+    action(
+        ActionType::UpdatePrice,
+        "price",
+        Some(money_text(current)),
+        money_text(proposed),
+        reasoning,
+        impact,
+    )
 }

@@ -215,7 +215,7 @@ async fn insert_via_staging(
                    has_amazons_choice bool, past_sales text, delivery_message text,
                    product_type text, is_used bool, category_avg_price numeric,
                    category_avg_rating float8, category_avg_reviews int4
-               ) ON COMMIT DROP";
+               )";
     sqlx::query(sql).execute(&mut *conn).await?;
     copy_rows(conn, "snapshot_staging", rows, ids).await?;
     // language=PostgreSQL
@@ -229,6 +229,8 @@ async fn insert_via_staging(
          RETURNING id"
     );
     let inserted: Vec<Uuid> = sqlx::query_scalar(sql).fetch_all(&mut *conn).await?;
+    // Dropped here, not ON COMMIT, so a second fallback in the same transaction can make it
+    // again; a failure rolls its creation back with the transaction.
     sqlx::query("DROP TABLE snapshot_staging").execute(&mut *conn).await?;
     Ok(inserted.into_iter().collect())
 }
