@@ -213,7 +213,23 @@ async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
     let mut first = product("B00TEST00M", 1999, 100, true);
     first.amazons_choice = Field::Read(vec!["mug".into()]);
     store.ingest_page(&page(first.clone(), day(1)), &ctx()).await.unwrap();
-    store.ingest_page(&page(first.clone(), day(2)), &ctx()).await.unwrap();
+    let stamps = || async {
+        sqlx::query_as::<_, (DateTime<Utc>, Option<Decimal>, i64)>(
+            "SELECT updated_at, current_price, (SELECT count(*) FROM product_snapshots) FROM products",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let created = stamps().await;
+    // Same catalogue data, a new price: the latest values move, the record does not, so
+    // updated_at stays (migration 0006: the refresh is a HOT update).
+    let mut cheaper = first.clone();
+    cheaper.price = Field::Read(usd(1799));
+    store.ingest_page(&page(cheaper, day(2)), &ctx()).await.unwrap();
+    let refreshed = stamps().await;
+    assert_eq!((refreshed.1, refreshed.2), (Some(Decimal::new(1799, 2)), 2), "latest price stored");
+    assert_eq!(refreshed.0, created.0, "a refresh of the latest values keeps updated_at");
     let mut changed = first.clone();
     changed.title = Field::Read("Widget, new and improved".into());
     changed.features = Field::Read(vec!["Holds tea".into()]);
@@ -232,6 +248,7 @@ async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
     assert_eq!(row.2, None, "Amazon's Choice lost");
     assert_eq!(row.3.as_deref(), Some("Acme"), "a missing brand keeps the stored one");
     assert_eq!(row.4, Some(day(3)));
+    assert!(stamps().await.0 > created.0, "a new title and features are a change of the record");
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]

@@ -757,6 +757,62 @@ async fn updated_at_is_maintained_by_the_database(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn product_updated_at_tracks_the_record_not_the_latest_values(pool: PgPool) {
+    let u = user(&pool, "alice").await;
+    let p = product(&pool, "B00004YS4O", Some(u)).await;
+    let old = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
+    sqlx::query("UPDATE products SET updated_at = $2 WHERE id = $1")
+        .bind(p)
+        .bind(old)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let update = |set: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let sql = format!("UPDATE products SET {set} WHERE id = $1 RETURNING updated_at");
+            sqlx::query_scalar::<_, DateTime<Utc>>(sqlx::AssertSqlSafe(sql))
+                .bind(p)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // Latest values, fetch outcome and queue bookkeeping: not a change of the record.
+    for set in [
+        "current_price = 12.34, current_bsr = 77, rating = 4.1, review_count = 9, in_stock = false",
+        "last_snapshot_at = now(), last_fetch_status = 'ok', last_fetch_at = now()",
+        "next_refresh_at = now(), lease_owner = 'w1', lease_expires_at = now()",
+        "amazons_choice_keywords = '[\"mug\"]', has_amazons_choice = true",
+    ] {
+        assert_eq!(update(set).await, old, "{set}");
+    }
+    // The record: catalogue data, settings, status.
+    for set in [
+        "title = 'Renamed'",
+        "features = '[\"Holds tea\"]'",
+        "price_change_threshold = 5",
+        "is_unlisted = true, unlisted_at = now()",
+        "is_active = false",
+    ] {
+        sqlx::query("UPDATE products SET updated_at = $2 WHERE id = $1")
+            .bind(p)
+            .bind(old)
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(update(set).await > old, "{set} must refresh updated_at");
+    }
+    // Room on each page for a row's next version, which a HOT update needs.
+    let options: Vec<String> =
+        sqlx::query_scalar("SELECT unnest(reloptions) FROM pg_class WHERE oid = 'products'::regclass")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(options, ["fillfactor=70"]);
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn notification_is_read_follows_status(pool: PgPool) {
     let u = user(&pool, "alice").await;
     let n: Uuid = sqlx::query_scalar(
