@@ -235,7 +235,7 @@ async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
     changed.features = Field::Read(vec!["Holds tea".into()]);
     changed.amazons_choice = Field::Absent;
     changed.brand = Field::Absent;
-    store.ingest_page(&page(changed, day(3)), &ctx()).await.unwrap();
+    store.ingest_page(&page(changed.clone(), day(3)), &ctx()).await.unwrap();
     let row: (String, serde_json::Value, Option<serde_json::Value>, Option<String>, Option<DateTime<Utc>>) =
         sqlx::query_as(
             "SELECT title, features, amazons_choice_keywords, brand, last_snapshot_at FROM products",
@@ -248,7 +248,17 @@ async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
     assert_eq!(row.2, None, "Amazon's Choice lost");
     assert_eq!(row.3.as_deref(), Some("Acme"), "a missing brand keeps the stored one");
     assert_eq!(row.4, Some(day(3)));
-    assert!(stamps().await.0 > created.0, "a new title and features are a change of the record");
+    let renamed = stamps().await;
+    assert!(renamed.0 > created.0, "a new title and features are a change of the record");
+    // The same page again: nothing of the record is written, updated_at stays.
+    store.ingest_page(&page(changed.clone(), day(4)), &ctx()).await.unwrap();
+    assert_eq!(stamps().await.0, renamed.0);
+    // An edit by other means forgets the page data the record was written from, so the next
+    // page (the same data as before the edit) writes its title again.
+    sqlx::query("UPDATE products SET title = 'Edited by hand'").execute(&pool).await.unwrap();
+    store.ingest_page(&page(changed, day(5)), &ctx()).await.unwrap();
+    let title: String = sqlx::query_scalar("SELECT title FROM products").fetch_one(&pool).await.unwrap();
+    assert_eq!(title, "Widget, new and improved");
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]

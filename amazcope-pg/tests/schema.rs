@@ -761,17 +761,20 @@ async fn product_updated_at_tracks_the_record_not_the_latest_values(pool: PgPool
     let u = user(&pool, "alice").await;
     let p = product(&pool, "B00004YS4O", Some(u)).await;
     let old = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
-    sqlx::query("UPDATE products SET updated_at = $2 WHERE id = $1")
-        .bind(p)
-        .bind(old)
-        .execute(&pool)
-        .await
-        .unwrap();
+    let hash = vec![7u8; 32];
+    let reset = || {
+        sqlx::query("UPDATE products SET updated_at = $2, catalog_hash = $3 WHERE id = $1")
+            .bind(p)
+            .bind(old)
+            .bind(hash.clone())
+            .execute(&pool)
+    };
+    reset().await.unwrap();
     let update = |set: &'static str| {
         let pool = pool.clone();
         async move {
-            let sql = format!("UPDATE products SET {set} WHERE id = $1 RETURNING updated_at");
-            sqlx::query_scalar::<_, DateTime<Utc>>(sqlx::AssertSqlSafe(sql))
+            let sql = format!("UPDATE products SET {set} WHERE id = $1 RETURNING updated_at, catalog_hash");
+            sqlx::query_as::<_, (DateTime<Utc>, Option<Vec<u8>>)>(sqlx::AssertSqlSafe(sql))
                 .bind(p)
                 .fetch_one(&pool)
                 .await
@@ -785,8 +788,10 @@ async fn product_updated_at_tracks_the_record_not_the_latest_values(pool: PgPool
         "next_refresh_at = now(), lease_owner = 'w1', lease_expires_at = now()",
         "amazons_choice_keywords = '[\"mug\"]', has_amazons_choice = true",
     ] {
-        assert_eq!(update(set).await, old, "{set}");
+        assert_eq!(update(set).await, (old, Some(hash.clone())), "{set}");
     }
+    // Writing the record's values as they are is no change either.
+    assert_eq!(update("title = title, features = features").await, (old, Some(hash.clone())));
     // The record: catalogue data, settings, status.
     for set in [
         "title = 'Renamed'",
@@ -795,14 +800,17 @@ async fn product_updated_at_tracks_the_record_not_the_latest_values(pool: PgPool
         "is_unlisted = true, unlisted_at = now()",
         "is_active = false",
     ] {
-        sqlx::query("UPDATE products SET updated_at = $2 WHERE id = $1")
-            .bind(p)
-            .bind(old)
-            .execute(&pool)
-            .await
-            .unwrap();
-        assert!(update(set).await > old, "{set} must refresh updated_at");
+        reset().await.unwrap();
+        let (updated_at, catalog_hash) = update(set).await;
+        assert!(updated_at > old, "{set} must refresh updated_at");
+        assert_eq!(catalog_hash, None, "{set}: the record is no longer the page data hashed");
     }
+    // Ingest writes a page's data with its hash, which is then kept.
+    reset().await.unwrap();
+    let (updated_at, catalog_hash) =
+        update("title = 'From the page', catalog_hash = decode(repeat('ab', 32), 'hex')").await;
+    assert!(updated_at > old);
+    assert_eq!(catalog_hash, Some(vec![0xab; 32]));
     // Room on each page for a row's next version, which a HOT update needs.
     let options: Vec<String> =
         sqlx::query_scalar("SELECT unnest(reloptions) FROM pg_class WHERE oid = 'products'::regclass")

@@ -9,7 +9,9 @@ use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::rules::{AlertContext, RuleConfig, as_prior, evaluate};
 use amazcope_core::{Asin, Marketplace, ProductId, SnapshotId, StoreResult, UserId};
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
@@ -42,7 +44,7 @@ pub(crate) async fn ingest_products(
         return Ok(Vec::new());
     }
     let (ids, created) = product_ids(conn, items, created_by).await?;
-    let product_of = |it: &ProductItem<'_>| ids[&(it.page.asin, it.page.marketplace)];
+    let product_of = |it: &ProductItem<'_>| ids[&(it.page.asin, it.page.marketplace)].id;
 
     let snapshots: Vec<NewSnapshot> = items
         .iter()
@@ -66,7 +68,8 @@ pub(crate) async fn ingest_products(
     }
     let mut latest: Vec<usize> = newest.into_values().collect();
     latest.sort_unstable();
-    update_products(conn, items, &snapshots, &latest).await?;
+    let stored: HashMap<Uuid, &Stored> = ids.values().map(|s| (s.id, s)).collect();
+    update_products(conn, items, &snapshots, &latest, &stored).await?;
     lists::categories_of_products(conn, latest.iter().map(|&i| items[i].page)).await?;
 
     let alerts_by_snapshot = evaluate_alerts(conn, items, &snapshots, &inserted, rules).await?;
@@ -87,13 +90,25 @@ pub(crate) async fn ingest_products(
         .collect())
 }
 
-/// Finds or creates the products of the pages. Returns (asin, marketplace) → id and the ids
-/// created here.
+/// What ingest reads of a stored product before writing it.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    id: Uuid,
+    asin: String,
+    marketplace: String,
+    /// [`catalog_hash`] of the page data the record was last written from; `None` when
+    /// anything else changed it since (migration 0006).
+    catalog_hash: Option<Vec<u8>>,
+    is_unlisted: bool,
+}
+
+/// Finds or creates the products of the pages. Returns (asin, marketplace) → stored product
+/// and the ids created here.
 async fn product_ids(
     conn: &mut PgConnection,
     items: &[ProductItem<'_>],
     created_by: Option<UserId>,
-) -> StoreResult<(HashMap<(Asin, Marketplace), Uuid>, BTreeSet<Uuid>)> {
+) -> StoreResult<(HashMap<(Asin, Marketplace), Stored>, BTreeSet<Uuid>)> {
     let mut keys: Vec<(Asin, Marketplace, Option<&str>)> = Vec::new();
     let mut seen = BTreeSet::new();
     for it in items {
@@ -144,98 +159,139 @@ async fn select_ids(
     conn: &mut PgConnection,
     asins: &[&str],
     mps: &[&str],
-) -> StoreResult<HashMap<(Asin, Marketplace), Uuid>> {
+) -> StoreResult<HashMap<(Asin, Marketplace), Stored>> {
     // language=PostgreSQL
-    let sql = "SELECT p.id, p.asin, p.marketplace FROM products p
+    let sql = "SELECT p.id, p.asin, p.marketplace, p.catalog_hash, p.is_unlisted FROM products p
                JOIN UNNEST($1::text[], $2::text[]) AS k(asin, marketplace)
                  ON p.asin = k.asin AND p.marketplace = k.marketplace";
-    let rows: Vec<(Uuid, String, String)> =
+    let rows: Vec<Stored> =
         sqlx::query_as(sql).bind(asins).bind(mps).fetch_all(&mut *conn).await.map_err(db)?;
     let mut out = HashMap::with_capacity(rows.len());
-    for (id, asin, mp) in rows {
-        out.insert((asin.parse()?, mp.parse()?), id);
+    for row in rows {
+        out.insert((row.asin.parse()?, row.marketplace.parse()?), row);
     }
     Ok(out)
 }
 
+/// The catalogue data of a page as the product's record stores it (each text cut to its
+/// column). `None` is data the page lacks: the stored value is kept.
+#[derive(Serialize)]
+struct Catalog {
+    title: Option<String>,
+    brand: Option<String>,
+    url: Option<String>,
+    category: Option<String>,
+    small_category: Option<String>,
+    bsr_link: Option<String>,
+    bsr_sub_link: Option<String>,
+    weight: Option<String>,
+    model: Option<String>,
+    image: Option<String>,
+    description: Option<String>,
+    dimensions: Option<Value>,
+    features: Option<Value>,
+    technical: Option<Value>,
+    variation_types: Option<Value>,
+    total_variations: Option<i32>,
+    images: Option<Value>,
+}
+
+impl Catalog {
+    fn of(p: &ScrapedProduct, s: &NewSnapshot) -> Catalog {
+        let text = |v: Option<&String>, n: usize| v.map(|v| clip(v, n));
+        let rank_link = |n: usize| p.ranks.value().and_then(|r| r.get(n)).and_then(|r| r.link.as_ref());
+        let categories = p.categories.value();
+        Catalog {
+            title: text(p.title.value(), 500),
+            brand: text(p.brand.value(), 200),
+            url: text(p.url.as_ref(), 1000),
+            category: text(s.main_category_name.as_ref().or_else(|| categories.and_then(|c| c.first())), 200),
+            small_category: text(
+                s.small_category_name.as_ref().or_else(|| categories.and_then(|c| c.last())),
+                200,
+            ),
+            bsr_link: text(rank_link(0), 500),
+            bsr_sub_link: text(rank_link(1), 500),
+            weight: text(p.weight.value(), 100),
+            model: text(p.model_number.value(), 100),
+            image: text(p.images.value().and_then(|i| i.first()), 1000),
+            description: p.description.value().cloned(),
+            dimensions: p.dimensions.value().map(|d| json!(d)),
+            features: p.features.value().map(|f| json!(f)),
+            technical: p.technical_details.value().map(|rows| {
+                Value::Object(rows.iter().map(|r| (r.name.clone(), json!(r.value))).collect::<Map<_, _>>())
+            }),
+            variation_types: p.variations.value().map(|v| {
+                let names: BTreeSet<&String> = v.iter().flat_map(|x| x.dimensions.keys()).collect();
+                json!(names)
+            }),
+            total_variations: p.variations.value().map(|v| i32::try_from(v.len()).unwrap_or(i32::MAX)),
+            images: p.images.value().map(|i| json!(i)),
+        }
+    }
+
+    /// SHA-256 of the canonical JSON of the data (fields in declaration order).
+    fn hash(&self) -> Vec<u8> {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(&bytes).to_vec()
+    }
+}
+
 /// Copies the newest new snapshot's values and its page's metadata onto each product, when
 /// that snapshot is newer than what the product shows (a back-fill of old pages leaves the
-/// latest values alone). Metadata the page lacks keeps its stored value.
+/// latest values alone).
+///
+/// Two statements, so that the usual daily refresh is a HOT update (migration 0006): the
+/// latest values of every product, which assign no column of the record and so run no
+/// trigger; then the catalogue data, only for products whose page data differs from what
+/// their record was last written from (`catalog_hash`), or that are unlisted (a page newer
+/// than the not-found relists them). Metadata the page lacks keeps its stored value.
 async fn update_products(
     conn: &mut PgConnection,
     items: &[ProductItem<'_>],
     snapshots: &[NewSnapshot],
     latest: &[usize],
+    stored: &HashMap<Uuid, &Stored>,
 ) -> StoreResult<()> {
     if latest.is_empty() {
         return Ok(());
     }
-    let pick =
-        |f: &dyn Fn(&ScrapedProduct, &NewSnapshot) -> Option<String>, n: usize| -> Vec<Option<String>> {
-            latest.iter().map(|&i| f(items[i].page, &snapshots[i]).map(|v| clip(&v, n))).collect()
-        };
-    let id: Vec<Uuid> = latest.iter().map(|&i| snapshots[i].product_id.0).collect();
-    let at: Vec<Ts> = latest.iter().map(|&i| snapshots[i].scraped_at).collect();
-    let title = pick(&|p, _| p.title.value().cloned(), 500);
-    let brand = pick(&|p, _| p.brand.value().cloned(), 200);
-    let url = pick(&|p, _| p.url.clone(), 1000);
-    let category = pick(
-        &|p, s| {
-            s.main_category_name.clone().or_else(|| p.categories.value().and_then(|c| c.first().cloned()))
-        },
-        200,
-    );
-    let small = pick(
-        &|p, s| {
-            s.small_category_name.clone().or_else(|| p.categories.value().and_then(|c| c.last().cloned()))
-        },
-        200,
-    );
-    let rank_link = |n: usize| {
-        move |p: &ScrapedProduct, _: &NewSnapshot| {
-            p.ranks.value().and_then(|r| r.get(n)).and_then(|r| r.link.clone())
+    let mut record: Vec<(usize, Catalog, Vec<u8>)> = Vec::new();
+    for &i in latest {
+        let catalog = Catalog::of(items[i].page, &snapshots[i]);
+        let hash = catalog.hash();
+        let known = stored.get(&snapshots[i].product_id.0);
+        let same =
+            known.is_some_and(|k| !k.is_unlisted && k.catalog_hash.as_deref() == Some(hash.as_slice()));
+        if !same {
+            record.push((i, catalog, hash));
         }
-    };
-    let bsr_link = pick(&rank_link(0), 500);
-    let bsr_sub_link = pick(&rank_link(1), 500);
-    let weight = pick(&|p, _| p.weight.value().cloned(), 100);
-    let model = pick(&|p, _| p.model_number.value().cloned(), 100);
-    let image = pick(&|p, _| p.images.value().and_then(|i| i.first().cloned()), 1000);
-    let description = pick(&|p, _| p.description.value().cloned(), usize::MAX);
-    let stock_status = pick(&|_, s| s.stock_status.clone(), 50);
-    let seller = pick(&|_, s| s.seller_name.clone(), 255);
-    let json_of = |f: &dyn Fn(&ScrapedProduct) -> Option<Value>| -> Vec<Option<Value>> {
-        latest.iter().map(|&i| f(items[i].page)).collect()
-    };
-    let dimensions = json_of(&|p| p.dimensions.value().map(|d| json!(d)));
-    let features = json_of(&|p| p.features.value().map(|f| json!(f)));
-    let images = json_of(&|p| p.images.value().map(|i| json!(i)));
-    let technical = json_of(&|p| {
-        p.technical_details.value().map(|rows| {
-            Value::Object(rows.iter().map(|r| (r.name.clone(), json!(r.value))).collect::<Map<_, _>>())
-        })
-    });
-    let variation_types = json_of(&|p| {
-        p.variations.value().map(|v| {
-            let names: BTreeSet<&String> = v.iter().flat_map(|x| x.dimensions.keys()).collect();
-            json!(names)
-        })
-    });
-    let total_variations: Vec<Option<i32>> = latest
-        .iter()
-        .map(|&i| items[i].page.variations.value().map(|v| i32::try_from(v.len()).unwrap_or(i32::MAX)))
-        .collect();
-    let keywords: Vec<Option<Value>> =
-        latest.iter().map(|&i| snapshots[i].amazons_choice_keywords.as_ref().map(|k| json!(k))).collect();
-    macro_rules! snap {
-        ($f:ident) => {
-            latest.iter().map(|&i| snapshots[i].$f.clone()).collect::<Vec<_>>()
-        };
     }
-    let currency: Vec<&str> = latest.iter().map(|&i| snapshots[i].currency.as_str()).collect();
-    // Metadata is written as COALESCE(NULLIF(new, old), old): a page repeating what is stored
-    // (the usual daily refresh) keeps the stored value itself, so PostgreSQL neither
-    // re-compresses nor re-toasts the long text and JSONB columns of the row.
+    if !record.is_empty() {
+        update_records(conn, snapshots, &record).await?;
+    }
+    update_latest_values(conn, snapshots, latest).await
+}
+
+/// The catalogue data and relisting of the products in `record` (index into the batch, the
+/// page's data, its hash).
+async fn update_records(
+    conn: &mut PgConnection,
+    snapshots: &[NewSnapshot],
+    record: &[(usize, Catalog, Vec<u8>)],
+) -> StoreResult<()> {
+    let text = |f: fn(&Catalog) -> &Option<String>| -> Vec<Option<&str>> {
+        record.iter().map(|r| f(&r.1).as_deref()).collect()
+    };
+    let json = |f: fn(&Catalog) -> &Option<Value>| -> Vec<Option<&Value>> {
+        record.iter().map(|r| f(&r.1).as_ref()).collect()
+    };
+    let id: Vec<Uuid> = record.iter().map(|r| snapshots[r.0].product_id.0).collect();
+    let at: Vec<Ts> = record.iter().map(|r| snapshots[r.0].scraped_at).collect();
+    let hash: Vec<&[u8]> = record.iter().map(|r| r.2.as_slice()).collect();
+    let total_variations: Vec<Option<i32>> = record.iter().map(|r| r.1.total_variations).collect();
+    // COALESCE(NULLIF(new, old), old): a value the page repeats is kept as stored, so the
+    // trigger's WHEN sees no change and PostgreSQL neither re-compresses nor re-toasts it.
     // language=PostgreSQL
     let sql = "UPDATE products p SET
                    title = COALESCE(NULLIF(u.title, p.title), p.title), brand = COALESCE(NULLIF(u.brand, p.brand), p.brand),
@@ -254,6 +310,68 @@ async fn update_products(
                    variation_types = COALESCE(NULLIF(u.variation_types, p.variation_types), p.variation_types),
                    total_variations = COALESCE(NULLIF(u.total_variations, p.total_variations), p.total_variations),
                    has_variations = COALESCE(u.total_variations > 0, p.has_variations),
+                   catalog_hash = u.hash,
+                   -- A page newer than the not-found that unlisted the product relists it.
+                   is_unlisted = p.is_unlisted AND p.unlisted_at > u.at,
+                   unlisted_at = CASE WHEN p.unlisted_at > u.at THEN p.unlisted_at END
+               FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                   $12::text[], $13::text[], $14::jsonb[], $15::jsonb[], $16::jsonb[], $17::jsonb[],
+                   $18::int4[], $19::jsonb[], $20::bytea[])
+                 AS u(id, at, title, brand, url, category, small_category, bsr_link, bsr_sub_link,
+                   weight, model, image, description, dimensions, features, technical,
+                   variation_types, total_variations, images, hash)
+               WHERE p.id = u.id AND (p.last_snapshot_at IS NULL OR p.last_snapshot_at < u.at)";
+    sqlx::query(sql)
+        .bind(&id)
+        .bind(&at)
+        .bind(text(|c| &c.title))
+        .bind(text(|c| &c.brand))
+        .bind(text(|c| &c.url))
+        .bind(text(|c| &c.category))
+        .bind(text(|c| &c.small_category))
+        .bind(text(|c| &c.bsr_link))
+        .bind(text(|c| &c.bsr_sub_link))
+        .bind(text(|c| &c.weight))
+        .bind(text(|c| &c.model))
+        .bind(text(|c| &c.image))
+        .bind(text(|c| &c.description))
+        .bind(json(|c| &c.dimensions))
+        .bind(json(|c| &c.features))
+        .bind(json(|c| &c.technical))
+        .bind(json(|c| &c.variation_types))
+        .bind(&total_variations)
+        .bind(json(|c| &c.images))
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// The latest values of the newest new snapshot of each product. Assigns no column of the
+/// product's record, so no trigger runs and the row is updated in place (HOT).
+async fn update_latest_values(
+    conn: &mut PgConnection,
+    snapshots: &[NewSnapshot],
+    latest: &[usize],
+) -> StoreResult<()> {
+    let id: Vec<Uuid> = latest.iter().map(|&i| snapshots[i].product_id.0).collect();
+    let at: Vec<Ts> = latest.iter().map(|&i| snapshots[i].scraped_at).collect();
+    let stock_status: Vec<Option<String>> =
+        latest.iter().map(|&i| snapshots[i].stock_status.as_deref().map(|v| clip(v, 50))).collect();
+    let seller: Vec<Option<String>> =
+        latest.iter().map(|&i| snapshots[i].seller_name.as_deref().map(|v| clip(v, 255))).collect();
+    let keywords: Vec<Option<Value>> =
+        latest.iter().map(|&i| snapshots[i].amazons_choice_keywords.as_ref().map(|k| json!(k))).collect();
+    macro_rules! snap {
+        ($f:ident) => {
+            latest.iter().map(|&i| snapshots[i].$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    let currency: Vec<&str> = latest.iter().map(|&i| snapshots[i].currency.as_str()).collect();
+    // language=PostgreSQL
+    let sql = "UPDATE products p SET
                    amazons_choice_keywords = CASE WHEN u.keywords IS NOT DISTINCT FROM p.amazons_choice_keywords
                        THEN p.amazons_choice_keywords ELSE u.keywords END, has_amazons_choice = u.has_choice,
                    current_price = u.price, original_price = u.original_price,
@@ -265,42 +383,18 @@ async fn update_products(
                    last_snapshot_at = u.at,
                    last_fetch_status = 'ok',
                    last_fetch_at = GREATEST(p.last_fetch_at, u.at),
-                   last_fetch_error = CASE WHEN p.last_fetch_at > u.at THEN p.last_fetch_error END,
-                   -- A page newer than the not-found that unlisted the product relists it.
-                   is_unlisted = p.is_unlisted AND p.unlisted_at > u.at,
-                   unlisted_at = CASE WHEN p.unlisted_at > u.at THEN p.unlisted_at END
-               FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
-                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                   $12::text[], $13::text[], $14::jsonb[], $15::jsonb[], $16::jsonb[], $17::jsonb[],
-                   $18::int4[], $19::jsonb[], $20::bool[], $21::numeric[], $22::numeric[],
-                   $23::text[], $24::float8[], $25::int4[], $26::text[], $27::float8[], $28::int4[],
-                   $29::bool[], $30::text[], $31::bool[], $32::text[], $33::bool[], $34::bool[],
-                   $35::jsonb[])
-                 AS u(id, at, title, brand, url, category, small_category, bsr_link, bsr_sub_link,
-                   weight, model, image, description, dimensions, features, technical,
-                   variation_types, total_variations, keywords, has_choice, price, original_price,
-                   currency, discount, bsr, bsr_category, rating, review_count, in_stock,
-                   stock_status, is_prime, seller, is_amazon_seller, is_fba, images)
+                   last_fetch_error = CASE WHEN p.last_fetch_at > u.at THEN p.last_fetch_error END
+               FROM UNNEST($1::uuid[], $2::timestamptz[], $3::jsonb[], $4::bool[], $5::numeric[],
+                   $6::numeric[], $7::text[], $8::float8[], $9::int4[], $10::text[], $11::float8[],
+                   $12::int4[], $13::bool[], $14::text[], $15::bool[], $16::text[], $17::bool[],
+                   $18::bool[])
+                 AS u(id, at, keywords, has_choice, price, original_price, currency, discount, bsr,
+                   bsr_category, rating, review_count, in_stock, stock_status, is_prime, seller,
+                   is_amazon_seller, is_fba)
                WHERE p.id = u.id AND (p.last_snapshot_at IS NULL OR p.last_snapshot_at < u.at)";
     sqlx::query(sql)
         .bind(&id)
         .bind(&at)
-        .bind(&title)
-        .bind(&brand)
-        .bind(&url)
-        .bind(&category)
-        .bind(&small)
-        .bind(&bsr_link)
-        .bind(&bsr_sub_link)
-        .bind(&weight)
-        .bind(&model)
-        .bind(&image)
-        .bind(&description)
-        .bind(&dimensions)
-        .bind(&features)
-        .bind(&technical)
-        .bind(&variation_types)
-        .bind(&total_variations)
         .bind(&keywords)
         .bind(snap!(has_amazons_choice))
         .bind(snap!(price))
@@ -317,7 +411,6 @@ async fn update_products(
         .bind(&seller)
         .bind(snap!(is_amazon_seller))
         .bind(snap!(is_fba))
-        .bind(&images)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
