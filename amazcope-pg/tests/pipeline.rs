@@ -403,6 +403,51 @@ async fn batch_backfill_matches_page_by_page_ingest(pool: PgPool) {
     );
 }
 
+/// Each new page is compared with the snapshot just before it, whichever way that one is
+/// found: the stored latest (exact key), a newer page earlier in the same batch, an older
+/// stored page for a back-fill, or the one before a latest snapshot deleted since.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn each_page_is_compared_with_the_snapshot_just_before_it(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let u = user(&pool, "u").await;
+    store.ingest_page(&page(product("B00PREV001", 2000, 500, true), day(1)), &ctx()).await.unwrap();
+    track(&pool, u, "B00PREV001", Some(10.0), None, None).await;
+    store.ingest_page(&page(product("B00PREV001", 3000, 500, true), day(3)), &ctx()).await.unwrap();
+    // Stored: day 1 (20.00), day 3 (30.00). One batch, out of order:
+    let batch: Vec<FetchedPage> = [(5, 1000), (2, 1000), (4, 5000)]
+        .iter()
+        .map(|&(d, cents)| page(product("B00PREV001", cents, 500, true), day(d)))
+        .collect();
+    store.ingest_batch(&batch, &ctx()).await.unwrap();
+    // The latest snapshot goes; the next page is compared with the one before it.
+    sqlx::query("DELETE FROM product_snapshots WHERE scraped_at = $1")
+        .bind(day(5))
+        .execute(&pool)
+        .await
+        .unwrap();
+    store.ingest_page(&page(product("B00PREV001", 2500, 500, true), day(6)), &ctx()).await.unwrap();
+    let changes: Vec<(DateTime<Utc>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT created_at, old_value, new_value FROM alerts WHERE alert_type = 'price_change' ORDER BY created_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let money = |v: &Option<String>| v.as_deref().map(|v| v.trim_start_matches('$').to_owned());
+    let seen: Vec<(i64, Option<String>, Option<String>)> =
+        changes.iter().map(|(at, old, new)| ((*at - day(0)).num_days(), money(old), money(new))).collect();
+    let expect = |d: i64, old: &str, new: &str| (d, Some(old.to_owned()), Some(new.to_owned()));
+    assert_eq!(
+        seen,
+        vec![
+            expect(2, "20.00", "10.00"), // back-fill: the stored day 1
+            expect(3, "20.00", "30.00"), // page by page
+            expect(4, "30.00", "50.00"), // the stored latest, day 3
+            expect(5, "50.00", "10.00"), // day 4, earlier in the same batch
+            expect(6, "50.00", "25.00"), // day 5 deleted: day 4
+        ]
+    );
+}
+
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn bestseller_list_creates_competitors_and_is_idempotent(pool: PgPool) {
     let store = PgStore::from_pool(pool.clone());

@@ -18,11 +18,74 @@ use uuid::Uuid;
 
 type Ts = DateTime<Utc>;
 
-/// For each (product, scraped_at), the newest snapshot of that product stored strictly
-/// before it, if any. Snapshots written earlier in the same transaction count, so the days
-/// of a back-fill chain onto each other.
+/// The columns of a previous snapshot (`s`), after the new snapshot's time it is for.
+macro_rules! previous_columns {
+    () => {
+        "k.for_scraped_at, s.product_id, s.scraped_at, s.price, s.original_price,
+         s.buybox_price, s.currency, s.discount_percentage, s.bsr_main_category,
+         s.bsr_small_category, s.main_category_name, s.small_category_name, s.rating,
+         s.review_count, s.in_stock, s.stock_quantity, s.stock_status, s.seller_name,
+         s.seller_id, s.seller_store_url, s.is_amazon_seller, s.is_fba, s.fulfilled_by,
+         s.coupon_text, s.coupon_available, s.deal_type, s.is_deal, s.is_prime,
+         s.amazons_choice_keywords, s.has_amazons_choice, s.past_sales,
+         s.delivery_message, s.product_type, s.is_used, s.category_avg_price,
+         s.category_avg_rating, s.category_avg_reviews"
+    };
+}
+
+/// For each new snapshot (product, scraped_at), the newest snapshot of that product stored
+/// strictly before it, if any. `keys` are the batch's new snapshots sorted by (product,
+/// time); they are stored already, and must be looked up before the batch moves the
+/// products' `last_snapshot_at`.
+///
+/// The usual case, a page newer than everything stored, is one exact key: the snapshot at
+/// the product's `last_snapshot_at`, in one partition. The rest (a product's first page, a
+/// back-fill older than what is stored, a batch holding several new pages of one product,
+/// a latest snapshot deleted since) takes the general search.
 pub(crate) async fn previous_snapshots(
     conn: &mut PgConnection,
+    keys: &[(Uuid, Ts)],
+) -> StoreResult<HashMap<(Uuid, Ts), NewSnapshot>> {
+    // language=PostgreSQL
+    let exact = concat!(
+        "SELECT ",
+        previous_columns!(),
+        " FROM UNNEST($1::uuid[], $2::timestamptz[]) AS k(product_id, for_scraped_at)
+          JOIN products p ON p.id = k.product_id AND p.last_snapshot_at < k.for_scraped_at
+          JOIN product_snapshots s ON s.product_id = p.id AND s.scraped_at = p.last_snapshot_at"
+    );
+    let mut out = fetch_previous(conn, exact, keys).await?;
+    let mut rest = Vec::new();
+    for (j, key) in keys.iter().enumerate() {
+        // A new page of the same product earlier in the batch, newer than the stored one.
+        let between = |stored: Ts| j > 0 && keys[j - 1].0 == key.0 && keys[j - 1].1 > stored;
+        match out.get(key) {
+            Some(s) if !between(s.scraped_at) => {}
+            _ => rest.push(*key),
+        }
+    }
+    for key in &rest {
+        out.remove(key);
+    }
+    // One backward index probe per key on uq_product_snapshots_product_scraped; the
+    // partition key bound lets the executor skip later months.
+    // language=PostgreSQL
+    let search = concat!(
+        "SELECT ",
+        previous_columns!(),
+        " FROM UNNEST($1::uuid[], $2::timestamptz[]) AS k(product_id, for_scraped_at)
+          CROSS JOIN LATERAL (
+              SELECT * FROM product_snapshots p
+              WHERE p.product_id = k.product_id AND p.scraped_at < k.for_scraped_at
+              ORDER BY p.scraped_at DESC LIMIT 1) s"
+    );
+    out.extend(fetch_previous(conn, search, &rest).await?);
+    Ok(out)
+}
+
+async fn fetch_previous(
+    conn: &mut PgConnection,
+    sql: &'static str,
     keys: &[(Uuid, Ts)],
 ) -> StoreResult<HashMap<(Uuid, Ts), NewSnapshot>> {
     if keys.is_empty() {
@@ -30,23 +93,6 @@ pub(crate) async fn previous_snapshots(
     }
     let products: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
     let times: Vec<Ts> = keys.iter().map(|k| k.1).collect();
-    // One backward index probe per key on uq_product_snapshots_product_scraped;
-    // the partition key bound lets the planner skip later months.
-    // language=PostgreSQL
-    let sql = "SELECT k.for_scraped_at, s.product_id, s.scraped_at, s.price, s.original_price,
-                   s.buybox_price, s.currency, s.discount_percentage, s.bsr_main_category,
-                   s.bsr_small_category, s.main_category_name, s.small_category_name, s.rating,
-                   s.review_count, s.in_stock, s.stock_quantity, s.stock_status, s.seller_name,
-                   s.seller_id, s.seller_store_url, s.is_amazon_seller, s.is_fba, s.fulfilled_by,
-                   s.coupon_text, s.coupon_available, s.deal_type, s.is_deal, s.is_prime,
-                   s.amazons_choice_keywords, s.has_amazons_choice, s.past_sales,
-                   s.delivery_message, s.product_type, s.is_used, s.category_avg_price,
-                   s.category_avg_rating, s.category_avg_reviews
-               FROM UNNEST($1::uuid[], $2::timestamptz[]) AS k(product_id, for_scraped_at)
-               CROSS JOIN LATERAL (
-                   SELECT * FROM product_snapshots p
-                   WHERE p.product_id = k.product_id AND p.scraped_at < k.for_scraped_at
-                   ORDER BY p.scraped_at DESC LIMIT 1) s";
     let rows = sqlx::query_as::<_, PreviousRow>(sql)
         .bind(&products)
         .bind(&times)

@@ -68,12 +68,13 @@ pub(crate) async fn ingest_products(
     }
     let mut latest: Vec<usize> = newest.into_values().collect();
     latest.sort_unstable();
+    // Alerts first: the previous snapshots are found through the products'
+    // last_snapshot_at as it was before this batch.
+    let mut alerts_by_snapshot = evaluate_alerts(conn, items, &snapshots, &inserted, rules).await?;
     let stored: HashMap<Uuid, &Stored> = ids.values().map(|s| (s.id, s)).collect();
     update_products(conn, items, &snapshots, &latest, &stored).await?;
     lists::categories_of_products(conn, latest.iter().map(|&i| items[i].page)).await?;
 
-    let alerts_by_snapshot = evaluate_alerts(conn, items, &snapshots, &inserted, rules).await?;
-    let mut alerts_by_snapshot = alerts_by_snapshot;
     Ok(items
         .iter()
         .zip(&snapshots)
