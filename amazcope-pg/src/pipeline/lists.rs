@@ -14,7 +14,35 @@ type Ts = DateTime<Utc>;
 type NamedKey = (String, Option<Uuid>, String);
 
 /// Finds or creates categories identified by (marketplace, parent, name) (no Amazon id).
+/// Categories are read first: on a refresh they all exist, and one SELECT answers.
 async fn ensure_named(
+    conn: &mut PgConnection,
+    keys: &BTreeSet<NamedKey>,
+) -> StoreResult<HashMap<NamedKey, Uuid>> {
+    let mut ids = select_named(conn, keys).await?;
+    let missing: BTreeSet<NamedKey> = keys.iter().filter(|k| !ids.contains_key(*k)).cloned().collect();
+    if missing.is_empty() {
+        return Ok(ids);
+    }
+    let mps: Vec<&str> = missing.iter().map(|k| k.0.as_str()).collect();
+    let parents: Vec<Option<Uuid>> = missing.iter().map(|k| k.1).collect();
+    let names: Vec<&str> = missing.iter().map(|k| k.2.as_str()).collect();
+    // The conflict target is uq_categories_marketplace_parent_name (partial, on an
+    // expression): a category without an Amazon id is known by its place in the tree. A
+    // concurrent ingest may create the same category; it is then read back like ours.
+    // language=PostgreSQL
+    let sql = "INSERT INTO categories (marketplace, parent_id, name, level)
+               SELECT u.mp, u.parent, u.name,
+                      COALESCE((SELECT c.level + 1 FROM categories c WHERE c.id = u.parent), 0)
+               FROM UNNEST($1::text[], $2::uuid[], $3::text[]) AS u(mp, parent, name)
+               ON CONFLICT (marketplace, (COALESCE(parent_id, '00000000-0000-0000-0000-000000000000'::uuid)), name)
+                   WHERE category_id IS NULL DO NOTHING";
+    sqlx::query(sql).bind(&mps).bind(&parents).bind(&names).execute(&mut *conn).await.map_err(db)?;
+    ids.extend(select_named(conn, &missing).await?);
+    Ok(ids)
+}
+
+async fn select_named(
     conn: &mut PgConnection,
     keys: &BTreeSet<NamedKey>,
 ) -> StoreResult<HashMap<NamedKey, Uuid>> {
@@ -24,16 +52,6 @@ async fn ensure_named(
     let mps: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
     let parents: Vec<Option<Uuid>> = keys.iter().map(|k| k.1).collect();
     let names: Vec<&str> = keys.iter().map(|k| k.2.as_str()).collect();
-    // The conflict target is uq_categories_marketplace_parent_name (partial, on an
-    // expression): a category without an Amazon id is known by its place in the tree.
-    // language=PostgreSQL
-    let sql = "INSERT INTO categories (marketplace, parent_id, name, level)
-               SELECT u.mp, u.parent, u.name,
-                      COALESCE((SELECT c.level + 1 FROM categories c WHERE c.id = u.parent), 0)
-               FROM UNNEST($1::text[], $2::uuid[], $3::text[]) AS u(mp, parent, name)
-               ON CONFLICT (marketplace, (COALESCE(parent_id, '00000000-0000-0000-0000-000000000000'::uuid)), name)
-                   WHERE category_id IS NULL DO NOTHING";
-    sqlx::query(sql).bind(&mps).bind(&parents).bind(&names).execute(&mut *conn).await.map_err(db)?;
     // language=PostgreSQL
     let sql = "SELECT c.id, c.marketplace, c.parent_id, c.name FROM categories c
                JOIN UNNEST($1::text[], $2::uuid[], $3::text[]) AS u(mp, parent, name)
