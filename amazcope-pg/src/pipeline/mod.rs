@@ -49,11 +49,16 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
 }
 
 /// `s` cut to at most `n` characters (the `varchar(n)` of its column).
-pub(crate) fn clip(s: &str, n: usize) -> String {
+pub(crate) fn cut(s: &str, n: usize) -> &str {
     match s.char_indices().nth(n) {
-        Some((i, _)) => s[..i].to_owned(),
-        None => s.to_owned(),
+        Some((i, _)) => &s[..i],
+        None => s,
     }
+}
+
+/// [`cut`], owned.
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    cut(s, n).to_owned()
 }
 
 /// The earliest `scraped_at` the schema accepts (`chk_product_snapshots_scraped_at`).

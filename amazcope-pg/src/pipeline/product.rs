@@ -1,10 +1,10 @@
 //! Product pages, set-wise: products found or created, snapshots inserted, latest values and
 //! metadata denormalised onto the products, categories upserted, alerts evaluated.
 
-use super::{alerts, clip, db, lists};
+use super::{alerts, clip, cut, db, lists};
 use crate::repos::snapshots;
 use amazcope_core::model::alert::{Alert, NewAlert};
-use amazcope_core::model::page::ScrapedProduct;
+use amazcope_core::model::page::{NameValue, ScrapedProduct};
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::rules::{AlertContext, RuleConfig, as_prior, evaluate};
 use amazcope_core::{Asin, Marketplace, ProductId, SnapshotId, StoreResult, UserId};
@@ -175,31 +175,31 @@ async fn select_ids(
 }
 
 /// The catalogue data of a page as the product's record stores it (each text cut to its
-/// column). `None` is data the page lacks: the stored value is kept.
+/// column), borrowed from the page. `None` is data the page lacks: the stored value is kept.
 #[derive(Serialize)]
-struct Catalog {
-    title: Option<String>,
-    brand: Option<String>,
-    url: Option<String>,
-    category: Option<String>,
-    small_category: Option<String>,
-    bsr_link: Option<String>,
-    bsr_sub_link: Option<String>,
-    weight: Option<String>,
-    model: Option<String>,
-    image: Option<String>,
-    description: Option<String>,
-    dimensions: Option<Value>,
-    features: Option<Value>,
-    technical: Option<Value>,
-    variation_types: Option<Value>,
+struct Catalog<'a> {
+    title: Option<&'a str>,
+    brand: Option<&'a str>,
+    url: Option<&'a str>,
+    category: Option<&'a str>,
+    small_category: Option<&'a str>,
+    bsr_link: Option<&'a str>,
+    bsr_sub_link: Option<&'a str>,
+    weight: Option<&'a str>,
+    model: Option<&'a str>,
+    image: Option<&'a str>,
+    description: Option<&'a str>,
+    dimensions: Option<&'a str>,
+    features: Option<&'a [String]>,
+    technical: Option<&'a [NameValue]>,
+    variation_types: Option<BTreeSet<&'a str>>,
     total_variations: Option<i32>,
-    images: Option<Value>,
+    images: Option<&'a [String]>,
 }
 
-impl Catalog {
-    fn of(p: &ScrapedProduct, s: &NewSnapshot) -> Catalog {
-        let text = |v: Option<&String>, n: usize| v.map(|v| clip(v, n));
+impl<'a> Catalog<'a> {
+    fn of(p: &'a ScrapedProduct, s: &'a NewSnapshot) -> Catalog<'a> {
+        let text = |v: Option<&'a String>, n: usize| v.map(|v| cut(v, n));
         let rank_link = |n: usize| p.ranks.value().and_then(|r| r.get(n)).and_then(|r| r.link.as_ref());
         let categories = p.categories.value();
         Catalog {
@@ -216,25 +216,52 @@ impl Catalog {
             weight: text(p.weight.value(), 100),
             model: text(p.model_number.value(), 100),
             image: text(p.images.value().and_then(|i| i.first()), 1000),
-            description: p.description.value().cloned(),
-            dimensions: p.dimensions.value().map(|d| json!(d)),
-            features: p.features.value().map(|f| json!(f)),
-            technical: p.technical_details.value().map(|rows| {
-                Value::Object(rows.iter().map(|r| (r.name.clone(), json!(r.value))).collect::<Map<_, _>>())
-            }),
-            variation_types: p.variations.value().map(|v| {
-                let names: BTreeSet<&String> = v.iter().flat_map(|x| x.dimensions.keys()).collect();
-                json!(names)
-            }),
+            description: p.description.value().map(String::as_str),
+            dimensions: p.dimensions.value().map(String::as_str),
+            features: p.features.value().map(Vec::as_slice),
+            technical: p.technical_details.value().map(Vec::as_slice),
+            variation_types: p
+                .variations
+                .value()
+                .map(|v| v.iter().flat_map(|x| x.dimensions.keys().map(String::as_str)).collect()),
             total_variations: p.variations.value().map(|v| i32::try_from(v.len()).unwrap_or(i32::MAX)),
-            images: p.images.value().map(|i| json!(i)),
+            images: p.images.value().map(Vec::as_slice),
         }
     }
 
     /// SHA-256 of the canonical JSON of the data (fields in declaration order).
     fn hash(&self) -> Vec<u8> {
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        Sha256::digest(&bytes).to_vec()
+        let mut digest = Sha256::new();
+        // Writing into a digest cannot fail, nor can serialising strings and lists.
+        let _ = serde_json::to_writer(DigestWriter(&mut digest), self);
+        digest.finalize().to_vec()
+    }
+
+    /// The JSONB columns, as stored.
+    fn json(&self) -> [Option<Value>; 5] {
+        [
+            self.dimensions.map(|d| json!(d)),
+            self.features.map(|f| json!(f)),
+            self.technical.map(|rows| {
+                Value::Object(rows.iter().map(|r| (r.name.clone(), json!(r.value))).collect::<Map<_, _>>())
+            }),
+            self.variation_types.as_ref().map(|names| json!(names)),
+            self.images.map(|i| json!(i)),
+        ]
+    }
+}
+
+/// Feeds serialised bytes straight into the digest (no buffer of the whole page text).
+struct DigestWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for DigestWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -257,7 +284,7 @@ async fn update_products(
     if latest.is_empty() {
         return Ok(());
     }
-    let mut record: Vec<(usize, Catalog, Vec<u8>)> = Vec::new();
+    let mut record: Vec<(usize, Catalog<'_>, Vec<u8>)> = Vec::new();
     for &i in latest {
         let catalog = Catalog::of(items[i].page, &snapshots[i]);
         let hash = catalog.hash();
@@ -276,17 +303,16 @@ async fn update_products(
 
 /// The catalogue data and relisting of the products in `record` (index into the batch, the
 /// page's data, its hash).
-async fn update_records(
+async fn update_records<'a>(
     conn: &mut PgConnection,
     snapshots: &[NewSnapshot],
-    record: &[(usize, Catalog, Vec<u8>)],
+    record: &[(usize, Catalog<'a>, Vec<u8>)],
 ) -> StoreResult<()> {
-    let text = |f: fn(&Catalog) -> &Option<String>| -> Vec<Option<&str>> {
-        record.iter().map(|r| f(&r.1).as_deref()).collect()
+    let text = |f: fn(&Catalog<'a>) -> Option<&'a str>| -> Vec<Option<&'a str>> {
+        record.iter().map(|r| f(&r.1)).collect()
     };
-    let json = |f: fn(&Catalog) -> &Option<Value>| -> Vec<Option<&Value>> {
-        record.iter().map(|r| f(&r.1).as_ref()).collect()
-    };
+    let json: Vec<[Option<Value>; 5]> = record.iter().map(|r| r.1.json()).collect();
+    let column = |n: usize| -> Vec<Option<&Value>> { json.iter().map(|j| j[n].as_ref()).collect() };
     let id: Vec<Uuid> = record.iter().map(|r| snapshots[r.0].product_id.0).collect();
     let at: Vec<Ts> = record.iter().map(|r| snapshots[r.0].scraped_at).collect();
     let hash: Vec<&[u8]> = record.iter().map(|r| r.2.as_slice()).collect();
@@ -326,23 +352,23 @@ async fn update_records(
     sqlx::query(sql)
         .bind(&id)
         .bind(&at)
-        .bind(text(|c| &c.title))
-        .bind(text(|c| &c.brand))
-        .bind(text(|c| &c.url))
-        .bind(text(|c| &c.category))
-        .bind(text(|c| &c.small_category))
-        .bind(text(|c| &c.bsr_link))
-        .bind(text(|c| &c.bsr_sub_link))
-        .bind(text(|c| &c.weight))
-        .bind(text(|c| &c.model))
-        .bind(text(|c| &c.image))
-        .bind(text(|c| &c.description))
-        .bind(json(|c| &c.dimensions))
-        .bind(json(|c| &c.features))
-        .bind(json(|c| &c.technical))
-        .bind(json(|c| &c.variation_types))
+        .bind(text(|c| c.title))
+        .bind(text(|c| c.brand))
+        .bind(text(|c| c.url))
+        .bind(text(|c| c.category))
+        .bind(text(|c| c.small_category))
+        .bind(text(|c| c.bsr_link))
+        .bind(text(|c| c.bsr_sub_link))
+        .bind(text(|c| c.weight))
+        .bind(text(|c| c.model))
+        .bind(text(|c| c.image))
+        .bind(text(|c| c.description))
+        .bind(column(0))
+        .bind(column(1))
+        .bind(column(2))
+        .bind(column(3))
         .bind(&total_variations)
-        .bind(json(|c| &c.images))
+        .bind(column(4))
         .bind(&hash)
         .execute(&mut *conn)
         .await
