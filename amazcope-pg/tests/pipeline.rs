@@ -408,17 +408,37 @@ async fn batch_backfill_matches_page_by_page_ingest(pool: PgPool) {
 /// stored page for a back-fill, or the one before a latest snapshot deleted since.
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn each_page_is_compared_with_the_snapshot_just_before_it(pool: PgPool) {
+    compared_with_the_snapshot_just_before(pool, 0).await;
+}
+
+/// The same in a batch large enough to read the alert step's inputs on a second connection
+/// while its transaction inserts the snapshots.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn a_large_batch_reads_beside_its_transaction_with_the_same_result(pool: PgPool) {
+    compared_with_the_snapshot_just_before(pool.clone(), 80).await;
+    // The test itself holds one connection at a time: the second was the batch's.
+    assert!(pool.size() >= 2, "the large batch ran on {} connection(s)", pool.size());
+}
+
+/// The scenario of [`each_page_is_compared_with_the_snapshot_just_before_it`], its batch
+/// padded with `padding` pages of other (untracked, stored) products.
+async fn compared_with_the_snapshot_just_before(pool: PgPool, padding: usize) {
     let store = PgStore::from_pool(pool.clone());
     let u = user(&pool, "u").await;
+    let filler = |i: usize, d: i64| page(product(&format!("B0FILL{i:04}"), 999, 7, true), day(d));
+    let fillers: Vec<FetchedPage> = (0..padding).map(|i| filler(i, 0)).collect();
+    store.ingest_batch(&fillers, &ctx()).await.unwrap();
     store.ingest_page(&page(product("B00PREV001", 2000, 500, true), day(1)), &ctx()).await.unwrap();
     track(&pool, u, "B00PREV001", Some(10.0), None, None).await;
     store.ingest_page(&page(product("B00PREV001", 3000, 500, true), day(3)), &ctx()).await.unwrap();
     // Stored: day 1 (20.00), day 3 (30.00). One batch, out of order:
-    let batch: Vec<FetchedPage> = [(5, 1000), (2, 1000), (4, 5000)]
+    let mut batch: Vec<FetchedPage> = [(5, 1000), (2, 1000), (4, 5000)]
         .iter()
         .map(|&(d, cents)| page(product("B00PREV001", cents, 500, true), day(d)))
         .collect();
-    store.ingest_batch(&batch, &ctx()).await.unwrap();
+    batch.extend((0..padding).map(|i| filler(i, 5)));
+    let report = store.ingest_batch(&batch, &ctx()).await.unwrap();
+    assert_eq!(report.snapshots_inserted, 3 + padding as u64);
     // The latest snapshot goes; the next page is compared with the one before it.
     sqlx::query("DELETE FROM product_snapshots WHERE scraped_at = $1")
         .bind(day(5))

@@ -180,3 +180,77 @@ async fn partition_upkeep_during_ingest_loses_nothing(pool: PgPool) {
         .unwrap();
     assert_eq!(latest, 80);
 }
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn partition_upkeep_beside_large_tracked_batches_neither_hangs_nor_loses(pool: PgPool) {
+    // Batches large enough to read the alert step's inputs on a second connection, of
+    // tracked products whose prices move (alerts on every page), while upkeep keeps taking
+    // product_snapshots for its DDL: a read beside a batch queued behind upkeep, which
+    // waits for that batch, must not hold the batch up for good.
+    const PRODUCTS: usize = 70;
+    const BATCHES: usize = 8;
+    let user: Uuid = sqlx::query_scalar(
+        "INSERT INTO users (email, username, hashed_password) VALUES ('u@x', 'u', '!') RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // A day apart, past the rules' cool-down.
+    let base = Utc::now() - Duration::days(BATCHES as i64 + 1);
+    let batch = |n: usize| -> Vec<FetchedPage> {
+        (0..PRODUCTS)
+            .map(|i| {
+                let mut p = page(&format!("B0T{i:07}"), base + Duration::days(n as i64));
+                // 10.00, then alternately 20.00 and 10.00: a price change on every page.
+                let cents = if n.is_multiple_of(2) { 1000 } else { 2000 };
+                p.page = match p.page {
+                    ParsedPage::Product(mut sp) => {
+                        sp.price = Field::Read(
+                            Money::new(Decimal::new(cents, 2), Currency::from_static("USD")).unwrap(),
+                        );
+                        ParsedPage::Product(sp)
+                    }
+                    other => other,
+                };
+                p
+            })
+            .collect()
+    };
+    let store = PgStore::from_pool(pool.clone());
+    store.ingest_batch(&batch(0), &IngestContext::default()).await.unwrap();
+    sqlx::query(
+        "INSERT INTO user_products (user_id, product_id, price_change_threshold) SELECT $1, id, 5 FROM products",
+    )
+    .bind(user)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let writer = {
+        let store = store.clone();
+        let batches: Vec<Vec<FetchedPage>> = (1..=BATCHES).map(batch).collect();
+        tokio::spawn(async move {
+            let mut alerts = 0;
+            for b in &batches {
+                alerts += store.ingest_batch(b, &IngestContext::default()).await.unwrap().alerts;
+            }
+            alerts
+        })
+    };
+    let upkeep = async {
+        // The migration made three months ahead: each of these creates one (DDL, locks).
+        for months_ahead in [4, 5, 6, 7, 8, 9] {
+            amazcope_pg::partitions::ensure_partitions(&pool, months_ahead, Utc::now()).await.unwrap();
+        }
+    };
+    let (alerts, ()) = tokio::time::timeout(std::time::Duration::from_secs(120), async {
+        tokio::join!(async { writer.await.unwrap() }, upkeep)
+    })
+    .await
+    .expect("ingest and upkeep finish");
+    assert_eq!(alerts, (PRODUCTS * BATCHES) as u64, "one price alert per page");
+    let rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows, (PRODUCTS * (BATCHES + 1)) as i64);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, (PRODUCTS * BATCHES) as i64);
+}

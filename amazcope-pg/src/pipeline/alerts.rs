@@ -33,15 +33,15 @@ macro_rules! previous_columns {
     };
 }
 
-/// For each new snapshot (product, scraped_at), the newest snapshot of that product stored
-/// strictly before it, if any. `keys` are the batch's new snapshots sorted by (product,
-/// time); they are stored already, and must be looked up before the batch moves the
-/// products' `last_snapshot_at`.
+/// For each key (product, scraped_at), the newest snapshot of that product stored strictly
+/// before it, as committed before this batch: `keys` are read before (or beside) the
+/// batch's own snapshot insert, so they never see the batch's rows. The caller adds the
+/// batch's own earlier pages of a product ([`super::product`]).
 ///
 /// The usual case, a page newer than everything stored, is one exact key: the snapshot at
 /// the product's `last_snapshot_at`, in one partition. The rest (a product's first page, a
-/// back-fill older than what is stored, a batch holding several new pages of one product,
-/// a latest snapshot deleted since) takes the general search.
+/// back-fill older than what is stored, a latest snapshot deleted since) takes the general
+/// search.
 pub(crate) async fn previous_snapshots(
     conn: &mut PgConnection,
     keys: &[(Uuid, Ts)],
@@ -55,18 +55,7 @@ pub(crate) async fn previous_snapshots(
           JOIN product_snapshots s ON s.product_id = p.id AND s.scraped_at = p.last_snapshot_at"
     );
     let mut out = fetch_previous(conn, exact, keys).await?;
-    let mut rest = Vec::new();
-    for (j, key) in keys.iter().enumerate() {
-        // A new page of the same product earlier in the batch, newer than the stored one.
-        let between = |stored: Ts| j > 0 && keys[j - 1].0 == key.0 && keys[j - 1].1 > stored;
-        match out.get(key) {
-            Some(s) if !between(s.scraped_at) => {}
-            _ => rest.push(*key),
-        }
-    }
-    for key in &rest {
-        out.remove(key);
-    }
+    let rest: Vec<(Uuid, Ts)> = keys.iter().filter(|k| !out.contains_key(k)).copied().collect();
     // One backward index probe per key on uq_product_snapshots_product_scraped; the
     // partition key bound lets the executor skip later months.
     // language=PostgreSQL
@@ -81,6 +70,32 @@ pub(crate) async fn previous_snapshots(
     );
     out.extend(fetch_previous(conn, search, &rest).await?);
     Ok(out)
+}
+
+/// What the rules read besides the new snapshots, for a batch: trackers by product, the
+/// stored previous snapshot by (product, scraped_at) key, earlier alerts by product.
+#[derive(Default)]
+pub(crate) struct AlertInputs {
+    pub(crate) trackers: HashMap<Uuid, Vec<Tracker>>,
+    pub(crate) previous: HashMap<(Uuid, Ts), NewSnapshot>,
+    pub(crate) prior: HashMap<Uuid, Vec<PriorAlert>>,
+}
+
+/// Reads [`AlertInputs`] for `keys` (sorted, distinct) from what is committed: only reads,
+/// so it may run on a second connection while the batch's transaction writes.
+pub(crate) async fn alert_inputs(conn: &mut PgConnection, keys: &[(Uuid, Ts)]) -> StoreResult<AlertInputs> {
+    let mut products: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+    products.dedup();
+    let trackers = trackers(conn, &products).await?;
+    let keys: Vec<(Uuid, Ts)> = keys.iter().filter(|k| trackers.contains_key(&k.0)).copied().collect();
+    if keys.is_empty() {
+        return Ok(AlertInputs::default());
+    }
+    let tracked: Vec<Uuid> = trackers.keys().copied().collect();
+    let previous = previous_snapshots(conn, &keys).await?;
+    let until = keys.iter().map(|k| k.1).max().unwrap_or_else(Utc::now);
+    let prior = prior_alerts(conn, &tracked, until).await?;
+    Ok(AlertInputs { trackers, previous, prior })
 }
 
 async fn fetch_previous(
@@ -105,6 +120,23 @@ async fn fetch_previous(
         out.insert((snapshot.product_id.0, r.for_scraped_at), snapshot);
     }
     Ok(out)
+}
+
+/// [`alert_inputs`] on a second connection beside the batch's transaction: one read-only
+/// snapshot for the three reads, and a lock wait of at most a second. Partition upkeep
+/// queued behind the batch's own transaction (it waits for the batch's locks on
+/// product_snapshots) would otherwise hold these reads, and so the batch waiting for them,
+/// for good; the caller then reads on its own connection instead.
+pub(crate) async fn alert_inputs_beside(
+    side: &mut PgConnection,
+    keys: &[(Uuid, Ts)],
+) -> StoreResult<AlertInputs> {
+    // language=PostgreSQL
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL lock_timeout = '1s'";
+    let mut tx = sqlx::Connection::begin_with(side, begin).await.map_err(db)?;
+    let inputs = alert_inputs(&mut tx, keys).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(inputs)
 }
 
 /// Every active user actively tracking each active product, thresholds resolved from the

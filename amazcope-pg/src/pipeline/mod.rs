@@ -29,7 +29,8 @@ use amazcope_core::service::{
 use amazcope_core::{Asin, Marketplace, StoreError, StoreResult, ValidationError};
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
-use sqlx::PgConnection;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, Postgres};
 
 /// Maps a driver error: a broken `chk_*`/`fk_*` rule is an invalid value, a `uq_*` a
 /// conflict, anything else a backend failure.
@@ -92,9 +93,11 @@ fn problem_of(page: &ParsedPage) -> Option<FetchProblem> {
     Some(FetchProblem { status, message: Some(message.to_owned()) })
 }
 
-/// Stores `pages` on `conn` (inside the caller's transaction).
+/// Stores `pages` on `conn` (inside the caller's transaction); `side`, a second connection
+/// for reads beside it (see [`product::ingest_products`]).
 pub(crate) async fn ingest_pages(
     conn: &mut PgConnection,
+    side: Option<&mut PgConnection>,
     pages: &[FetchedPage],
     ctx: &IngestContext,
 ) -> StoreResult<BatchIngestReport> {
@@ -112,7 +115,7 @@ pub(crate) async fn ingest_pages(
             items.push(product::ProductItem { page: sp, at: at[i] });
         }
     }
-    let results = product::ingest_products(conn, &items, ctx.created_by, &ctx.rules).await?;
+    let results = product::ingest_products(conn, side, &items, ctx.created_by, &ctx.rules).await?;
     for (i, r) in product_idx.into_iter().zip(results) {
         let outcome = match r.snapshot_id {
             Some(snapshot_id) => {
@@ -196,14 +199,37 @@ fn is_transient(e: &StoreError) -> bool {
     }
 }
 
+/// From this many pages on, a batch reads the alert step's inputs on a second connection
+/// while its transaction inserts the snapshots (two server processes at work); below it the
+/// overlap saves less than a second connection costs.
+const SIDE_CONNECTION_MIN_PAGES: usize = 64;
+
 impl PgStore {
+    /// A second connection for a large batch, when the pool has one idle or room for one:
+    /// never waits for another task to release one (`None` then, and the batch reads on its
+    /// own connection).
+    async fn side_connection(&self, pages: usize) -> Option<PoolConnection<Postgres>> {
+        if pages < SIDE_CONNECTION_MIN_PAGES {
+            return None;
+        }
+        let pool = self.pool();
+        if let Some(conn) = pool.try_acquire() {
+            return Some(conn);
+        }
+        if pool.size() < pool.options().get_max_connections() {
+            return pool.acquire().await.ok();
+        }
+        None
+    }
+
     async fn ingest_once(
         &self,
         pages: &[FetchedPage],
         ctx: &IngestContext,
     ) -> StoreResult<BatchIngestReport> {
+        let mut side = self.side_connection(pages.len()).await;
         let mut tx = self.pool().begin().await.map_err(db)?;
-        let report = ingest_pages(&mut tx, pages, ctx).await?;
+        let report = ingest_pages(&mut tx, side.as_deref_mut(), pages, ctx).await?;
         tx.commit().await.map_err(db)?;
         Ok(report)
     }

@@ -9,7 +9,6 @@ use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::rules::{AlertContext, RuleConfig, as_prior, evaluate};
 use amazcope_core::{Asin, Marketplace, ProductId, SnapshotId, StoreResult, UserId};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
@@ -34,8 +33,14 @@ pub(crate) struct ProductResult {
 }
 
 /// Stores product pages; one result per item, in order.
+///
+/// `side`, a second connection, lets the reads of the alert step (trackers, previous
+/// snapshots, earlier alerts) run on another server process while `conn` inserts the
+/// snapshots. They read what is committed, which is what they must see: the state before
+/// this batch. Without it they run on `conn` just before the insert.
 pub(crate) async fn ingest_products(
     conn: &mut PgConnection,
+    side: Option<&mut PgConnection>,
     items: &[ProductItem<'_>],
     created_by: Option<UserId>,
     rules: &RuleConfig,
@@ -43,6 +48,12 @@ pub(crate) async fn ingest_products(
     if items.is_empty() {
         return Ok(Vec::new());
     }
+    // Table locks in the order partition upkeep takes them (products, product_snapshots,
+    // alerts). The products are written after the snapshots and alerts; taking the write
+    // lock on their table only then could deadlock with an upkeep run that holds it and
+    // waits for product_snapshots, which this transaction holds.
+    // language=PostgreSQL
+    sqlx::query("LOCK TABLE products IN ROW EXCLUSIVE MODE").execute(&mut *conn).await.map_err(db)?;
     let (ids, created) = product_ids(conn, items, created_by).await?;
     let product_of = |it: &ProductItem<'_>| ids[&(it.page.asin, it.page.marketplace)].id;
 
@@ -50,11 +61,43 @@ pub(crate) async fn ingest_products(
         .iter()
         .map(|it| clipped(NewSnapshot::from_page(ProductId(product_of(it)), it.at, it.page)))
         .collect();
-    let inserted: HashMap<(Uuid, Ts), Uuid> = snapshots::store_new_snapshots(conn, &snapshots)
-        .await?
-        .into_iter()
-        .map(|(s, id)| ((s.product_id.0, s.scraped_at), id))
+    // Every (product, time) of the batch but those of products created just now (nobody
+    // tracks them yet, nothing is stored for them), sorted.
+    let mut keys: Vec<(Uuid, Ts)> = snapshots
+        .iter()
+        .filter(|s| !created.contains(&s.product_id.0))
+        .map(|s| (s.product_id.0, s.scraped_at))
         .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // The catalogue hash of each product's newest page, computed while the server works.
+    let hashing = async { newest_hashes(items, &snapshots) };
+    let (stored_rows, inputs, hashes) = match side {
+        Some(side) => {
+            let (stored_rows, inputs, hashes) = tokio::join!(
+                snapshots::store_new_snapshots(conn, &snapshots),
+                alerts::alert_inputs_beside(side, &keys),
+                hashing
+            );
+            let stored_rows = stored_rows?;
+            // The reads beside gave up (a lock wait, a lost connection): read here. After the
+            // insert this sees the batch's own snapshots too, which the evaluation below
+            // would pick over older ones anyway.
+            let inputs = match inputs {
+                Ok(inputs) => inputs,
+                Err(_) => alerts::alert_inputs(conn, &keys).await?,
+            };
+            (stored_rows, inputs, hashes)
+        }
+        None => {
+            let inputs = alerts::alert_inputs(conn, &keys).await?;
+            let (stored_rows, hashes) =
+                tokio::join!(snapshots::store_new_snapshots(conn, &snapshots), hashing);
+            (stored_rows?, inputs, hashes)
+        }
+    };
+    let inserted: HashMap<(Uuid, Ts), Uuid> =
+        stored_rows.into_iter().map(|(s, id)| ((s.product_id.0, s.scraped_at), id)).collect();
 
     // The newest newly stored page of each product carries the latest values and metadata.
     let mut newest: HashMap<Uuid, usize> = HashMap::new();
@@ -68,11 +111,11 @@ pub(crate) async fn ingest_products(
     }
     let mut latest: Vec<usize> = newest.into_values().collect();
     latest.sort_unstable();
-    // Alerts first: the previous snapshots are found through the products'
-    // last_snapshot_at as it was before this batch.
-    let mut alerts_by_snapshot = evaluate_alerts(conn, items, &snapshots, &inserted, rules).await?;
+    // Alerts before the products' latest values move (the rules compare with the previous
+    // snapshot, found above through last_snapshot_at as it was before this batch).
+    let mut alerts_by_snapshot = evaluate_alerts(conn, items, &snapshots, &inserted, inputs, rules).await?;
     let stored: HashMap<Uuid, &Stored> = ids.values().map(|s| (s.id, s)).collect();
-    update_products(conn, items, &snapshots, &latest, &stored).await?;
+    update_products(conn, items, &snapshots, &latest, &stored, &hashes).await?;
     lists::categories_of_products(conn, latest.iter().map(|&i| items[i].page)).await?;
 
     Ok(items
@@ -89,6 +132,19 @@ pub(crate) async fn ingest_products(
             }
         })
         .collect())
+}
+
+/// [`Catalog::hash`] of the newest page of each product in the batch, by item index: the
+/// page that will carry the product's record unless it turns out to be stored already.
+fn newest_hashes(items: &[ProductItem<'_>], snapshots: &[NewSnapshot]) -> HashMap<usize, CatalogHash> {
+    let mut newest: HashMap<Uuid, usize> = HashMap::new();
+    for (i, s) in snapshots.iter().enumerate() {
+        let e = newest.entry(s.product_id.0).or_insert(i);
+        if snapshots[*e].scraped_at < s.scraped_at {
+            *e = i;
+        }
+    }
+    newest.into_values().map(|i| (i, Catalog::of(items[i].page, &snapshots[i]).hash())).collect()
 }
 
 /// What ingest reads of a stored product before writing it.
@@ -174,9 +230,11 @@ async fn select_ids(
     Ok(out)
 }
 
+/// SHA-256 of a page's [`Catalog`] (`products.catalog_hash`).
+type CatalogHash = [u8; 32];
+
 /// The catalogue data of a page as the product's record stores it (each text cut to its
 /// column), borrowed from the page. `None` is data the page lacks: the stored value is kept.
-#[derive(Serialize)]
 struct Catalog<'a> {
     title: Option<&'a str>,
     brand: Option<&'a str>,
@@ -229,12 +287,32 @@ impl<'a> Catalog<'a> {
         }
     }
 
-    /// SHA-256 of the canonical JSON of the data (fields in declaration order).
-    fn hash(&self) -> Vec<u8> {
-        let mut digest = Sha256::new();
-        // Writing into a digest cannot fail, nor can serialising strings and lists.
-        let _ = serde_json::to_writer(DigestWriter(&mut digest), self);
-        digest.finalize().to_vec()
+    /// SHA-256 of the data, fields in declaration order, each framed (absent, or present
+    /// with its length) so that no two different catalogues feed the same bytes.
+    fn hash(&self) -> CatalogHash {
+        let mut h = Framed(Sha256::new());
+        for text in [
+            self.title,
+            self.brand,
+            self.url,
+            self.category,
+            self.small_category,
+            self.bsr_link,
+            self.bsr_sub_link,
+            self.weight,
+            self.model,
+            self.image,
+            self.description,
+            self.dimensions,
+        ] {
+            h.text(text);
+        }
+        h.list(self.features.map(|f| f.iter().map(String::as_str)));
+        h.list(self.technical.map(|rows| rows.iter().flat_map(|r| [r.name.as_str(), r.value.as_str()])));
+        h.list(self.variation_types.as_ref().map(|v| v.iter().copied()));
+        h.text(self.total_variations.map(i32::to_le_bytes).as_ref().map(|b| b.as_slice()));
+        h.list(self.images.map(|i| i.iter().map(String::as_str)));
+        h.0.finalize().into()
     }
 
     /// The JSONB columns, as stored.
@@ -251,17 +329,38 @@ impl<'a> Catalog<'a> {
     }
 }
 
-/// Feeds serialised bytes straight into the digest (no buffer of the whole page text).
-struct DigestWriter<'a>(&'a mut Sha256);
+/// A digest fed with framed values: a presence byte, then a length before each string, a
+/// count before each list.
+struct Framed(Sha256);
 
-impl std::io::Write for DigestWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+impl Framed {
+    fn text<T: AsRef<[u8]> + ?Sized>(&mut self, v: Option<&T>) {
+        match v {
+            None => self.0.update([0]),
+            Some(v) => {
+                let v = v.as_ref();
+                self.0.update([1]);
+                self.0.update((v.len() as u64).to_le_bytes());
+                self.0.update(v);
+            }
+        }
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    fn list<'s>(&mut self, v: Option<impl Iterator<Item = &'s str>>) {
+        match v {
+            None => self.0.update([0]),
+            Some(items) => {
+                self.0.update([1]);
+                let mut n = 0u64;
+                for item in items {
+                    self.text(Some(item));
+                    n += 1;
+                }
+                // The count after the items: framing each item already keeps lists apart,
+                // the count closes the list so a following field cannot run into it.
+                self.0.update(n.to_le_bytes());
+            }
+        }
     }
 }
 
@@ -280,14 +379,15 @@ async fn update_products(
     snapshots: &[NewSnapshot],
     latest: &[usize],
     stored: &HashMap<Uuid, &Stored>,
+    hashes: &HashMap<usize, CatalogHash>,
 ) -> StoreResult<()> {
     if latest.is_empty() {
         return Ok(());
     }
-    let mut record: Vec<(usize, Catalog<'_>, Vec<u8>)> = Vec::new();
+    let mut record: Vec<(usize, Catalog<'_>, CatalogHash)> = Vec::new();
     for &i in latest {
         let catalog = Catalog::of(items[i].page, &snapshots[i]);
-        let hash = catalog.hash();
+        let hash = hashes.get(&i).copied().unwrap_or_else(|| catalog.hash());
         let known = stored.get(&snapshots[i].product_id.0);
         let same =
             known.is_some_and(|k| !k.is_unlisted && k.catalog_hash.as_deref() == Some(hash.as_slice()));
@@ -306,7 +406,7 @@ async fn update_products(
 async fn update_records<'a>(
     conn: &mut PgConnection,
     snapshots: &[NewSnapshot],
-    record: &[(usize, Catalog<'a>, Vec<u8>)],
+    record: &[(usize, Catalog<'a>, CatalogHash)],
 ) -> StoreResult<()> {
     let text = |f: fn(&Catalog<'a>) -> Option<&'a str>| -> Vec<Option<&'a str>> {
         record.iter().map(|r| f(&r.1)).collect()
@@ -446,47 +546,47 @@ async fn update_latest_values(
 
 /// Runs the rules for every new snapshot whose product has trackers, in (product, time)
 /// order so that alerts raised earlier in the batch count for the cool-down of later ones.
-/// Returns the stored alerts by snapshot id.
+/// Each page is compared with the newest earlier one: stored before this batch (`inputs`)
+/// or a new page of the same product earlier in the batch. Returns the stored alerts by
+/// snapshot id.
 async fn evaluate_alerts(
     conn: &mut PgConnection,
     items: &[ProductItem<'_>],
     snapshots: &[NewSnapshot],
     inserted: &HashMap<(Uuid, Ts), Uuid>,
+    inputs: alerts::AlertInputs,
     rules: &RuleConfig,
 ) -> StoreResult<HashMap<Uuid, Vec<Alert>>> {
+    let alerts::AlertInputs { trackers, previous, mut prior } = inputs;
+    let key = |i: usize| (snapshots[i].product_id.0, snapshots[i].scraped_at);
     let mut order: Vec<usize> = (0..snapshots.len())
-        .filter(|&i| inserted.contains_key(&(snapshots[i].product_id.0, snapshots[i].scraped_at)))
+        .filter(|&i| inserted.contains_key(&key(i)) && trackers.contains_key(&key(i).0))
         .collect();
     if order.is_empty() {
         return Ok(HashMap::new());
     }
-    let products: Vec<Uuid> =
-        order.iter().map(|&i| snapshots[i].product_id.0).collect::<BTreeSet<_>>().into_iter().collect();
-    let trackers = alerts::trackers(conn, &products).await?;
-    order.retain(|&i| trackers.contains_key(&snapshots[i].product_id.0));
-    if order.is_empty() {
-        return Ok(HashMap::new());
-    }
-    order.sort_by_key(|&i| (snapshots[i].product_id.0, snapshots[i].scraped_at));
-    let tracked: Vec<Uuid> = trackers.keys().copied().collect();
-    let keys: Vec<(Uuid, Ts)> =
-        order.iter().map(|&i| (snapshots[i].product_id.0, snapshots[i].scraped_at)).collect();
-    let previous = alerts::previous_snapshots(conn, &keys).await?;
-    let until = keys.iter().map(|k| k.1).max().unwrap_or_else(Utc::now);
-    let mut prior = alerts::prior_alerts(conn, &tracked, until).await?;
+    // One evaluation per new snapshot, however often its page came in the batch.
+    order.sort_by_key(|&i| (key(i), i));
+    order.dedup_by_key(|i| key(*i));
     let mut new_alerts: Vec<NewAlert> = Vec::new();
-    for &i in &order {
+    for (j, &i) in order.iter().enumerate() {
         let s = &snapshots[i];
-        let key = (s.product_id.0, s.scraped_at);
-        let history = prior.entry(key.0).or_default();
+        let k = key(i);
+        let earlier_new = (j > 0 && key(order[j - 1]).0 == k.0).then(|| &snapshots[order[j - 1]]);
+        let previous = match (previous.get(&k), earlier_new) {
+            (Some(stored), Some(new)) if new.scraped_at > stored.scraped_at => Some(new),
+            (Some(stored), _) => Some(stored),
+            (None, new) => new,
+        };
+        let history = prior.entry(k.0).or_default();
         let title = items[i].page.title.value().map(String::as_str).unwrap_or("");
         let raised = evaluate(&AlertContext {
             product_id: s.product_id,
             product_title: title,
-            previous: previous.get(&key),
+            previous,
             current: s,
-            current_id: SnapshotId(inserted[&key]),
-            trackers: &trackers[&key.0],
+            current_id: SnapshotId(inserted[&k]),
+            trackers: &trackers[&k.0],
             recent_alerts: history,
             config: rules,
         });
