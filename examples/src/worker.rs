@@ -1,8 +1,12 @@
 //! `amazcope worker`: claim due products from the queue, fetch, store, reschedule; until
-//! Ctrl-C. Any number of workers may run against one database.
+//! Ctrl-C. Any number of workers may run against one database. Each also keeps the
+//! snapshot partitions (months ahead created, months past the retention dropped) at start
+//! and then every few hours; upkeep runs are serialised in the database, so many workers
+//! cost nothing more.
 
 use crate::{common, refresh};
 use amazcope_core::service::{RefreshService, Worker, WorkerOptions};
+use amazcope_pg::{PgStore, partitions};
 use clap::Args;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,12 +33,44 @@ pub struct WorkerArgs {
     /// Claim and process one batch, then exit.
     #[arg(long)]
     pub once: bool,
+    /// Snapshot partitions kept ready ahead of the current month.
+    #[arg(long, default_value_t = 3)]
+    pub partitions_ahead: u32,
+    /// Days of snapshots kept: older monthly partitions are dropped.
+    #[arg(long, default_value_t = 90)]
+    pub retention_days: i64,
+    /// Hours between partition upkeep runs (0: none; `amazcope db partitions` does it then).
+    #[arg(long, default_value_t = 6)]
+    pub upkeep_hours: u64,
+}
+
+/// One partition upkeep run, reported on standard error; a failure is reported and the
+/// worker goes on (the next run tries again).
+async fn upkeep(store: &PgStore, id: &str, ahead: u32, retention_days: i64) {
+    let (pool, now) = (store.pool(), chrono::Utc::now());
+    let result = async {
+        let created = partitions::ensure_partitions(pool, ahead, now).await?;
+        let dropped =
+            partitions::drop_expired_partitions(pool, chrono::Duration::days(retention_days), now).await?;
+        Ok::<_, partitions::PartitionError>((created, dropped))
+    }
+    .await;
+    match result {
+        Ok((created, dropped)) if !created.created.is_empty() || !dropped.dropped.is_empty() => {
+            eprintln!("{id}: partitions created {:?}, dropped {:?}", created.created, dropped.dropped)
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("{id}: partition upkeep failed: {e}"),
+    }
 }
 
 /// Runs the worker.
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     if args.lease_secs <= 0 {
         anyhow::bail!("--lease-secs must be positive, got {}", args.lease_secs);
+    }
+    if args.retention_days < 0 {
+        anyhow::bail!("--retention-days must not be negative, got {}", args.retention_days);
     }
     let store = Arc::new(common::store().await?);
     let source = Arc::new(refresh::fetcher(args.base_url.as_deref())?);
@@ -46,6 +82,20 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         idle: Duration::from_secs(args.idle_secs),
         retry_after: chrono::Duration::minutes(15),
     };
+    if args.upkeep_hours > 0 {
+        upkeep(&store, &id, args.partitions_ahead, args.retention_days).await;
+        if !args.once {
+            let (store, id) = (PgStore::clone(&store), id.clone());
+            let every = Duration::from_secs(args.upkeep_hours * 3600);
+            let (ahead, retention) = (args.partitions_ahead, args.retention_days);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    upkeep(&store, &id, ahead, retention).await;
+                }
+            });
+        }
+    }
     let worker = Worker::new(RefreshService::new(store, source), options);
     if args.once {
         let r = worker.run_once(chrono::Utc::now()).await?;

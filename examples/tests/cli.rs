@@ -194,3 +194,49 @@ async fn category_metrics_come_from_an_imported_list() {
     );
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn worker_keeps_the_snapshot_partitions() {
+    // A fresh schema holds every month since 2024-01 and three ahead; a worker's upkeep
+    // drops the months past its retention and makes the ones ahead it is asked for.
+    let db = TestDb::new("upkeep").await;
+    let months = || async {
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'product_snapshots'::regclass AND c.relname <> 'product_snapshots_default'
+             ORDER BY 1",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        names
+    };
+    let before = months().await;
+    assert_eq!(before.first().map(String::as_str), Some("product_snapshots_2024_01"));
+    // Nothing is due: the worker claims nothing, keeps the partitions and exits.
+    let out = db.ok(&[
+        "worker",
+        "--once",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--partitions-ahead",
+        "5",
+        "--retention-days",
+        "90",
+    ]);
+    assert!(out.contains("0 claimed"), "{out}");
+    let after = months().await;
+    let now = chrono::Utc::now();
+    let month = |offset: i32| {
+        use chrono::Datelike;
+        let m = now.year() * 12 + now.month0() as i32 + offset;
+        format!("product_snapshots_{}_{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+    };
+    assert_eq!(after.last(), Some(&month(5)), "{after:?}");
+    assert!(after.first() >= Some(&month(-4)), "months past the retention are gone: {after:?}");
+    assert!(after.contains(&month(-2)), "months inside the retention stay: {after:?}");
+    let e = db.fails(&["worker", "--once", "--retention-days=-1"]);
+    assert!(e.contains("--retention-days must not be negative"), "{e}");
+    db.drop_db().await;
+}
