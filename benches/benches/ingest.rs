@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
     let ctx = IngestContext::default();
     let db = rt.block_on(async {
         let db = BenchDb::create().await;
-        let day0_pages = ingest::days(&templates, PRODUCTS, 0..1, 1).remove(0);
+        let day0_pages = ingest::days(&templates, day0(), PRODUCTS, 0..1, 1).remove(0);
         db.store.ingest_batch(&day0_pages, &ctx).await.expect("day 0");
         ingest::track_all(&db.store).await;
         db
@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
                 let mut spent = std::time::Duration::ZERO;
                 for _ in 0..iters {
                     let d = next_day.fetch_add(1, Ordering::Relaxed);
-                    let pages = ingest::days(templates, PRODUCTS, d..d + 1, d as u64).remove(0);
+                    let pages = ingest::days(templates, day0(), PRODUCTS, d..d + 1, d as u64).remove(0);
                     let t = Instant::now();
                     store.ingest_batch(&pages, ctx).await.expect("batch");
                     spent += t.elapsed();
@@ -61,8 +61,9 @@ fn bench(c: &mut Criterion) {
             async move {
                 let d = next_day.fetch_add(1, Ordering::Relaxed);
                 let mut rng = amazcope_benches::Rng::new(d as u64);
-                let pages: Vec<FetchedPage> =
-                    (0..iters as usize).map(|i| ingest::page(templates, i % PRODUCTS, d, &mut rng)).collect();
+                let pages: Vec<FetchedPage> = (0..iters as usize)
+                    .map(|i| ingest::page(templates, day0(), i % PRODUCTS, d, &mut rng))
+                    .collect();
                 let t = Instant::now();
                 for p in &pages {
                     store.ingest_page(p, ctx).await.expect("single");

@@ -74,9 +74,17 @@ pub fn templates() -> Vec<ScrapedProduct> {
         .collect()
 }
 
-/// The first day of the generated history.
+/// The first day of the generated history for the criterion benches, which step a day per
+/// iteration and so need a long way to the present.
 pub fn day0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 1, 1, 6, 0, 0).single().expect("valid date")
+}
+
+/// A history of `days` days that ends a few days before today (06:00 UTC of each day): what
+/// a deployment refreshing daily holds, inside the 90-day retention of its partitions.
+pub fn recent_start(days: usize) -> DateTime<Utc> {
+    let today = Utc::now().date_naive().and_hms_opt(6, 0, 0).expect("valid time").and_utc();
+    today - Duration::days(days as i64 + 10)
 }
 
 /// Synthetic ASIN number `i`.
@@ -84,9 +92,15 @@ pub fn asin(i: usize) -> Asin {
     format!("B9{i:08}").parse().expect("ten characters")
 }
 
-/// Product `i`'s page on day `day`: a template with its own ASIN and a price and rank that
+/// Product `i`'s page on day `day` after `start`: a template with its own ASIN and a price and rank that
 /// take a step most days and a jump now and then.
-pub fn page(templates: &[ScrapedProduct], i: usize, day: usize, rng: &mut Rng) -> FetchedPage {
+pub fn page(
+    templates: &[ScrapedProduct],
+    start: DateTime<Utc>,
+    i: usize,
+    day: usize,
+    rng: &mut Rng,
+) -> FetchedPage {
     let mut p = templates[i % templates.len()].clone();
     p.asin = asin(i);
     if let Some(price) = p.price.value().copied() {
@@ -105,20 +119,22 @@ pub fn page(templates: &[ScrapedProduct], i: usize, day: usize, rng: &mut Rng) -
     }
     FetchedPage {
         source: format!("bench/{i}/{day}"),
-        fetched_at: day0() + Duration::days(day as i64),
+        fetched_at: start + Duration::days(day as i64),
         page: ParsedPage::Product(Box::new(p)),
     }
 }
 
-/// Every product's page for each day, day-major (the order a daily refresh stores them).
+/// Every product's page for each day after `start`, day-major (the order a daily refresh
+/// stores them).
 pub fn days(
     templates: &[ScrapedProduct],
+    start: DateTime<Utc>,
     n: usize,
     days: std::ops::Range<usize>,
     seed: u64,
 ) -> Vec<Vec<FetchedPage>> {
     let mut rng = Rng::new(seed);
-    days.map(|d| (0..n).map(|i| page(templates, i, d, &mut rng)).collect()).collect()
+    days.map(|d| (0..n).map(|i| page(templates, start, i, d, &mut rng)).collect()).collect()
 }
 
 /// Two users (`tight`: 5 % / 10 %, `loose`: 20 % / 50 %) tracking every product of the

@@ -62,6 +62,17 @@ impl BenchDb {
         }
     }
 
+    /// Partition upkeep as a deployment runs it (`amazcope db partitions`, and every worker
+    /// now and then): the months from `now` to three ahead exist, and those older than the
+    /// 90-day retention are gone. A fresh migration holds every month since 2024-01.
+    pub async fn partition_upkeep(&self, now: DateTime<Utc>) {
+        let pool = self.store.pool();
+        amazcope_pg::partitions::ensure_partitions(pool, 3, now).await.expect("create partitions");
+        amazcope_pg::partitions::drop_expired_partitions(pool, Duration::days(90), now)
+            .await
+            .expect("drop expired partitions");
+    }
+
     /// Empties the snapshot table (between repetitions).
     pub async fn truncate_snapshots(&self) {
         self.store.pool().execute("TRUNCATE product_snapshots CASCADE").await.expect("truncate");

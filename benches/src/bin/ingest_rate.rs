@@ -6,14 +6,46 @@
 //! - `single`: one transaction per page (`IngestStore::ingest_page`);
 //! - `parse_batch`: the fixture HTML parsed, then stored as `batch` (end to end).
 //!
-//! Usage: `ingest_rate [PRODUCTS] [DAYS] [REPS]` (default 500 40 1). Prints one
-//! `<name>_pages_per_sec <median>` line each. Needs `DATABASE_URL`.
+//! The history is dated in the weeks before today and the database has had its partition
+//! upkeep (a deployment's steady state: the months of the 90-day retention and three
+//! ahead), not the fresh schema's every month since 2024-01.
+//!
+//! Usage: `ingest_rate [PRODUCTS] [DAYS] [REPS]` (default 500 40 1; DAYS up to 75). Prints
+//! one `<name>_pages_per_sec <median>` line each, then the CPU time per day of the batch
+//! phase on each side (client, server processes; from `/proc`, so when the server runs
+//! on this machine): robust where wall time is not, on a machine busy with other work.
+//! Needs `DATABASE_URL`.
 
 use amazcope_benches::BenchDb;
-use amazcope_benches::ingest::{self, day0};
+use amazcope_benches::ingest;
 use amazcope_core::service::{IngestContext, IngestStore};
 use chrono::Duration;
 use std::time::Instant;
+
+/// CPU seconds (user + system) spent so far by process `pid` ("self" for this one), from
+/// `/proc` (Linux, and a server on this machine); `None` elsewhere.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// CPU seconds of the client and of the server processes serving the bench database.
+async fn cpu_now(pool: &sqlx::PgPool) -> Option<(f64, f64)> {
+    let pids: Vec<(i32,)> =
+        sqlx::query_as("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .fetch_all(pool)
+            .await
+            .ok()?;
+    let mut server = 0.0;
+    for (pid,) in pids {
+        server += cpu_seconds(&pid.to_string())?;
+    }
+    Some((cpu_seconds("self")?, server))
+}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -33,21 +65,29 @@ async fn main() {
     let ctx = IngestContext::default();
     let (mut batch, mut single, mut parse_batch) = (Vec::new(), Vec::new(), Vec::new());
     let mut alerts = 0;
+    let mut cpu = Vec::new();
     for rep in 0..reps {
         let db = BenchDb::create().await;
+        db.partition_upkeep(chrono::Utc::now()).await;
         let store = &db.store;
-        let all = ingest::days(&templates, n, 0..days + 1, 42 + rep as u64);
+        let start = ingest::recent_start(days);
+        let all = ingest::days(&templates, start, n, 0..days + 1, 42 + rep as u64);
         store.ingest_batch(&all[0], &ctx).await.expect("day 0");
         ingest::track_all(store).await;
 
+        let cpu0 = cpu_now(store.pool()).await;
         let t = Instant::now();
         for day in &all[1..] {
             alerts += store.ingest_batch(day, &ctx).await.expect("batch").alerts;
         }
         batch.push((n * days) as f64 / t.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (cpu0, cpu_now(store.pool()).await) {
+            // Robust to a busy machine where wall time is not: CPU per day of pages.
+            cpu.push(((b.0 - a.0) * 1e3 / days as f64, (b.1 - a.1) * 1e3 / days as f64));
+        }
 
         // One transaction per page: fewer pages, the rate is what counts.
-        let extra = ingest::days(&templates, n.min(250), days + 1..days + 3, 7);
+        let extra = ingest::days(&templates, start, n.min(250), days + 1..days + 3, 7);
         let t = Instant::now();
         let mut pages = 0;
         for day in &extra {
@@ -60,7 +100,7 @@ async fn main() {
 
         // End to end: parse each page's HTML (cycling through the fixtures), then store.
         let t = Instant::now();
-        let at = day0() + Duration::days(days as i64 + 5);
+        let at = start + Duration::days(days as i64 + 5);
         let parsed = ingest::parse_products(&fixtures, n, at);
         store.ingest_batch(&parsed, &ctx).await.expect("parse+batch");
         parse_batch.push(parsed.len() as f64 / t.elapsed().as_secs_f64());
@@ -70,4 +110,8 @@ async fn main() {
     println!("batch_pages_per_sec {:.0}", median(batch));
     println!("single_pages_per_sec {:.0}", median(single));
     println!("parse_batch_pages_per_sec {:.0}", median(parse_batch));
+    if !cpu.is_empty() {
+        println!("batch_client_cpu_ms_per_day {:.1}", median(cpu.iter().map(|c| c.0).collect()));
+        println!("batch_server_cpu_ms_per_day {:.1}", median(cpu.iter().map(|c| c.1).collect()));
+    }
 }
