@@ -51,6 +51,10 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
 
 /// `s` cut to at most `n` characters (the `varchar(n)` of its column).
 pub(crate) fn cut(s: &str, n: usize) -> &str {
+    // No more bytes than the limit: no more characters either (the usual case, no scan).
+    if s.len() <= n {
+        return s;
+    }
     match s.char_indices().nth(n) {
         Some((i, _)) => &s[..i],
         None => s,
@@ -285,5 +289,23 @@ impl IngestStore for PgStore {
             outcome: IngestOutcome::Recorded { product_id, status: problem.status },
             alerts,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn cut_counts_characters_not_bytes() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "abc");
+        // Six bytes, five characters: nothing to cut at five, two cut at three.
+        assert_eq!(cut("héllo", 5), "héllo");
+        assert_eq!(cut("héllo", 3), "hél");
+        assert_eq!(cut("日本語", 2), "日本");
+        assert_eq!(cut("日本語", 3), "日本語");
+        assert_eq!(cut("", 0), "");
+        assert_eq!(cut("a", 0), "");
     }
 }

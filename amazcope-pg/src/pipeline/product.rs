@@ -386,13 +386,13 @@ async fn update_products(
     }
     let mut record: Vec<(usize, Catalog<'_>, CatalogHash)> = Vec::new();
     for &i in latest {
-        let catalog = Catalog::of(items[i].page, &snapshots[i]);
-        let hash = hashes.get(&i).copied().unwrap_or_else(|| catalog.hash());
+        let catalog = || Catalog::of(items[i].page, &snapshots[i]);
+        let hash = hashes.get(&i).copied().unwrap_or_else(|| catalog().hash());
         let known = stored.get(&snapshots[i].product_id.0);
         let same =
             known.is_some_and(|k| !k.is_unlisted && k.catalog_hash.as_deref() == Some(hash.as_slice()));
         if !same {
-            record.push((i, catalog, hash));
+            record.push((i, catalog(), hash));
         }
     }
     if !record.is_empty() {
