@@ -1,6 +1,14 @@
 //! Column-wise tables out: rows are gathered into Arrow arrays in Rust and handed to Python
 //! as a `pyarrow.Table` through the Arrow PyCapsule stream interface, so no Python object is
 //! made per row and `pl.from_arrow` / `.to_pandas()` read the buffers as they are.
+//!
+//! The hand-over is arrow-rs's own C stream export (`ffi_stream`): a small object whose
+//! `__arrow_c_stream__` returns the stream in a capsule named `arrow_array_stream`, passed to
+//! `pyarrow.table()`, which accepts such objects from pyarrow 14 (the floor in pyproject.toml)
+//! and imports them with `RecordBatchReader._import_from_c_capsule(..).read_all()`. Going
+//! through `pyarrow.table()` rather than calling that private importer directly keeps what
+//! Python sees as it was with pyo3-arrow, whose `into_pyarrow` made the same call (pyo3-arrow
+//! did no more for us than this, and cost arrow-cast, arrow-select and arrow-ord in the build).
 
 use crate::convert::decimal_to_i128;
 use amazcope_core::analytics::{FieldKind, TrendValue};
@@ -9,12 +17,15 @@ use arrow_array::builder::{
     ArrayBuilder, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
     StringBuilder, StructBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchIterator};
 use arrow_schema::{DataType, Field, Fields, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3_arrow::PyTable;
+use pyo3::types::PyCapsule;
 use rust_decimal::Decimal;
+use std::ffi::CStr;
 use std::sync::Arc;
 
 /// Precision and scale of money columns: the schema's `numeric(10,2)`.
@@ -225,12 +236,56 @@ impl Columns {
             batches.extend(b);
         }
         let schema = schema.ok_or_else(|| crate::errors::DatabaseError::new_err("no table to build"))?;
-        PyTable::try_new(batches, schema)?.into_pyarrow(py)
+        batches_into_pyarrow(py, schema, batches)
     }
 
     /// Into a `pyarrow.Table`.
     pub fn into_pyarrow(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         let (schema, batches) = self.finish()?;
-        PyTable::try_new(batches, schema)?.into_pyarrow(py)
+        batches_into_pyarrow(py, schema, batches)
     }
+}
+
+/// The capsule name the Arrow PyCapsule interface gives a C stream (`ArrowArrayStream`).
+const STREAM_CAPSULE_NAME: &CStr = c"arrow_array_stream";
+
+/// Record batches of one schema, exported to Python through the Arrow PyCapsule stream
+/// interface. Not registered in the module: Python only ever sees the `pyarrow.Table` built
+/// from it.
+#[pyclass(frozen)]
+#[derive(Debug)]
+struct ArrowStream {
+    schema: Arc<Schema>,
+    batches: Vec<RecordBatch>,
+}
+
+#[pymethods]
+impl ArrowStream {
+    /// The batches as an `ArrowArrayStream` capsule. Each call exports the same batches again
+    /// (a batch clone shares its buffers). `requested_schema` is ignored, as the interface
+    /// allows: `pyarrow.table()` passes one only when it is given a schema, and we never do.
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        drop(requested_schema);
+        let reader =
+            RecordBatchIterator::new(self.batches.clone().into_iter().map(Ok), Arc::clone(&self.schema));
+        // pyarrow moves the stream out of the capsule (leaving its release callback null), so
+        // the capsule's destructor, which drops this value, releases it only if never imported.
+        PyCapsule::new_with_value(py, FFI_ArrowArrayStream::new(Box::new(reader)), STREAM_CAPSULE_NAME)
+    }
+}
+
+/// Record batches of one schema into a `pyarrow.Table` whose chunks are the batches, without
+/// copying a buffer.
+fn batches_into_pyarrow(
+    py: Python<'_>,
+    schema: Arc<Schema>,
+    batches: Vec<RecordBatch>,
+) -> PyResult<Bound<'_, PyAny>> {
+    let stream = Bound::new(py, ArrowStream { schema, batches })?;
+    py.import(intern!(py, "pyarrow"))?.getattr(intern!(py, "table"))?.call1((stream,))
 }

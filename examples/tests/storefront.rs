@@ -18,6 +18,7 @@ async fn start(faults: Faults) -> StorefrontHandle {
 }
 
 async fn get(url: &str) -> (StatusCode, String) {
+    amazcope_scrape::fetch::install_tls_provider();
     let resp = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let status = resp.status();
     (status, resp.text().await.unwrap_or_else(|e| panic!("body of {url}: {e}")))
@@ -266,6 +267,7 @@ async fn dropping_the_handle_stops_the_server() {
     assert_eq!(get(&url).await.0, StatusCode::OK);
     shop.stop();
     tokio::time::sleep(Duration::from_millis(20)).await;
+    amazcope_scrape::fetch::install_tls_provider();
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
     assert!(client.get(&url).send().await.is_err(), "server still answers after stop");
 }

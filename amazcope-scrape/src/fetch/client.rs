@@ -117,6 +117,7 @@ impl Fetcher {
             return Err(BuildError::Setting { setting: "timeout", reason: "must be more than zero".into() });
         }
         let urls = Urls::new(&config.base_urls)?;
+        crate::fetch::install_tls_provider();
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let builder = || {
             reqwest::Client::builder()

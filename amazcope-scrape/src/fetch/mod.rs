@@ -15,6 +15,7 @@ mod metrics;
 mod retry;
 mod source;
 mod throttle;
+mod tls;
 mod urls;
 
 pub use captcha::looks_like_captcha;
@@ -25,4 +26,5 @@ pub use headers::{DEFAULT_USER_AGENTS, accept_language};
 pub use metrics::{FetchMetricsSnapshot, MarketplaceMetrics};
 pub use retry::parse_retry_after;
 pub use source::{AmazonParser, PageParser, ScrapeSource};
+pub use tls::install_tls_provider;
 pub use urls::ReviewSort;
