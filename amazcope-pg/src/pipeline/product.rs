@@ -100,16 +100,11 @@ pub(crate) async fn ingest_products(
         stored_rows.into_iter().map(|(s, id)| ((s.product_id.0, s.scraped_at), id)).collect();
 
     // The newest newly stored page of each product carries the latest values and metadata.
-    let mut newest: HashMap<Uuid, usize> = HashMap::new();
-    for (i, s) in snapshots.iter().enumerate() {
-        if inserted.contains_key(&(s.product_id.0, s.scraped_at)) {
-            let e = newest.entry(s.product_id.0).or_insert(i);
-            if snapshots[*e].scraped_at < s.scraped_at {
-                *e = i;
-            }
-        }
-    }
-    let mut latest: Vec<usize> = newest.into_values().collect();
+    let mut latest: Vec<usize> = newest_per_product(
+        snapshots.iter().enumerate().filter(|(_, s)| inserted.contains_key(&(s.product_id.0, s.scraped_at))),
+    )
+    .into_values()
+    .collect();
     latest.sort_unstable();
     // Alerts before the products' latest values move (the rules compare with the previous
     // snapshot, found above through last_snapshot_at as it was before this batch).
@@ -137,14 +132,23 @@ pub(crate) async fn ingest_products(
 /// [`Catalog::hash`] of the newest page of each product in the batch, by item index: the
 /// page that will carry the product's record unless it turns out to be stored already.
 fn newest_hashes(items: &[ProductItem<'_>], snapshots: &[NewSnapshot]) -> HashMap<usize, CatalogHash> {
-    let mut newest: HashMap<Uuid, usize> = HashMap::new();
-    for (i, s) in snapshots.iter().enumerate() {
-        let e = newest.entry(s.product_id.0).or_insert(i);
-        if snapshots[*e].scraped_at < s.scraped_at {
-            *e = i;
+    newest_per_product(snapshots.iter().enumerate())
+        .into_values()
+        .map(|i| (i, Catalog::of(items[i].page, &snapshots[i]).hash()))
+        .collect()
+}
+
+/// The index of each product's newest snapshot among `snapshots` (index, snapshot); the
+/// first of equally new ones.
+fn newest_per_product<'s>(snapshots: impl Iterator<Item = (usize, &'s NewSnapshot)>) -> HashMap<Uuid, usize> {
+    let mut newest: HashMap<Uuid, (usize, Ts)> = HashMap::new();
+    for (i, s) in snapshots {
+        let e = newest.entry(s.product_id.0).or_insert((i, s.scraped_at));
+        if e.1 < s.scraped_at {
+            *e = (i, s.scraped_at);
         }
     }
-    newest.into_values().map(|i| (i, Catalog::of(items[i].page, &snapshots[i]).hash())).collect()
+    newest.into_iter().map(|(product, (i, _))| (product, i)).collect()
 }
 
 /// What ingest reads of a stored product before writing it.
@@ -329,8 +333,8 @@ impl<'a> Catalog<'a> {
     }
 }
 
-/// A digest fed with framed values: a presence byte, then a length before each string, a
-/// count before each list.
+/// A digest fed with framed values: a presence byte, then a length before each string and
+/// a count after each list's items.
 struct Framed(Sha256);
 
 impl Framed {
