@@ -205,6 +205,52 @@ async fn product_page_denormalises_latest_values_and_categories(pool: PgPool) {
     );
 }
 
+/// Categories are upserted when a product's page data changes, not on every refresh: the
+/// catalogue hash covers the breadcrumbs and every rank line, so a page whose only change is
+/// a category (a third rank line, a longer breadcrumb) still stores it.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn a_new_category_on_an_otherwise_unchanged_page_is_stored(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let first = product("B00TEST0C1", 1999, 100, true);
+    store.ingest_page(&page(first.clone(), day(1)), &ctx()).await.unwrap();
+    let categories = || async {
+        sqlx::query_scalar::<_, String>("SELECT name FROM categories ORDER BY name, level")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    let before = categories().await;
+    assert_eq!(before.len(), 5, "{before:?}");
+    // The same data at a new price: no category changes.
+    let mut cheaper = first.clone();
+    cheaper.price = Field::Read(usd(1899));
+    store.ingest_page(&page(cheaper.clone(), day(2)), &ctx()).await.unwrap();
+    assert_eq!(categories().await, before);
+    // Only the rank lines and breadcrumbs change.
+    let mut more = cheaper;
+    if let Field::Read(ranks) = &mut more.ranks {
+        ranks.push(SalesRank {
+            rank: 3,
+            category: "Travel Mugs".into(),
+            link: Some("/gp/bestsellers/kitchen/2231407011/ref=pd".into()),
+        });
+    }
+    if let Field::Read(crumbs) = &mut more.categories {
+        crumbs.push("Insulated".into());
+    }
+    store.ingest_page(&page(more, day(3)), &ctx()).await.unwrap();
+    let after: Vec<(String, i32, Option<String>)> = sqlx::query_as(
+        "SELECT name, level, category_id FROM categories WHERE name IN ('Travel Mugs', 'Insulated')",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut after: Vec<(&str, i32, Option<&str>)> =
+        after.iter().map(|c| (c.0.as_str(), c.1, c.2.as_deref())).collect();
+    after.sort();
+    assert_eq!(after, vec![("Insulated", 3, None), ("Travel Mugs", 0, Some("2231407011"))]);
+}
+
 /// A newer page that repeats the stored metadata keeps it; one that changes it (new title,
 /// fewer bullets, no Amazon's Choice) overwrites it; one that lacks a field keeps the stored one.
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]

@@ -4,7 +4,7 @@
 use super::{alerts, clip, cut, db, lists};
 use crate::repos::snapshots;
 use amazcope_core::model::alert::{Alert, NewAlert};
-use amazcope_core::model::page::{NameValue, ScrapedProduct};
+use amazcope_core::model::page::{NameValue, SalesRank, ScrapedProduct};
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::rules::{AlertContext, RuleConfig, as_prior, evaluate};
 use amazcope_core::{Asin, Marketplace, ProductId, SnapshotId, StoreResult, UserId};
@@ -70,48 +70,53 @@ pub(crate) async fn ingest_products(
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    // The catalogue hash of each product's newest page, computed while the server works.
-    let hashing = async { newest_hashes(items, &snapshots) };
-    let (stored_rows, inputs, hashes) = match side {
+    let stored: HashMap<Uuid, &Stored> = ids.values().map(|s| (s.id, s)).collect();
+    // The batch's writes on `conn`: the snapshots (with the catalogue hash of each product's
+    // newest page computed while the server inserts them), then the products' latest values
+    // and records, then the categories of the records rewritten.
+    let write = async |conn: &mut PgConnection| {
+        let (stored_rows, hashes) =
+            tokio::join!(snapshots::store_new_snapshots(&mut *conn, &snapshots), async {
+                newest_hashes(items, &snapshots)
+            });
+        let inserted: HashMap<(Uuid, Ts), Uuid> =
+            stored_rows?.into_iter().map(|(s, id)| ((s.product_id.0, s.scraped_at), id)).collect();
+        // The newest newly stored page of each product carries the latest values and metadata.
+        let mut latest: Vec<usize> = newest_per_product(
+            snapshots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| inserted.contains_key(&(s.product_id.0, s.scraped_at))),
+        )
+        .into_values()
+        .collect();
+        latest.sort_unstable();
+        let recorded = update_products(&mut *conn, items, &snapshots, &latest, &stored, &hashes).await?;
+        lists::categories_of_products(&mut *conn, recorded.iter().map(|&i| items[i].page)).await?;
+        StoreResult::Ok(inserted)
+    };
+    // The alert step's inputs are read as committed before this batch: beside the writes on
+    // a second connection, or here before them.
+    let (inserted, inputs) = match side {
         Some(side) => {
-            let (stored_rows, inputs, hashes) = tokio::join!(
-                snapshots::store_new_snapshots(conn, &snapshots),
-                alerts::alert_inputs_beside(side, &keys),
-                hashing
-            );
-            let stored_rows = stored_rows?;
+            let (inserted, inputs) = tokio::join!(write(conn), alerts::alert_inputs_beside(side, &keys));
+            let inserted = inserted?;
             // The reads beside gave up (a lock wait, a lost connection): read here. After the
-            // insert this sees the batch's own snapshots too, which the evaluation below
-            // would pick over older ones anyway.
+            // writes this sees the batch's own snapshots too, which the evaluation below
+            // would pick over older ones anyway, and the products' new last_snapshot_at,
+            // which sends the previous-snapshot lookup to its general search.
             let inputs = match inputs {
                 Ok(inputs) => inputs,
                 Err(_) => alerts::alert_inputs(conn, &keys).await?,
             };
-            (stored_rows, inputs, hashes)
+            (inserted, inputs)
         }
         None => {
             let inputs = alerts::alert_inputs(conn, &keys).await?;
-            let (stored_rows, hashes) =
-                tokio::join!(snapshots::store_new_snapshots(conn, &snapshots), hashing);
-            (stored_rows?, inputs, hashes)
+            (write(conn).await?, inputs)
         }
     };
-    let inserted: HashMap<(Uuid, Ts), Uuid> =
-        stored_rows.into_iter().map(|(s, id)| ((s.product_id.0, s.scraped_at), id)).collect();
-
-    // The newest newly stored page of each product carries the latest values and metadata.
-    let mut latest: Vec<usize> = newest_per_product(
-        snapshots.iter().enumerate().filter(|(_, s)| inserted.contains_key(&(s.product_id.0, s.scraped_at))),
-    )
-    .into_values()
-    .collect();
-    latest.sort_unstable();
-    // Alerts before the products' latest values move (the rules compare with the previous
-    // snapshot, found above through last_snapshot_at as it was before this batch).
     let mut alerts_by_snapshot = evaluate_alerts(conn, items, &snapshots, &inserted, inputs, rules).await?;
-    let stored: HashMap<Uuid, &Stored> = ids.values().map(|s| (s.id, s)).collect();
-    update_products(conn, items, &snapshots, &latest, &stored, &hashes).await?;
-    lists::categories_of_products(conn, latest.iter().map(|&i| items[i].page)).await?;
 
     Ok(items
         .iter()
@@ -257,6 +262,10 @@ struct Catalog<'a> {
     variation_types: Option<BTreeSet<&'a str>>,
     total_variations: Option<i32>,
     images: Option<&'a [String]>,
+    /// Hashed, not stored on the record: the categories a page names (breadcrumbs, rank
+    /// lines), upserted only when the hash changes.
+    crumbs: Option<&'a [String]>,
+    ranks: Option<&'a [SalesRank]>,
 }
 
 impl<'a> Catalog<'a> {
@@ -288,6 +297,8 @@ impl<'a> Catalog<'a> {
                 .map(|v| v.iter().flat_map(|x| x.dimensions.keys().map(String::as_str)).collect()),
             total_variations: p.variations.value().map(|v| i32::try_from(v.len()).unwrap_or(i32::MAX)),
             images: p.images.value().map(Vec::as_slice),
+            crumbs: categories.map(Vec::as_slice),
+            ranks: p.ranks.value().map(Vec::as_slice),
         }
     }
 
@@ -311,11 +322,17 @@ impl<'a> Catalog<'a> {
         ] {
             h.text(text);
         }
-        h.list(self.features.map(|f| f.iter().map(String::as_str)));
-        h.list(self.technical.map(|rows| rows.iter().flat_map(|r| [r.name.as_str(), r.value.as_str()])));
-        h.list(self.variation_types.as_ref().map(|v| v.iter().copied()));
+        let strings = |v: &'a [String]| v.iter().map(|s| Some(s.as_str()));
+        h.list(self.features.map(strings));
+        h.list(
+            self.technical
+                .map(|rows| rows.iter().flat_map(|r| [Some(r.name.as_str()), Some(r.value.as_str())])),
+        );
+        h.list(self.variation_types.as_ref().map(|v| v.iter().map(|t| Some(*t))));
         h.text(self.total_variations.map(i32::to_le_bytes).as_ref().map(|b| b.as_slice()));
-        h.list(self.images.map(|i| i.iter().map(String::as_str)));
+        h.list(self.images.map(strings));
+        h.list(self.crumbs.map(strings));
+        h.list(self.ranks.map(|r| r.iter().flat_map(|r| [Some(r.category.as_str()), r.link.as_deref()])));
         h.0.finalize().into()
     }
 
@@ -350,14 +367,14 @@ impl Framed {
         }
     }
 
-    fn list<'s>(&mut self, v: Option<impl Iterator<Item = &'s str>>) {
+    fn list<'s>(&mut self, v: Option<impl Iterator<Item = Option<&'s str>>>) {
         match v {
             None => self.0.update([0]),
             Some(items) => {
                 self.0.update([1]);
                 let mut n = 0u64;
                 for item in items {
-                    self.text(Some(item));
+                    self.text(item);
                     n += 1;
                 }
                 // The count after the items: framing each item already keeps lists apart,
@@ -384,9 +401,9 @@ async fn update_products(
     latest: &[usize],
     stored: &HashMap<Uuid, &Stored>,
     hashes: &HashMap<usize, CatalogHash>,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<usize>> {
     if latest.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut record: Vec<(usize, Catalog<'_>, CatalogHash)> = Vec::new();
     for &i in latest {
@@ -402,7 +419,8 @@ async fn update_products(
     if !record.is_empty() {
         update_records(conn, snapshots, &record).await?;
     }
-    update_latest_values(conn, snapshots, latest).await
+    update_latest_values(conn, snapshots, latest).await?;
+    Ok(record.into_iter().map(|r| r.0).collect())
 }
 
 /// The catalogue data and relisting of the products in `record` (index into the batch, the
