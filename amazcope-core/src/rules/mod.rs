@@ -2,7 +2,7 @@
 //!
 //! [`evaluate`] is what the refresh pipeline calls after storing a snapshot;
 //! [`unlisted_alerts`] when a product page disappears; [`replay`] runs one user's rules over
-//! a stored history (a backtest). [`notification_for`] turns a stored alert into its
+//! a stored history (a backtest). [`notification_for`] turns an alert into its
 //! notification.
 
 mod config;

@@ -1,12 +1,14 @@
 //! The notification that announces an alert.
 
-use crate::model::alert::Alert;
+use crate::AlertId;
+use crate::model::alert::NewAlert;
 use crate::model::enums::{AlertType, NotificationPriority, NotificationType, Severity};
 use crate::model::notification::NewNotification;
 
 /// The in-app notification for an alert: type from the alert type, priority from the
-/// severity, the alert's title and message, and its values as data.
-pub fn notification_for(alert: &Alert) -> NewNotification {
+/// severity, the alert's title and message, and its values as data. `id` is the id the
+/// alert is stored under (chosen before the insert, so both rows go in one statement).
+pub fn notification_for(id: AlertId, alert: &NewAlert) -> NewNotification {
     let notification_type = match alert.alert_type {
         AlertType::PriceChange | AlertType::TargetPriceReached => NotificationType::PriceChange,
         AlertType::BsrChange => NotificationType::BsrChange,
@@ -22,12 +24,12 @@ pub fn notification_for(alert: &Alert) -> NewNotification {
     NewNotification {
         user_id: alert.user_id,
         product_id: Some(alert.product_id),
-        alert_id: Some(alert.id),
+        alert_id: Some(id),
         notification_type,
         title: alert.title.clone(),
         message: alert.message.clone(),
         data: serde_json::json!({
-            "alert_id": alert.id,
+            "alert_id": id,
             "alert_type": alert.alert_type,
             "severity": alert.severity,
             "old_value": alert.old_value,

@@ -4,13 +4,13 @@
 
 use super::db;
 use super::rows::{PreviousRow, PriorRow};
-use crate::repos::alerts::insert_alert_rows;
+use crate::repos::alerts::insert_alerts;
 use crate::repos::tracking::tracker_rows;
 use amazcope_core::StoreResult;
 use amazcope_core::model::alert::{Alert, NewAlert};
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::model::tracking::Tracker;
-use amazcope_core::rules::{PriorAlert, notification_for};
+use amazcope_core::rules::PriorAlert;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -186,53 +186,11 @@ pub(crate) async fn prior_alerts(
     Ok(out)
 }
 
-/// Writes alerts and one notification each; an alert of the same (user, snapshot, type)
-/// already stored is skipped (`uq_alerts_user_snapshot_type`). Returns the alerts written.
+/// Writes alerts and one notification each ([`insert_alerts`]). Returns the alerts written.
 pub(crate) async fn store_alerts(conn: &mut PgConnection, alerts: &[NewAlert]) -> StoreResult<Vec<Alert>> {
     if alerts.is_empty() {
         return Ok(Vec::new());
     }
-    // Text is cut to its varchar column here, so a long scraped title never fails the batch.
-    let clipped: Vec<NewAlert> = alerts
-        .iter()
-        .map(|a| NewAlert {
-            title: super::clip(&a.title, 200),
-            old_value: a.old_value.as_deref().map(|v| super::clip(v, 100)),
-            new_value: a.new_value.as_deref().map(|v| super::clip(v, 100)),
-            ..a.clone()
-        })
-        .collect();
-    let rows = insert_alert_rows(conn, &clipped).await.map_err(db)?;
-    let stored = rows.into_iter().map(Alert::try_from).collect::<StoreResult<Vec<_>>>()?;
-    let notes: Vec<_> = stored.iter().map(notification_for).collect();
-    let n_user: Vec<Uuid> = notes.iter().map(|n| n.user_id.0).collect();
-    let n_product: Vec<Option<Uuid>> = notes.iter().map(|n| n.product_id.map(|p| p.0)).collect();
-    let n_alert: Vec<Option<Uuid>> = notes.iter().map(|n| n.alert_id.map(|a| a.0)).collect();
-    let n_kind: Vec<&str> = notes.iter().map(|n| n.notification_type.as_str()).collect();
-    let n_title: Vec<String> = notes.iter().map(|n| super::clip(&n.title, 255)).collect();
-    let n_message: Vec<&str> = notes.iter().map(|n| n.message.as_str()).collect();
-    let n_data: Vec<&serde_json::Value> = notes.iter().map(|n| &n.data).collect();
-    let n_priority: Vec<&str> = notes.iter().map(|n| n.priority.as_str()).collect();
-    let n_url: Vec<Option<&str>> = notes.iter().map(|n| n.action_url.as_deref()).collect();
-    let n_created: Vec<Ts> = stored.iter().map(|a| a.created_at).collect();
-    // language=PostgreSQL
-    let sql = "INSERT INTO notifications (user_id, product_id, alert_id, notification_type, title,
-                   message, data, priority, action_url, created_at)
-               SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
-                   $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::timestamptz[])";
-    sqlx::query(sql)
-        .bind(&n_user)
-        .bind(&n_product)
-        .bind(&n_alert)
-        .bind(&n_kind)
-        .bind(&n_title)
-        .bind(&n_message)
-        .bind(&n_data)
-        .bind(&n_priority)
-        .bind(&n_url)
-        .bind(&n_created)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(stored)
+    let rows = insert_alerts(conn, alerts).await.map_err(db)?;
+    rows.into_iter().map(Alert::try_from).collect()
 }

@@ -4,6 +4,7 @@ use super::error::{self, ErrCtx};
 use super::limit_of;
 use super::rows::{AlertRow, AlertViewRow, convert_all};
 use crate::PgStore;
+use crate::pipeline::clip;
 use amazcope_core::model::alert::{Alert, AlertQuery, AlertView, NewAlert};
 use amazcope_core::model::notification::NewNotification;
 use amazcope_core::rules::notification_for;
@@ -13,48 +14,14 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Inserts notifications in one statement (UNNEST of one array per column).
-pub(crate) async fn insert_notifications(
-    conn: &mut PgConnection,
-    items: &[NewNotification],
-) -> StoreResult<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let user: Vec<Uuid> = items.iter().map(|n| n.user_id.0).collect();
-    let product: Vec<Option<Uuid>> = items.iter().map(|n| n.product_id.map(|p| p.0)).collect();
-    let alert: Vec<Option<Uuid>> = items.iter().map(|n| n.alert_id.map(|a| a.0)).collect();
-    let kind: Vec<&str> = items.iter().map(|n| n.notification_type.as_str()).collect();
-    let title: Vec<&str> = items.iter().map(|n| n.title.as_str()).collect();
-    let message: Vec<&str> = items.iter().map(|n| n.message.as_str()).collect();
-    let data: Vec<&serde_json::Value> = items.iter().map(|n| &n.data).collect();
-    let priority: Vec<&str> = items.iter().map(|n| n.priority.as_str()).collect();
-    let url: Vec<Option<&str>> = items.iter().map(|n| n.action_url.as_deref()).collect();
-    // language=PostgreSQL
-    let sql = "INSERT INTO notifications (user_id, product_id, alert_id, notification_type, title,
-                   message, data, priority, action_url)
-               SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
-                   $6::text[], $7::jsonb[], $8::text[], $9::text[])";
-    sqlx::query(sql)
-        .bind(&user)
-        .bind(&product)
-        .bind(&alert)
-        .bind(&kind)
-        .bind(&title)
-        .bind(&message)
-        .bind(&data)
-        .bind(&priority)
-        .bind(&url)
-        .execute(conn)
-        .await
-        .map_err(error::db)?;
-    Ok(())
-}
-
-/// Inserts alerts in one statement (UNNEST of one array per column), skipping one of the same
-/// (user, snapshot, type) already stored (`uq_alerts_user_snapshot_type`), and returns the
-/// rows written. Shared by [`AlertRepository::create_alerts`] and the refresh pipeline, which
-/// runs it inside its transaction; each caller maps the driver error its own way.
+/// Inserts alerts and one notification each ([`notification_for`]) in one statement (UNNEST
+/// of one array per column), skipping an alert of the same (user, snapshot, type) already
+/// stored (`uq_alerts_user_snapshot_type`) together with its notification, and returns the
+/// alert rows written. The alert ids are chosen here (UUIDv7) so the notifications can be
+/// built before the insert. Text is cut to its varchar column first, so a long scraped title
+/// never fails a batch. Shared by [`AlertRepository::create_alerts`] and the refresh
+/// pipeline, which runs it inside its transaction; each caller maps the driver error its own
+/// way.
 ///
 /// Every row is checked against `fk_alerts_snapshot_id`, a foreign key to the partitioned
 /// `product_snapshots`. PostgreSQL runs that check as a cached query whose generic plan, over
@@ -64,10 +31,20 @@ pub(crate) async fn insert_notifications(
 /// it runs. The setting is made local to the caller's transaction and put back after the
 /// insert; the whole transaction under it is slower (the set-wise statements of the pipeline
 /// plan better with their arrays' sizes known).
-pub(crate) async fn insert_alert_rows(
+pub(crate) async fn insert_alerts(
     conn: &mut PgConnection,
     alerts: &[NewAlert],
 ) -> Result<Vec<AlertRow>, sqlx::Error> {
+    let alerts: Vec<NewAlert> = alerts
+        .iter()
+        .map(|a| NewAlert {
+            title: clip(&a.title, 200),
+            old_value: a.old_value.as_deref().map(|v| clip(v, 100)),
+            new_value: a.new_value.as_deref().map(|v| clip(v, 100)),
+            ..a.clone()
+        })
+        .collect();
+    let id: Vec<Uuid> = alerts.iter().map(|_| Uuid::now_v7()).collect();
     let user: Vec<Uuid> = alerts.iter().map(|a| a.user_id.0).collect();
     let product: Vec<Uuid> = alerts.iter().map(|a| a.product_id.0).collect();
     let snapshot: Vec<Option<Uuid>> = alerts.iter().map(|a| a.snapshot_id.map(|s| s.0)).collect();
@@ -80,19 +57,41 @@ pub(crate) async fn insert_alert_rows(
     let new: Vec<Option<&str>> = alerts.iter().map(|a| a.new_value.as_deref()).collect();
     let change: Vec<Option<f64>> = alerts.iter().map(|a| a.change_percentage).collect();
     let created: Vec<DateTime<Utc>> = alerts.iter().map(|a| a.created_at).collect();
-    // created_at is the snapshot's time (when the change happened); notified_at is now:
-    // the notification is written in this same transaction.
+    let notes: Vec<NewNotification> =
+        id.iter().zip(&alerts).map(|(&id, a)| notification_for(AlertId(id), a)).collect();
+    let n_user: Vec<Uuid> = notes.iter().map(|n| n.user_id.0).collect();
+    let n_product: Vec<Option<Uuid>> = notes.iter().map(|n| n.product_id.map(|p| p.0)).collect();
+    let n_kind: Vec<&str> = notes.iter().map(|n| n.notification_type.as_str()).collect();
+    let n_title: Vec<String> = notes.iter().map(|n| clip(&n.title, 255)).collect();
+    let n_message: Vec<&str> = notes.iter().map(|n| n.message.as_str()).collect();
+    let n_data: Vec<&serde_json::Value> = notes.iter().map(|n| &n.data).collect();
+    let n_priority: Vec<&str> = notes.iter().map(|n| n.priority.as_str()).collect();
+    let n_url: Vec<Option<String>> =
+        notes.iter().map(|n| n.action_url.as_deref().map(|u| clip(u, 500))).collect();
+    // created_at is the snapshot's time (when the change happened), for the alert and its
+    // notification; notified_at is now: the notification is written by this same statement.
     // language=PostgreSQL
-    let sql = "INSERT INTO alerts (user_id, product_id, snapshot_id, snapshot_scraped_at,
-                   alert_type, severity, title, message, old_value, new_value,
-                   change_percentage, created_at, notified_at)
-               SELECT u.*, now()
-               FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[],
-                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
-                   $12::timestamptz[]) AS u
-               ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
-               RETURNING *";
-    // Generic plans for this statement only (see below); `true`: local to the transaction.
+    let sql = "WITH a AS (
+                   INSERT INTO alerts (id, user_id, product_id, snapshot_id, snapshot_scraped_at,
+                       alert_type, severity, title, message, old_value, new_value,
+                       change_percentage, created_at, notified_at)
+                   SELECT u.*, now()
+                   FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
+                       $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                       $12::float8[], $13::timestamptz[]) AS u
+                   ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
+                   RETURNING *),
+               n AS (
+                   INSERT INTO notifications (user_id, product_id, alert_id, notification_type,
+                       title, message, data, priority, action_url, created_at)
+                   SELECT n.user_id, n.product_id, a.id, n.kind, n.title, n.message, n.data,
+                       n.priority, n.url, a.created_at
+                   FROM UNNEST($1::uuid[], $14::uuid[], $15::uuid[], $16::text[], $17::text[],
+                       $18::text[], $19::jsonb[], $20::text[], $21::text[])
+                     AS n(alert_id, user_id, product_id, kind, title, message, data, priority, url)
+                   JOIN a ON a.id = n.alert_id)
+               SELECT * FROM a";
+    // Generic plans for this statement only (see above); `true`: local to the transaction.
     // language=PostgreSQL
     let (mode,): (String,) = sqlx::query_as(
         "SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_generic_plan', true)",
@@ -100,6 +99,7 @@ pub(crate) async fn insert_alert_rows(
     .fetch_one(&mut *conn)
     .await?;
     let rows = sqlx::query_as::<_, AlertRow>(sql)
+        .bind(&id)
         .bind(&user)
         .bind(&product)
         .bind(&snapshot)
@@ -112,6 +112,14 @@ pub(crate) async fn insert_alert_rows(
         .bind(&new)
         .bind(&change)
         .bind(&created)
+        .bind(&n_user)
+        .bind(&n_product)
+        .bind(&n_kind)
+        .bind(&n_title)
+        .bind(&n_message)
+        .bind(&n_data)
+        .bind(&n_priority)
+        .bind(&n_url)
         .fetch_all(&mut *conn)
         .await?;
     sqlx::query("SELECT set_config('plan_cache_mode', $1, true)").bind(&mode).execute(&mut *conn).await?;
@@ -125,7 +133,7 @@ impl AlertRepository for PgStore {
             return Ok(Vec::new());
         }
         let mut tx = self.pool.begin().await.map_err(error::db)?;
-        let rows = insert_alert_rows(&mut tx, alerts).await.map_err(|e| {
+        let rows = insert_alerts(&mut tx, alerts).await.map_err(|e| {
             let first = &alerts[0];
             error::map(
                 e,
@@ -136,8 +144,6 @@ impl AlertRepository for PgStore {
             )
         })?;
         let written: Vec<Alert> = convert_all(rows)?;
-        let notes: Vec<NewNotification> = written.iter().map(notification_for).collect();
-        insert_notifications(&mut tx, &notes).await?;
         tx.commit().await.map_err(error::db)?;
         Ok(written)
     }
