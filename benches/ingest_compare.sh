@@ -3,7 +3,8 @@
 # same run: ../shared/bench's a0_orm_per_scrape (SQLAlchemy ORM, one row and two commits per
 # scrape) against our ingest_rate (parsed pages → product, snapshot, categories, alerts and
 # notifications for two users; batch = one transaction per day of PRODUCTS pages, single =
-# one transaction per page). Prints pages/s and the ratios.
+# one transaction per page, backfill = five days of PRODUCTS pages per transaction into a
+# fresh database). Prints pages/s and the ratios.
 #
 #   benches/ingest_compare.sh [PRODUCTS DAYS]      (default 500 40)
 # Needs DATABASE_URL (ours) and PG_ANCHOR_DSN or the default anchors database (baseline).
@@ -32,8 +33,8 @@ for line in md.splitlines():
 if base is None:
     raise SystemExit("a0_orm_per_scrape not in the baseline's results")
 print(f"\nbaseline a0_orm_per_scrape: {base:,.0f} scrapes/s (snapshot row only, no alerts)")
-for key, what in [("batch", "batch (1 txn per day of pages)"), ("single", "single (1 txn per page)"),
-                  ("parse_batch", "parse HTML + batch")]:
+for key, what in [("batch", "batch (1 txn per day of pages)"), ("backfill", "backfill (5 days of pages per txn)"),
+                  ("single", "single (1 txn per page)"), ("parse_batch", "parse HTML + batch")]:
     v = float(re.search(rf"^{key}_pages_per_sec (\d+)", ours, re.M).group(1))
     print(f"{what:34s} {v:>9,.0f} pages/s  ratio {v/base:6.1f}x")
 PY

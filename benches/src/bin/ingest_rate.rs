@@ -4,7 +4,9 @@
 //!
 //! - `batch`: one transaction per day of N pages (`IngestStore::ingest_batch`);
 //! - `single`: one transaction per page (`IngestStore::ingest_page`);
-//! - `parse_batch`: the fixture HTML parsed, then stored as `batch` (end to end).
+//! - `parse_batch`: the fixture HTML parsed, then stored as `batch` (end to end);
+//! - `backfill`: the same days again into a fresh database, [`BACKFILL_DAYS`] days of N pages
+//!   per transaction (the batch form's use: back-fills and imports of thousands of pages).
 //!
 //! The history is dated in the weeks before today and the database has had its partition
 //! upkeep (a deployment's steady state: the months of the 90-day retention and three
@@ -47,6 +49,9 @@ async fn cpu_now(pool: &sqlx::PgPool) -> Option<(f64, f64)> {
     Some((cpu_seconds("self")?, server))
 }
 
+/// Days of pages per transaction in the back-fill phase (2,500 pages at the default 500).
+const BACKFILL_DAYS: usize = 5;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -63,7 +68,8 @@ async fn main() {
     let templates = ingest::templates();
     let fixtures = ingest::product_fixtures();
     let ctx = IngestContext::default();
-    let (mut batch, mut single, mut parse_batch) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut batch, mut single, mut parse_batch, mut backfill) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut alerts = 0;
     let mut cpu = Vec::new();
     for rep in 0..reps {
@@ -105,11 +111,26 @@ async fn main() {
         store.ingest_batch(&parsed, &ctx).await.expect("parse+batch");
         parse_batch.push(parsed.len() as f64 / t.elapsed().as_secs_f64());
         db.drop_db().await;
+
+        // The same history again into a fresh database, several days per transaction.
+        let db = BenchDb::create().await;
+        db.partition_upkeep(chrono::Utc::now()).await;
+        let store = &db.store;
+        store.ingest_batch(&all[0], &ctx).await.expect("day 0");
+        ingest::track_all(store).await;
+        let chunks: Vec<Vec<_>> = all[1..].chunks(BACKFILL_DAYS).map(|c| c.concat()).collect();
+        let t = Instant::now();
+        for chunk in &chunks {
+            store.ingest_batch(chunk, &ctx).await.expect("backfill");
+        }
+        backfill.push((n * days) as f64 / t.elapsed().as_secs_f64());
+        db.drop_db().await;
     }
     println!("products {n} days {days} reps {reps} alerts {alerts}");
     println!("batch_pages_per_sec {:.0}", median(batch));
     println!("single_pages_per_sec {:.0}", median(single));
     println!("parse_batch_pages_per_sec {:.0}", median(parse_batch));
+    println!("backfill_pages_per_sec {:.0}", median(backfill));
     if !cpu.is_empty() {
         println!("batch_client_cpu_ms_per_day {:.1}", median(cpu.iter().map(|c| c.0).collect()));
         println!("batch_server_cpu_ms_per_day {:.1}", median(cpu.iter().map(|c| c.1).collect()));
