@@ -97,8 +97,16 @@ fn problem_of(page: &ParsedPage) -> Option<FetchProblem> {
     Some(FetchProblem { status, message: Some(message.to_owned()) })
 }
 
-/// Stores `pages` on `conn` (inside the caller's transaction); `side`, a second connection
-/// for reads beside it (see [`product::ingest_products`]).
+/// How an ingest transaction begins: with the write lock on products, in the order partition
+/// upkeep takes its table locks (products, product_snapshots, alerts). The products are
+/// written after the snapshots; taking the lock on their table only then could deadlock with
+/// an upkeep run that holds it and waits for product_snapshots, which the ingest holds. One
+/// round trip for both statements.
+// language=PostgreSQL
+pub(crate) const BEGIN_INGEST: &str = "BEGIN; LOCK TABLE products IN ROW EXCLUSIVE MODE";
+
+/// Stores `pages` on `conn`, inside the caller's transaction begun with [`BEGIN_INGEST`];
+/// `side`, a second connection for reads beside it (see [`product::ingest_products`]).
 pub(crate) async fn ingest_pages(
     conn: &mut PgConnection,
     side: Option<&mut PgConnection>,
@@ -232,7 +240,7 @@ impl PgStore {
         ctx: &IngestContext,
     ) -> StoreResult<BatchIngestReport> {
         let mut side = self.side_connection(pages.len()).await;
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.pool().begin_with(BEGIN_INGEST).await.map_err(db)?;
         let report = ingest_pages(&mut tx, side.as_deref_mut(), pages, ctx).await?;
         tx.commit().await.map_err(db)?;
         Ok(report)

@@ -32,7 +32,8 @@ pub(crate) struct ProductResult {
     pub(crate) alerts: Vec<Alert>,
 }
 
-/// Stores product pages; one result per item, in order.
+/// Stores product pages; one result per item, in order. The caller's transaction holds
+/// ROW EXCLUSIVE on products (see [`super::BEGIN_INGEST`]).
 ///
 /// `side`, a second connection, lets the reads of the alert step (trackers, previous
 /// snapshots, earlier alerts) run on another server process while `conn` inserts the
@@ -48,12 +49,6 @@ pub(crate) async fn ingest_products(
     if items.is_empty() {
         return Ok(Vec::new());
     }
-    // Table locks in the order partition upkeep takes them (products, product_snapshots,
-    // alerts). The products are written after the snapshots and alerts; taking the write
-    // lock on their table only then could deadlock with an upkeep run that holds it and
-    // waits for product_snapshots, which this transaction holds.
-    // language=PostgreSQL
-    sqlx::query("LOCK TABLE products IN ROW EXCLUSIVE MODE").execute(&mut *conn).await.map_err(db)?;
     let (ids, created) = product_ids(conn, items, created_by).await?;
     let product_of = |it: &ProductItem<'_>| ids[&(it.page.asin, it.page.marketplace)].id;
 

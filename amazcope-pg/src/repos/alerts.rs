@@ -28,9 +28,10 @@ use uuid::Uuid;
 /// every monthly partition, its plan cache judges dearer than a custom one, so by default it
 /// plans the check afresh for each row: 200 to 400 µs a row, most of the insert's time. With
 /// `plan_cache_mode = force_generic_plan` the check uses one plan that prunes partitions when
-/// it runs. The setting is made local to the caller's transaction and put back after the
-/// insert; the whole transaction under it is slower (the set-wise statements of the pipeline
-/// plan better with their arrays' sizes known).
+/// it runs. The statement sets it itself (the checks run at its end), local to the caller's
+/// transaction and left so until it ends: in the refresh pipeline the alerts are the last
+/// write of a batch's product pages (the whole transaction under it from the start is
+/// slower: the set-wise statements before plan better with their arrays' sizes known).
 pub(crate) async fn insert_alerts(
     conn: &mut PgConnection,
     alerts: &[NewAlert],
@@ -71,12 +72,13 @@ pub(crate) async fn insert_alerts(
     // created_at is the snapshot's time (when the change happened), for the alert and its
     // notification; notified_at is now: the notification is written by this same statement.
     // language=PostgreSQL
-    let sql = "WITH a AS (
+    let sql = "WITH generic AS (SELECT set_config('plan_cache_mode', 'force_generic_plan', true)),
+               a AS (
                    INSERT INTO alerts (id, user_id, product_id, snapshot_id, snapshot_scraped_at,
                        alert_type, severity, title, message, old_value, new_value,
                        change_percentage, created_at, notified_at)
                    SELECT u.*, now()
-                   FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
+                   FROM generic, UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
                        $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                        $12::float8[], $13::timestamptz[]) AS u
                    ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
@@ -91,13 +93,6 @@ pub(crate) async fn insert_alerts(
                      AS n(alert_id, user_id, product_id, kind, title, message, data, priority, url)
                    JOIN a ON a.id = n.alert_id)
                SELECT * FROM a";
-    // Generic plans for this statement only (see above); `true`: local to the transaction.
-    // language=PostgreSQL
-    let (mode,): (String,) = sqlx::query_as(
-        "SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_generic_plan', true)",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
     let rows = sqlx::query_as::<_, AlertRow>(sql)
         .bind(&id)
         .bind(&user)
@@ -122,7 +117,6 @@ pub(crate) async fn insert_alerts(
         .bind(&n_url)
         .fetch_all(&mut *conn)
         .await?;
-    sqlx::query("SELECT set_config('plan_cache_mode', $1, true)").bind(&mode).execute(&mut *conn).await?;
     Ok(rows)
 }
 

@@ -54,8 +54,16 @@ async fn alerts_are_stored_once_with_one_notification_each(pool: PgPool) {
     let alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts").fetch_one(&pool).await.unwrap();
     assert_eq!(alerts, 2);
 
+    // A batch of one stored and one new alert writes the new one and its notification only.
+    let mixed = vec![batch[0].clone(), alert(u.id, p.id, key, AlertType::RatingDrop, day(6, 1))];
+    let again = s.create_alerts(&mixed).await.unwrap();
+    assert_eq!(again.iter().map(|a| a.alert_type).collect::<Vec<_>>(), vec![AlertType::RatingDrop]);
+
     let notes = s.notifications(u.id, false, 10).await.unwrap();
-    assert_eq!(notes.len(), 2);
+    assert_eq!(notes.len(), 3);
+    assert!(notes.iter().all(|n| n.created_at == day(6, 1)), "dated at their alert's time");
+    let rating_note = notes.iter().find(|n| n.notification_type == NotificationType::ReviewChange).unwrap();
+    assert_eq!(rating_note.alert_id, Some(again[0].id));
     let price_note = notes.iter().find(|n| n.notification_type == NotificationType::PriceChange).unwrap();
     let price_alert = written.iter().find(|a| a.alert_type == AlertType::PriceChange).unwrap();
     assert_eq!(price_note.alert_id, Some(price_alert.id));
