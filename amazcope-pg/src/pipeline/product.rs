@@ -1,5 +1,6 @@
 //! Product pages, set-wise: products found or created, snapshots inserted, latest values and
-//! metadata denormalised onto the products, categories upserted, alerts evaluated.
+//! metadata denormalised onto the products, categories upserted when the page data changed,
+//! alerts evaluated.
 
 use super::{alerts, clip, cut, db, lists};
 use crate::repos::snapshots;
