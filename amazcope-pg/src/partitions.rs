@@ -353,6 +353,20 @@ async fn create_table(conn: &mut PgConnection, month: Month, name: &str) -> Resu
     Ok(())
 }
 
+/// One upkeep run as a deployment schedules it (`amazcope db partitions`, every `amazcope
+/// worker` now and then): [`ensure_partitions`], then [`drop_expired_partitions`], their
+/// reports merged.
+pub async fn upkeep(
+    pool: &PgPool,
+    months_ahead: u32,
+    retention: Duration,
+    now: DateTime<Utc>,
+) -> Result<PartitionReport, PartitionError> {
+    let created = ensure_partitions(pool, months_ahead, now).await?;
+    let dropped = drop_expired_partitions(pool, retention, now).await?;
+    Ok(PartitionReport { dropped: dropped.dropped, alerts_cleared: dropped.alerts_cleared, ..created })
+}
+
 /// Drops the monthly partitions whose whole range is older than `now - retention`, in one
 /// transaction. A month that still has a row newer than the cutoff is kept; the DEFAULT
 /// partition is never dropped.

@@ -226,6 +226,23 @@ async fn drop_removes_only_months_wholly_older_than_the_retention(pool: PgPool) 
     assert!(again.dropped.is_empty(), "{again:?}");
 }
 
+/// `upkeep` is both calls in one: the missing month ahead created, the expired months
+/// dropped, one report of both.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn upkeep_creates_ahead_and_drops_expired_in_one_report(pool: PgPool) {
+    let now = Utc::now();
+    let ahead = next_month(month_start(now.year(), now.month()));
+    drop_partition(&pool, &name_of(ahead)).await;
+    let retention = Duration::days(partitions::DEFAULT_RETENTION_DAYS);
+    let report = partitions::upkeep(&pool, 1, retention, now).await.unwrap();
+    assert_eq!(report.created, vec![name_of(ahead)]);
+    assert_eq!(report.dropped.first().map(String::as_str), Some("product_snapshots_2024_01"));
+    let left = children(&pool).await;
+    assert!(left.contains(&name_of(ahead)));
+    assert!(report.dropped.iter().all(|d| !left.contains(d)), "{report:?}");
+    assert_eq!(partitions::upkeep(&pool, 1, retention, now).await.unwrap(), Default::default());
+}
+
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn a_long_retention_drops_nothing_and_a_negative_one_is_refused(pool: PgPool) {
     let before = children(&pool).await;

@@ -92,8 +92,8 @@ pub fn asin(i: usize) -> Asin {
     format!("B9{i:08}").parse().expect("ten characters")
 }
 
-/// Product `i`'s page on day `day` after `start`: a template with its own ASIN and a price and rank that
-/// take a step most days and a jump now and then.
+/// Product `i`'s page on day `day` after `start`: a template with its own ASIN and a price
+/// and rank that take a step most days and a jump now and then.
 pub fn page(
     templates: &[ScrapedProduct],
     start: DateTime<Utc>,

@@ -66,11 +66,14 @@ impl BenchDb {
     /// now and then): the months from `now` to three ahead exist, and those older than the
     /// 90-day retention are gone. A fresh migration holds every month since 2024-01.
     pub async fn partition_upkeep(&self, now: DateTime<Utc>) {
-        let pool = self.store.pool();
-        amazcope_pg::partitions::ensure_partitions(pool, 3, now).await.expect("create partitions");
-        amazcope_pg::partitions::drop_expired_partitions(pool, Duration::days(90), now)
-            .await
-            .expect("drop expired partitions");
+        amazcope_pg::partitions::upkeep(
+            self.store.pool(),
+            3,
+            Duration::days(amazcope_pg::partitions::DEFAULT_RETENTION_DAYS),
+            now,
+        )
+        .await
+        .expect("partition upkeep");
     }
 
     /// Empties the snapshot table (between repetitions).

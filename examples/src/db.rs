@@ -175,30 +175,19 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
                 anyhow::bail!("--retention-days must not be negative (got {retention_days})");
             }
             let store = store().await?;
-            let now = Utc::now();
-            let created = partitions::ensure_partitions(store.pool(), ahead, now)
+            let r = partitions::upkeep(store.pool(), ahead, Duration::days(retention_days), Utc::now())
                 .await
-                .context("creating partitions failed")?;
-            let dropped =
-                partitions::drop_expired_partitions(store.pool(), Duration::days(retention_days), now)
-                    .await
-                    .context("dropping expired partitions failed")?;
+                .context("partition upkeep failed")?;
             if json {
-                let v = serde_json::json!({
-                    "created": created.created,
-                    "rows_moved": created.rows_moved,
-                    "dropped": dropped.dropped,
-                    "alerts_cleared": dropped.alerts_cleared,
-                });
-                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+                writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
             } else {
                 writeln!(
                     out,
                     "created {} partition(s){}{}",
-                    created.created.len(),
-                    list(&created.created),
-                    if created.rows_moved > 0 {
-                        format!(", moved {} row(s) out of the default partition", created.rows_moved)
+                    r.created.len(),
+                    list(&r.created),
+                    if r.rows_moved > 0 {
+                        format!(", moved {} row(s) out of the default partition", r.rows_moved)
                     } else {
                         String::new()
                     }
@@ -206,9 +195,9 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
                 writeln!(
                     out,
                     "dropped {} partition(s){}, cleared the snapshot link of {} alert(s)",
-                    dropped.dropped.len(),
-                    list(&dropped.dropped),
-                    dropped.alerts_cleared
+                    r.dropped.len(),
+                    list(&r.dropped),
+                    r.alerts_cleared
                 )?;
             }
         }

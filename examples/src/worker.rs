@@ -37,7 +37,7 @@ pub struct WorkerArgs {
     #[arg(long, default_value_t = 3)]
     pub partitions_ahead: u32,
     /// Days of snapshots kept: older monthly partitions are dropped.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = partitions::DEFAULT_RETENTION_DAYS)]
     pub retention_days: i64,
     /// Hours between partition upkeep runs (0: none; `amazcope db partitions` does it then).
     #[arg(long, default_value_t = 6)]
@@ -47,17 +47,10 @@ pub struct WorkerArgs {
 /// One partition upkeep run, reported on standard error; a failure is reported and the
 /// worker goes on (the next run tries again).
 async fn upkeep(store: &PgStore, id: &str, ahead: u32, retention_days: i64) {
-    let (pool, now) = (store.pool(), chrono::Utc::now());
-    let result = async {
-        let created = partitions::ensure_partitions(pool, ahead, now).await?;
-        let dropped =
-            partitions::drop_expired_partitions(pool, chrono::Duration::days(retention_days), now).await?;
-        Ok::<_, partitions::PartitionError>((created, dropped))
-    }
-    .await;
-    match result {
-        Ok((created, dropped)) if !created.created.is_empty() || !dropped.dropped.is_empty() => {
-            eprintln!("{id}: partitions created {:?}, dropped {:?}", created.created, dropped.dropped)
+    let retention = chrono::Duration::days(retention_days);
+    match partitions::upkeep(store.pool(), ahead, retention, chrono::Utc::now()).await {
+        Ok(r) if !r.created.is_empty() || !r.dropped.is_empty() => {
+            eprintln!("{id}: partitions created {:?}, dropped {:?}", r.created, r.dropped)
         }
         Ok(_) => {}
         Err(e) => eprintln!("{id}: partition upkeep failed: {e}"),

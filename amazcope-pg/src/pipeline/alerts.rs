@@ -5,6 +5,7 @@
 use super::db;
 use super::rows::{PreviousRow, PriorRow};
 use crate::repos::alerts::insert_alerts;
+use crate::repos::rows::convert_all;
 use crate::repos::tracking::tracker_rows;
 use amazcope_core::StoreResult;
 use amazcope_core::model::alert::{Alert, NewAlert};
@@ -191,6 +192,5 @@ pub(crate) async fn store_alerts(conn: &mut PgConnection, alerts: &[NewAlert]) -
     if alerts.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = insert_alerts(conn, alerts).await.map_err(db)?;
-    rows.into_iter().map(Alert::try_from).collect()
+    convert_all(insert_alerts(conn, alerts).await.map_err(db)?)
 }

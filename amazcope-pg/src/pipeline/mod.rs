@@ -4,8 +4,8 @@
 //! A product page upserts the product (latest values and metadata), inserts its snapshot,
 //! upserts the categories of its breadcrumbs and rank lines (when its page data changed),
 //! then evaluates the alert rules of `amazcope_core::rules` for every user tracking the
-//! product and stores the alerts with their notifications. A best-seller list stores its category, competitor products and
-//! entries; a reviews page its reviews. A captcha, not-found or error page stores no
+//! product and stores the alerts with their notifications. A best-seller list stores its
+//! category, competitor products and entries; a reviews page its reviews. A captcha, not-found or error page stores no
 //! snapshot: it is recorded on the product (not-found also unlists it and raises `unlisted`
 //! alerts). Storing the same page twice changes nothing the second time.
 //!

@@ -20,6 +20,7 @@
 
 use amazcope_benches::BenchDb;
 use amazcope_benches::ingest;
+use amazcope_core::model::page::FetchedPage;
 use amazcope_core::service::{IngestContext, IngestStore};
 use chrono::Duration;
 use std::time::Instant;
@@ -57,6 +58,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// A fresh database after partition upkeep, holding the first day's pages, every product
+/// tracked by the two bench users.
+async fn tracked_db(first_day: &[FetchedPage], ctx: &IngestContext) -> BenchDb {
+    let db = BenchDb::create().await;
+    db.partition_upkeep(chrono::Utc::now()).await;
+    db.store.ingest_batch(first_day, ctx).await.expect("day 0");
+    ingest::track_all(&db.store).await;
+    db
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -73,13 +84,10 @@ async fn main() {
     let mut alerts = 0;
     let mut cpu = Vec::new();
     for rep in 0..reps {
-        let db = BenchDb::create().await;
-        db.partition_upkeep(chrono::Utc::now()).await;
-        let store = &db.store;
         let start = ingest::recent_start(days);
         let all = ingest::days(&templates, start, n, 0..days + 1, 42 + rep as u64);
-        store.ingest_batch(&all[0], &ctx).await.expect("day 0");
-        ingest::track_all(store).await;
+        let db = tracked_db(&all[0], &ctx).await;
+        let store = &db.store;
 
         let cpu0 = cpu_now(store.pool()).await;
         let t = Instant::now();
@@ -113,11 +121,8 @@ async fn main() {
         db.drop_db().await;
 
         // The same history again into a fresh database, several days per transaction.
-        let db = BenchDb::create().await;
-        db.partition_upkeep(chrono::Utc::now()).await;
+        let db = tracked_db(&all[0], &ctx).await;
         let store = &db.store;
-        store.ingest_batch(&all[0], &ctx).await.expect("day 0");
-        ingest::track_all(store).await;
         let chunks: Vec<Vec<_>> = all[1..].chunks(BACKFILL_DAYS).map(|c| c.concat()).collect();
         let t = Instant::now();
         for chunk in &chunks {
