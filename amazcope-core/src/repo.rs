@@ -6,11 +6,9 @@
 //! [`StoreError::NotFound`], exactly like a missing one.
 
 use crate::model::alert::{Alert, AlertQuery, AlertView, NewAlert};
-use crate::model::category::{
-    BestsellerSnapshot, Category, CategoryMetric, NewBestsellerEntry, NewCategory, NewCategoryMetric,
-};
-use crate::model::enums::{FetchStatus, SuggestionStatus};
-use crate::model::notification::{NewNotification, Notification};
+use crate::model::category::{BestsellerSnapshot, Category, CategoryMetric, NewBestsellerEntry, NewCategory};
+use crate::model::enums::SuggestionStatus;
+use crate::model::notification::Notification;
 use crate::model::product::{Product, ProductQuery, ProductUpsert};
 use crate::model::review::{NewReview, Review};
 use crate::model::snapshot::{NewSnapshot, ProductSnapshot};
@@ -72,20 +70,8 @@ pub trait ProductRepository: Send + Sync + 'static {
     /// Creates the product, or updates the metadata given (fields that are `None` keep
     /// their stored value). Never changes `created_by_id` of an existing product.
     async fn upsert_product(&self, product: &ProductUpsert) -> StoreResult<Product>;
-    /// Creates a product; an existing (ASIN, marketplace) is a [`StoreError::Conflict`]
-    /// naming both.
-    async fn create_product(&self, product: &ProductUpsert) -> StoreResult<Product>;
     /// Soft delete: `is_active = false`. The product leaves every active list.
     async fn deactivate_product(&self, id: ProductId) -> StoreResult<()>;
-    /// Records the outcome of a fetch; `NotFound` also marks the product unlisted
-    /// (`is_unlisted`, `unlisted_at`), `Ok` clears the unlisted mark.
-    async fn record_fetch(
-        &self,
-        id: ProductId,
-        status: FetchStatus,
-        error: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()>;
     /// Searches the catalogue.
     async fn search_products(&self, query: &ProductQuery) -> StoreResult<Vec<Product>>;
 }
@@ -174,7 +160,7 @@ pub trait SnapshotRepository: Send + Sync + 'static {
 #[async_trait]
 pub trait CategoryRepository: Send + Sync + 'static {
     /// Finds or creates a category (by marketplace + slug, else marketplace + parent + name);
-    /// sets `level` from the parent.
+    /// sets `level` from the parent. The same write as the categories of pages.
     async fn upsert_category(&self, category: &NewCategory) -> StoreResult<Category>;
     /// A category by id.
     async fn category(&self, id: CategoryId) -> StoreResult<Option<Category>>;
@@ -184,8 +170,6 @@ pub trait CategoryRepository: Send + Sync + 'static {
     async fn insert_bestsellers(&self, entries: &[NewBestsellerEntry]) -> StoreResult<BatchReport>;
     /// The newest list of a category.
     async fn latest_bestsellers(&self, category: CategoryId) -> StoreResult<Vec<BestsellerSnapshot>>;
-    /// Stores one metrics row.
-    async fn insert_category_metric(&self, metric: &NewCategoryMetric) -> StoreResult<CategoryMetric>;
     /// The newest metrics of a category.
     async fn latest_category_metric(&self, category: CategoryId) -> StoreResult<Option<CategoryMetric>>;
 }
@@ -217,8 +201,6 @@ pub trait AlertRepository: Send + Sync + 'static {
 /// Notifications.
 #[async_trait]
 pub trait NotificationRepository: Send + Sync + 'static {
-    /// Stores a notification.
-    async fn create_notification(&self, notification: &NewNotification) -> StoreResult<Notification>;
     /// The user's notifications, newest first.
     async fn notifications(
         &self,

@@ -9,7 +9,7 @@
 //! `category_metric` (half away from zero, exact medians of numerics).
 
 use crate::PgStore;
-use crate::repos::rows::{CategoryMetricRow, parse};
+use crate::rows::{CategoryMetricRow, parse};
 use amazcope_core::analytics::{
     AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, Granularity, MAX_COMPARE,
     ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize, trend,

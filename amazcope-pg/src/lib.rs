@@ -4,12 +4,22 @@
 //! - [`PgStore::connect`] opens a pool; migrations run only through [`PgStore::migrate`].
 //! - [`cluster`] starts a private PostgreSQL when no `DATABASE_URL` is given.
 //! - [`partitions`] keeps the monthly partitions of `product_snapshots`.
+//! - [`queue`] is the refresh work queue (leases with `FOR UPDATE SKIP LOCKED`).
+//!
+//! Every table write exists once, in `write`; the repositories (`repos`) and batch ingest
+//! (`ingest`) both call those functions. Module order has no cycle: `write` and `rows` use
+//! only `columns` and `error`; `repos` uses `write`; `ingest` uses `write` and `repos`' reads.
 //! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs.
 #![warn(missing_docs)]
 
 mod analytics;
-pub mod pipeline;
+mod columns;
+mod error;
+mod ingest;
+pub mod queue;
 mod repos;
+mod rows;
+mod write;
 
 pub mod cluster;
 mod connect;

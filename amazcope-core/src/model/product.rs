@@ -85,7 +85,6 @@ pub struct ProductData {
     pub small_category: Option<String>,
     pub bsr_category_link: Option<String>,
     pub bsr_subcategory_link: Option<String>,
-    pub amazons_choice_keywords: Option<Vec<String>>,
     pub product_dimensions: Option<serde_json::Value>,
     pub item_weight: Option<String>,
     pub model_number: Option<String>,

@@ -1,19 +1,16 @@
-//! Repository implementations on [`crate::PgStore`], one file per trait, with the private
-//! row types in `rows` and the error mapping in `error`.
+//! Repository implementations on [`crate::PgStore`], one file per trait: reads here, writes
+//! through [`crate::write`] (row types in `crate::rows`, error mapping in `crate::error`).
 //!
 //! SQL is static text run with `sqlx::query`/`query_as` (each string marked
 //! `// language=PostgreSQL`); optional filters go through `QueryBuilder`. Bulk writes use
 //! UNNEST arrays or binary COPY into a staging table, never a per-row loop.
 
-pub(crate) mod alerts;
+mod alerts;
 mod categories;
-mod copy;
-mod error;
 mod notifications;
 mod products;
 mod reviews;
-pub(crate) mod rows;
-pub(crate) mod snapshots;
+mod snapshots;
 mod suggestions;
 pub(crate) mod tracking;
 mod users;

@@ -1,45 +1,15 @@
 //! [`NotificationRepository`]: the in-app inbox. Read state is written through `status`
 //! (`is_read` is generated from it by the database).
 
-use super::error::{self, ErrCtx};
-use super::rows::{NotificationRow, convert_all};
 use crate::PgStore;
-use amazcope_core::model::notification::{NewNotification, Notification};
+use crate::error;
+use crate::rows::{NotificationRow, convert_all};
+use amazcope_core::model::notification::Notification;
 use amazcope_core::{NotificationId, NotificationRepository, StoreError, StoreResult, UserId};
 use async_trait::async_trait;
 
 #[async_trait]
 impl NotificationRepository for PgStore {
-    async fn create_notification(&self, n: &NewNotification) -> StoreResult<Notification> {
-        // language=PostgreSQL
-        let sql = "INSERT INTO notifications (user_id, product_id, alert_id, notification_type, title,
-                       message, data, priority, action_url)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                   RETURNING *";
-        let row = sqlx::query_as::<_, NotificationRow>(sql)
-            .bind(n.user_id.0)
-            .bind(n.product_id.map(|p| p.0))
-            .bind(n.alert_id.map(|a| a.0))
-            .bind(n.notification_type.as_str())
-            .bind(&n.title)
-            .bind(&n.message)
-            .bind(&n.data)
-            .bind(n.priority.as_str())
-            .bind(&n.action_url)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| {
-                error::map(
-                    e,
-                    &ErrCtx::new()
-                        .value("user_id", n.user_id)
-                        .opt_value("product_id", n.product_id)
-                        .opt_value("alert_id", n.alert_id),
-                )
-            })?;
-        row.try_into()
-    }
-
     async fn notifications(
         &self,
         user: UserId,

@@ -1,10 +1,11 @@
 //! [`SnapshotRepository`]: the partitioned time series and the product's denormalised
-//! latest values, written together.
+//! latest values, written together by the same functions as batch ingest
+//! ([`crate::write::snapshots`], [`crate::write::products::update_latest_values`]).
 
-use super::copy::BinaryCopy;
-use super::error::{self, ErrCtx};
-use super::rows::{SnapshotRow, convert_all, convert_opt};
 use crate::PgStore;
+use crate::error;
+use crate::rows::{SnapshotRow, convert_all, convert_opt};
+use crate::write::{products, snapshots};
 use amazcope_core::model::snapshot::{NewSnapshot, ProductSnapshot};
 use amazcope_core::{
     BatchReport, ProductId, SnapshotId, SnapshotInsert, SnapshotRepository, StoreError, StoreResult,
@@ -12,510 +13,64 @@ use amazcope_core::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
-use sqlx::types::Json;
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 use uuid::Uuid;
 
-/// The 36 data columns of `product_snapshots`, in the order of [`NewSnapshot`]'s fields.
-macro_rules! snapshot_columns {
-    () => {
-        "product_id, scraped_at, price, original_price, buybox_price, currency,
-         discount_percentage, bsr_main_category, bsr_small_category, main_category_name,
-         small_category_name, rating, review_count, in_stock, stock_quantity, stock_status,
-         seller_name, seller_id, seller_store_url, is_amazon_seller, is_fba, fulfilled_by,
-         coupon_text, coupon_available, deal_type, is_deal, is_prime, amazons_choice_keywords,
-         has_amazons_choice, past_sales, delivery_message, product_type, is_used,
-         category_avg_price, category_avg_rating, category_avg_reviews"
-    };
-}
-/// Fields of a COPY row: the id, then the 36 data columns.
-const FIELDS: i16 = 37;
-
-/// What an insert returns for the latest-values update.
-macro_rules! latest_columns {
-    () => {
-        "id, product_id, scraped_at, price, original_price, currency, discount_percentage,
-         bsr_main_category, main_category_name, rating, review_count, in_stock, stock_status,
-         is_prime, seller_name, is_amazon_seller, is_fba, has_amazons_choice,
-         amazons_choice_keywords"
-    };
-}
-
-/// Copies the latest values from `l` (rows of `latest_columns!`) onto their products, but
-/// only where `l` is at least as new as what the product shows: the original overwrote
-/// them with whatever was written last, so a back-filled old snapshot rolled prices back.
-/// `products.stock_status` is varchar(50), the snapshot's varchar(100).
-macro_rules! update_latest {
-    () => {
-        "UPDATE products p SET
-             current_price = l.price,
-             original_price = l.original_price,
-             currency = l.currency,
-             discount_percentage = l.discount_percentage,
-             current_bsr = l.bsr_main_category,
-             bsr_category_name = l.main_category_name,
-             rating = l.rating,
-             review_count = l.review_count,
-             in_stock = l.in_stock,
-             stock_status = left(l.stock_status, 50),
-             is_prime = l.is_prime,
-             seller_name = l.seller_name,
-             is_amazon_seller = l.is_amazon_seller,
-             is_fba = l.is_fba,
-             has_amazons_choice = l.has_amazons_choice,
-             amazons_choice_keywords = l.amazons_choice_keywords,
-             last_snapshot_at = l.scraped_at
-         FROM latest l
-         WHERE p.id = l.product_id
-           AND (p.last_snapshot_at IS NULL OR l.scraped_at >= p.last_snapshot_at)"
-    };
-}
-
-/// Values of a batch that a check constraint may reject, for the error message: the first
-/// out-of-range value of each checked column.
-fn batch_ctx(batch: &[NewSnapshot]) -> ErrCtx {
-    let bad_rating = batch.iter().filter_map(|s| s.rating).find(|r| !(0.0..=5.0).contains(r));
-    let bad_count = batch.iter().filter_map(|s| s.review_count).find(|n| *n < 0);
-    let late = Utc::now() + chrono::Duration::days(1);
-    let bad_time = batch.iter().map(|s| s.scraped_at).find(|t| *t > late || t.timestamp() < 1_704_067_200);
-    let bad_price = batch.iter().filter_map(|s| s.price).find(|p| p.is_sign_negative());
-    ErrCtx::new()
-        .opt_value("rating", bad_rating)
-        .opt_value("review_count", bad_count)
-        .opt_value("scraped_at", bad_time.map(|t| t.to_rfc3339()))
-        .opt_value("price", bad_price)
-}
-
-/// One COPY row: a fresh time-ordered id (UUIDv7), then the data columns.
-///
-/// The id is made here rather than by the column's `gen_random_uuid()` default because
-/// PostgreSQL's COPY inserts row by row when a column it fills from a default is volatile,
-/// and in batches of up to 1,000 rows (`heap_multi_insert`) when none is; and because ids in
-/// creation order append to the right edge of `pk_product_snapshots` instead of landing on
-/// random pages of it.
-fn encode_row(c: &mut BinaryCopy, id: Uuid, s: &NewSnapshot) -> Result<(), sqlx::error::BoxDynError> {
-    c.row(FIELDS);
-    c.field(&id)?;
-    c.field(&s.product_id.0)?;
-    c.field(&s.scraped_at)?;
-    c.field(&s.price)?;
-    c.field(&s.original_price)?;
-    c.field(&s.buybox_price)?;
-    c.field(&s.currency.as_str())?;
-    c.field(&s.discount_percentage)?;
-    c.field(&s.bsr_main_category)?;
-    c.field(&s.bsr_small_category)?;
-    c.field(&s.main_category_name)?;
-    c.field(&s.small_category_name)?;
-    c.field(&s.rating)?;
-    c.field(&s.review_count)?;
-    c.field(&s.in_stock)?;
-    c.field(&s.stock_quantity)?;
-    c.field(&s.stock_status)?;
-    c.field(&s.seller_name)?;
-    c.field(&s.seller_id)?;
-    c.field(&s.seller_store_url)?;
-    c.field(&s.is_amazon_seller)?;
-    c.field(&s.is_fba)?;
-    c.field(&s.fulfilled_by)?;
-    c.field(&s.coupon_text)?;
-    c.field(&s.coupon_available)?;
-    c.field(&s.deal_type)?;
-    c.field(&s.is_deal)?;
-    c.field(&s.is_prime)?;
-    c.jsonb(s.amazons_choice_keywords.as_ref())?;
-    c.field(&s.has_amazons_choice)?;
-    c.field(&s.past_sales)?;
-    c.field(&s.delivery_message)?;
-    c.field(&s.product_type)?;
-    c.field(&s.is_used)?;
-    c.field(&s.category_avg_price)?;
-    c.field(&s.category_avg_rating)?;
-    c.field(&s.category_avg_reviews)?;
-    Ok(())
-}
-
-/// Flush the COPY buffer to the server at about this size, so a large batch is encoded
-/// while earlier chunks are on the wire and memory stays bounded.
-const COPY_CHUNK: usize = 1 << 20;
-
-fn encode_error(e: sqlx::error::BoxDynError) -> StoreError {
-    StoreError::Backend { message: format!("encoding snapshot for copy: {e}"), source: Some(e) }
-}
-
-/// Why a COPY failed: the database refused, or a value could not be encoded.
-enum CopyError {
-    Db(sqlx::Error),
-    Encode(sqlx::error::BoxDynError),
-}
-
-impl From<sqlx::Error> for CopyError {
-    fn from(e: sqlx::Error) -> Self {
-        CopyError::Db(e)
+impl PgStore {
+    /// A product's snapshots in `range`, oldest first, whoever tracks it (the catalogue is
+    /// shared; who tracks it is not).
+    pub async fn product_history(
+        &self,
+        product: ProductId,
+        range: TimeRange,
+    ) -> StoreResult<Vec<ProductSnapshot>> {
+        // language=PostgreSQL
+        let sql = "SELECT s.* FROM product_snapshots s
+                   WHERE s.product_id = $1
+                     AND ($2::timestamptz IS NULL OR s.scraped_at >= $2)
+                     AND ($3::timestamptz IS NULL OR s.scraped_at < $3)
+                   ORDER BY s.scraped_at";
+        let rows = sqlx::query_as::<_, SnapshotRow>(sql)
+            .bind(product.0)
+            .bind(range.from)
+            .bind(range.to)
+            .fetch_all(self.pool())
+            .await
+            .map_err(error::db)?;
+        convert_all(rows)
     }
-}
 
-/// Binary COPY of `rows` with their `ids` into `table` (`product_snapshots` or the staging
-/// table), sent in chunks while encoding.
-async fn copy_rows(
-    conn: &mut PgConnection,
-    table: &str,
-    rows: &[&NewSnapshot],
-    ids: &[Uuid],
-) -> Result<(), CopyError> {
-    let statement = format!("COPY {table} (id, {}) FROM STDIN (FORMAT binary)", snapshot_columns!());
-    let mut copy = conn.copy_in_raw(&statement).await?;
-    let mut buf = BinaryCopy::with_header();
-    for (s, id) in rows.iter().zip(ids) {
-        if let Err(e) = encode_row(&mut buf, *id, s) {
-            copy.abort("encoding failed").await?;
-            return Err(CopyError::Encode(e));
+    /// Stores the new snapshots of `batch` and the latest values of their products in one
+    /// transaction. Returns the ids of the snapshots stored.
+    async fn store_snapshots(&self, batch: &[NewSnapshot]) -> StoreResult<Vec<Uuid>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
         }
-        if buf.len() >= COPY_CHUNK {
-            copy.send(buf.take()).await?;
-        }
-    }
-    buf.trailer();
-    copy.send(buf.take()).await?;
-    copy.finish().await?;
-    Ok(())
-}
-
-/// A unique violation on the snapshot table. PostgreSQL names the partition's own index
-/// (`product_snapshots_2025_06_product_id_scraped_at_key`), not the parent constraint; the
-/// only other unique key, the primary key, contains a random id.
-fn is_duplicate_snapshot(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| {
-        d.kind() == sqlx::error::ErrorKind::UniqueViolation
-            && d.table().is_some_and(|t| t.starts_with("product_snapshots"))
-    })
-}
-
-/// The slow but duplicate-proof path: binary COPY into a temp table (no WAL, no indexes),
-/// then one INSERT .. SELECT .. ON CONFLICT DO NOTHING. Returns the ids of the rows inserted.
-async fn insert_via_staging(
-    conn: &mut PgConnection,
-    rows: &[&NewSnapshot],
-    ids: &[Uuid],
-) -> Result<HashSet<Uuid>, CopyError> {
-    // Plain column types (numeric, text) leave length and precision checks to the INSERT,
-    // which raises the real table's errors.
-    // language=PostgreSQL
-    let sql = "CREATE TEMP TABLE snapshot_staging (
-                   id uuid, product_id uuid, scraped_at timestamptz, price numeric,
-                   original_price numeric, buybox_price numeric, currency text,
-                   discount_percentage float8, bsr_main_category int4,
-                   bsr_small_category int4, main_category_name text,
-                   small_category_name text, rating float8, review_count int4,
-                   in_stock bool, stock_quantity int4, stock_status text, seller_name text,
-                   seller_id text, seller_store_url text, is_amazon_seller bool,
-                   is_fba bool, fulfilled_by text, coupon_text text, coupon_available bool,
-                   deal_type text, is_deal bool, is_prime bool, amazons_choice_keywords jsonb,
-                   has_amazons_choice bool, past_sales text, delivery_message text,
-                   product_type text, is_used bool, category_avg_price numeric,
-                   category_avg_rating float8, category_avg_reviews int4
-               )";
-    sqlx::query(sql).execute(&mut *conn).await?;
-    copy_rows(conn, "snapshot_staging", rows, ids).await?;
-    // language=PostgreSQL
-    let sql = concat!(
-        "INSERT INTO product_snapshots (id, ",
-        snapshot_columns!(),
-        ") SELECT id, ",
-        snapshot_columns!(),
-        " FROM snapshot_staging
-         ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
-         RETURNING id"
-    );
-    let inserted: Vec<Uuid> = sqlx::query_scalar(sql).fetch_all(&mut *conn).await?;
-    // Dropped here, not ON COMMIT, so a second fallback in the same transaction can make it
-    // again; a failure rolls its creation back with the transaction.
-    sqlx::query("DROP TABLE snapshot_staging").execute(&mut *conn).await?;
-    Ok(inserted.into_iter().collect())
-}
-
-/// Set-wise INSERT of `rows` with their `ids` from UNNEST arrays, skipping keys already
-/// stored (ON CONFLICT DO NOTHING keeps the first row of a (product, scraped_at)). Returns the
-/// ids of the rows inserted.
-async fn insert_unnest(
-    conn: &mut PgConnection,
-    rows: &[&NewSnapshot],
-    ids: &[Uuid],
-) -> Result<HashSet<Uuid>, sqlx::Error> {
-    macro_rules! col {
-        ($f:ident) => {
-            rows.iter().map(|x| x.$f.clone()).collect::<Vec<_>>()
+        let batch: Cow<'_, [NewSnapshot]> = if batch.iter().any(snapshots::too_long) {
+            let mut owned = batch.to_vec();
+            snapshots::fit(&mut owned);
+            Cow::Owned(owned)
+        } else {
+            Cow::Borrowed(batch)
         };
+        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let stored = snapshots::store_new_snapshots(&mut tx, &batch).await?;
+        let latest: Vec<&NewSnapshot> =
+            products::newest_per_product(stored.iter().map(|(s, _)| *s).enumerate())
+                .into_values()
+                .map(|i| stored[i].0)
+                .collect();
+        products::update_latest_values(&mut tx, &latest).await?;
+        tx.commit().await.map_err(error::db)?;
+        Ok(stored.into_iter().map(|(_, id)| id).collect())
     }
-    let product: Vec<Uuid> = rows.iter().map(|x| x.product_id.0).collect();
-    let currency: Vec<&str> = rows.iter().map(|x| x.currency.as_str()).collect();
-    let keywords: Vec<Option<Json<&Vec<String>>>> =
-        rows.iter().map(|x| x.amazons_choice_keywords.as_ref().map(Json)).collect();
-    // language=PostgreSQL
-    let sql = concat!(
-        "INSERT INTO product_snapshots (id, ",
-        snapshot_columns!(),
-        ") SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::timestamptz[], $4::numeric[],
-             $5::numeric[], $6::numeric[], $7::text[], $8::float8[], $9::int4[], $10::int4[],
-             $11::text[], $12::text[], $13::float8[], $14::int4[], $15::bool[], $16::int4[],
-             $17::text[], $18::text[], $19::text[], $20::text[], $21::bool[], $22::bool[],
-             $23::text[], $24::text[], $25::bool[], $26::text[], $27::bool[], $28::bool[],
-             $29::jsonb[], $30::bool[], $31::text[], $32::text[], $33::text[], $34::bool[],
-             $35::numeric[], $36::float8[], $37::int4[])
-         ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
-         RETURNING id"
-    );
-    let inserted: Vec<Uuid> = sqlx::query_scalar(sql)
-        .bind(ids)
-        .bind(&product)
-        .bind(col!(scraped_at))
-        .bind(col!(price))
-        .bind(col!(original_price))
-        .bind(col!(buybox_price))
-        .bind(&currency)
-        .bind(col!(discount_percentage))
-        .bind(col!(bsr_main_category))
-        .bind(col!(bsr_small_category))
-        .bind(col!(main_category_name))
-        .bind(col!(small_category_name))
-        .bind(col!(rating))
-        .bind(col!(review_count))
-        .bind(col!(in_stock))
-        .bind(col!(stock_quantity))
-        .bind(col!(stock_status))
-        .bind(col!(seller_name))
-        .bind(col!(seller_id))
-        .bind(col!(seller_store_url))
-        .bind(col!(is_amazon_seller))
-        .bind(col!(is_fba))
-        .bind(col!(fulfilled_by))
-        .bind(col!(coupon_text))
-        .bind(col!(coupon_available))
-        .bind(col!(deal_type))
-        .bind(col!(is_deal))
-        .bind(col!(is_prime))
-        .bind(&keywords)
-        .bind(col!(has_amazons_choice))
-        .bind(col!(past_sales))
-        .bind(col!(delivery_message))
-        .bind(col!(product_type))
-        .bind(col!(is_used))
-        .bind(col!(category_avg_price))
-        .bind(col!(category_avg_rating))
-        .bind(col!(category_avg_reviews))
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(inserted.into_iter().collect())
-}
-
-/// Below this many new rows a batch goes by one INSERT .. UNNEST rather than COPY. sqlx
-/// sends COPY's closing CopyDone as a write of its own, which over TCP waits for the
-/// server's delayed ACK of the last data (about 40 ms, measured: every COPY took at least
-/// 44 ms whatever its size); at ~110k rows/s by COPY and ~50k by INSERT that fixed cost is
-/// won back from about 4,000 rows on.
-const COPY_MIN_ROWS: usize = 4_000;
-
-/// Stores the rows of `batch` whose (product, scraped_at) is not stored yet, on `conn` and
-/// inside the caller's transaction, and returns them with their new ids. The first of
-/// several rows with one key wins, as ON CONFLICT DO NOTHING would keep it.
-///
-/// A small batch is one INSERT .. UNNEST .. ON CONFLICT DO NOTHING. For a large one, keys
-/// already stored are read first (over the batch's products and time window; for new
-/// scrapes a handful of index probes), and the rest go by binary COPY straight into the
-/// partitioned table, as fast as a plain COPY. A row stored by a concurrent writer since
-/// that read makes the COPY fail on uq_product_snapshots_product_scraped; then its savepoint
-/// is rolled back and the rows go through the staging path, which skips duplicates.
-pub(crate) async fn store_new_snapshots<'a>(
-    conn: &mut PgConnection,
-    batch: &'a [NewSnapshot],
-) -> StoreResult<Vec<(&'a NewSnapshot, Uuid)>> {
-    let mut seen = HashSet::with_capacity(batch.len());
-    let mut fresh: Vec<&NewSnapshot> =
-        batch.iter().filter(|s| seen.insert((s.product_id, s.scraped_at))).collect();
-    if fresh.is_empty() {
-        return Ok(Vec::new());
-    }
-    if fresh.len() < COPY_MIN_ROWS {
-        let ids: Vec<Uuid> = fresh.iter().map(|_| Uuid::now_v7()).collect();
-        let inserted =
-            insert_unnest(conn, &fresh, &ids).await.map_err(|e| error::map(e, &batch_ctx(batch)))?;
-        return Ok(fresh.into_iter().zip(ids).filter(|(_, id)| inserted.contains(id)).collect());
-    }
-    let products: Vec<Uuid> = seen.iter().map(|(p, _)| p.0).collect::<HashSet<_>>().into_iter().collect();
-    let from = fresh.iter().map(|s| s.scraped_at).min().unwrap_or_default();
-    let to = fresh.iter().map(|s| s.scraped_at).max().unwrap_or_default();
-    // language=PostgreSQL
-    let sql = "SELECT product_id, scraped_at FROM product_snapshots
-               WHERE product_id = ANY($1) AND scraped_at >= $2 AND scraped_at <= $3";
-    let stored: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(sql)
-        .bind(&products)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(error::db)?;
-    if !stored.is_empty() {
-        let stored: HashSet<(Uuid, DateTime<Utc>)> = stored.into_iter().collect();
-        fresh.retain(|s| !stored.contains(&(s.product_id.0, s.scraped_at)));
-    }
-    if fresh.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<Uuid> = fresh.iter().map(|_| Uuid::now_v7()).collect();
-    let fail = |e: CopyError| match e {
-        CopyError::Db(e) => error::map(e, &batch_ctx(batch)),
-        CopyError::Encode(e) => encode_error(e),
-    };
-    let mut sp = sqlx::Acquire::begin(&mut *conn).await.map_err(error::db)?;
-    match copy_rows(&mut sp, "product_snapshots", &fresh, &ids).await {
-        Ok(()) => {
-            sp.commit().await.map_err(error::db)?;
-            Ok(fresh.into_iter().zip(ids).collect())
-        }
-        Err(CopyError::Db(e)) if is_duplicate_snapshot(&e) => {
-            sp.rollback().await.map_err(error::db)?;
-            let inserted = insert_via_staging(conn, &fresh, &ids).await.map_err(fail)?;
-            Ok(fresh.into_iter().zip(ids).filter(|(_, id)| inserted.contains(id)).collect())
-        }
-        Err(e) => Err(fail(e)),
-    }
-}
-
-/// Sets the latest values of every product in `rows` from its newest row (all of which
-/// were just inserted), set-based: one UPDATE over UNNEST arrays, one element per product.
-async fn update_latest_from(conn: &mut PgConnection, rows: &[(&NewSnapshot, Uuid)]) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut newest: HashMap<ProductId, &NewSnapshot> = HashMap::new();
-    for &(s, _) in rows {
-        newest
-            .entry(s.product_id)
-            .and_modify(|cur| {
-                if s.scraped_at > cur.scraped_at {
-                    *cur = s;
-                }
-            })
-            .or_insert(s);
-    }
-    let l: Vec<&NewSnapshot> = newest.into_values().collect();
-    // language=PostgreSQL
-    let sql = concat!(
-        "WITH latest AS (
-             SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[], $3::numeric[], $4::numeric[],
-                 $5::text[], $6::float8[], $7::int4[], $8::text[], $9::float8[], $10::int4[],
-                 $11::bool[], $12::text[], $13::bool[], $14::text[], $15::bool[], $16::bool[],
-                 $17::bool[], $18::jsonb[])
-             AS l(product_id, scraped_at, price, original_price, currency, discount_percentage,
-                  bsr_main_category, main_category_name, rating, review_count, in_stock,
-                  stock_status, is_prime, seller_name, is_amazon_seller, is_fba,
-                  has_amazons_choice, amazons_choice_keywords)
-         ) ",
-        update_latest!()
-    );
-    sqlx::query(sql)
-        .bind(l.iter().map(|s| s.product_id.0).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.scraped_at).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.price).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.original_price).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.currency.as_str()).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.discount_percentage).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.bsr_main_category).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.main_category_name.as_deref()).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.rating).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.review_count).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.in_stock).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.stock_status.as_deref()).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.is_prime).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.seller_name.as_deref()).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.is_amazon_seller).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.is_fba).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.has_amazons_choice).collect::<Vec<_>>())
-        .bind(l.iter().map(|s| s.amazons_choice_keywords.as_ref().map(Json)).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await
-        .map_err(error::db)?;
-    Ok(())
 }
 
 #[async_trait]
 impl SnapshotRepository for PgStore {
     async fn insert_snapshot(&self, s: &NewSnapshot) -> StoreResult<SnapshotInsert> {
-        // One statement, hence one transaction: the insert and the product's latest values
-        // commit together. A duplicate (product, scraped_at) inserts nothing, so the update
-        // has no row to apply either.
-        // language=PostgreSQL
-        let sql = concat!(
-            "WITH ins AS (
-                 INSERT INTO product_snapshots (",
-            snapshot_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32,
-                 $33, $34, $35, $36)
-                 ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
-                 RETURNING ",
-            latest_columns!(),
-            "), latest AS (SELECT * FROM ins), upd AS (",
-            update_latest!(),
-            ") SELECT id FROM ins"
-        );
-        let inserted: Option<uuid::Uuid> = sqlx::query_scalar(sql)
-            .bind(s.product_id.0)
-            .bind(s.scraped_at)
-            .bind(s.price)
-            .bind(s.original_price)
-            .bind(s.buybox_price)
-            .bind(s.currency.as_str())
-            .bind(s.discount_percentage)
-            .bind(s.bsr_main_category)
-            .bind(s.bsr_small_category)
-            .bind(&s.main_category_name)
-            .bind(&s.small_category_name)
-            .bind(s.rating)
-            .bind(s.review_count)
-            .bind(s.in_stock)
-            .bind(s.stock_quantity)
-            .bind(&s.stock_status)
-            .bind(&s.seller_name)
-            .bind(&s.seller_id)
-            .bind(&s.seller_store_url)
-            .bind(s.is_amazon_seller)
-            .bind(s.is_fba)
-            .bind(&s.fulfilled_by)
-            .bind(&s.coupon_text)
-            .bind(s.coupon_available)
-            .bind(&s.deal_type)
-            .bind(s.is_deal)
-            .bind(s.is_prime)
-            .bind(s.amazons_choice_keywords.as_ref().map(Json))
-            .bind(s.has_amazons_choice)
-            .bind(&s.past_sales)
-            .bind(&s.delivery_message)
-            .bind(&s.product_type)
-            .bind(s.is_used)
-            .bind(s.category_avg_price)
-            .bind(s.category_avg_rating)
-            .bind(s.category_avg_reviews)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| {
-                error::map(
-                    e,
-                    &ErrCtx::new()
-                        .value("product_id", s.product_id)
-                        .value("scraped_at", s.scraped_at.to_rfc3339())
-                        .opt_value("rating", s.rating)
-                        .opt_value("review_count", s.review_count)
-                        .opt_value("price", s.price)
-                        .opt_value("original_price", s.original_price)
-                        .opt_value("buybox_price", s.buybox_price)
-                        .opt_value("category_avg_price", s.category_avg_price)
-                        .opt_value("category_avg_rating", s.category_avg_rating)
-                        .value("currency", s.currency),
-                )
-            })?;
-        if let Some(id) = inserted {
+        let report = self.store_snapshots(std::slice::from_ref(s)).await?;
+        if let Some(&id) = report.first() {
             return Ok(SnapshotInsert { id: SnapshotId(id), inserted: true });
         }
         // language=PostgreSQL
@@ -533,14 +88,7 @@ impl SnapshotRepository for PgStore {
     }
 
     async fn insert_snapshots(&self, batch: &[NewSnapshot]) -> StoreResult<BatchReport> {
-        if batch.is_empty() {
-            return Ok(BatchReport::default());
-        }
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
-        let inserted = store_new_snapshots(&mut tx, batch).await?;
-        update_latest_from(&mut tx, &inserted).await?;
-        tx.commit().await.map_err(error::db)?;
-        let inserted = inserted.len() as u64;
+        let inserted = self.store_snapshots(batch).await?.len() as u64;
         Ok(BatchReport { inserted, duplicates: batch.len() as u64 - inserted })
     }
 

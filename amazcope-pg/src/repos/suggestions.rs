@@ -11,9 +11,9 @@
 //! valid value fails the whole call; that action is marked `failed` with the reason and
 //! nothing else changes.
 
-use super::error::{self, ErrCtx};
-use super::rows::{ActionRow, SuggestionRow};
 use crate::PgStore;
+use crate::error::{self, ErrCtx};
+use crate::rows::{ActionRow, SuggestionRow};
 use amazcope_core::model::suggestion::{NewSuggestion, Suggestion, SuggestionAction};
 use amazcope_core::suggest::{ActionEffect, action_effect, check_apply, check_review_at, plan_review};
 use amazcope_core::{

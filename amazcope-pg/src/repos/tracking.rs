@@ -1,8 +1,8 @@
 //! [`TrackingRepository`]: which user tracks which product, with their thresholds.
 
-use super::error::{self, ErrCtx};
-use super::rows::{ProductTrackerRow, TrackedRow, UserProductRow, convert_all, convert_opt};
 use crate::PgStore;
+use crate::error::{self, ErrCtx};
+use crate::rows::{ProductTrackerRow, TrackedRow, UserProductRow, convert_all, convert_opt};
 use amazcope_core::model::tracking::{
     DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackOptions, TrackedProduct, Tracker, TrackingPatch,
     UserProduct,

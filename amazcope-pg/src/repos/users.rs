@@ -1,8 +1,8 @@
 //! [`UserRepository`]: users and their lazily created settings.
 
-use super::error::{self, ErrCtx};
-use super::rows::{SettingsRow, UserRow, convert_all, convert_opt};
 use crate::PgStore;
+use crate::error::{self, ErrCtx};
+use crate::rows::{SettingsRow, UserRow, convert_all, convert_opt};
 use amazcope_core::model::user::{NewUser, SettingsPatch, User, UserSettings};
 use amazcope_core::{StoreError, StoreResult, UserId, UserRepository};
 use async_trait::async_trait;

@@ -1,6 +1,6 @@
-use crate::common::*;
-use amazcope_core::model::category::{NewBestsellerEntry, NewCategory, NewCategoryMetric};
-use amazcope_core::{BatchReport, CategoryLevel, CategoryRepository, Marketplace, StoreError};
+use super::common::*;
+use amazcope_core::model::category::{NewBestsellerEntry, NewCategory};
+use amazcope_core::{BatchReport, CategoryRepository, Marketplace, StoreError};
 use sqlx::PgPool;
 
 fn cat(name: &str, slug: Option<&str>, parent: Option<amazcope_core::CategoryId>) -> NewCategory {
@@ -86,30 +86,4 @@ async fn bestsellers_are_idempotent_and_latest_list_is_ranked(pool: PgPool) {
     assert_eq!(latest[0].product_id, Some(known.id), "linked to the catalogue by ASIN");
     assert_eq!(latest[1].product_id, None);
     assert_eq!((latest[0].price, latest[0].currency.as_deref()), (Some(money(1999)), Some("USD")));
-}
-
-#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
-async fn category_metric_round_trips_and_latest_wins(pool: PgPool) {
-    let s = store(pool);
-    let c = s.upsert_category(&cat("Electronics", Some("electronics"), None)).await.unwrap();
-    assert!(s.latest_category_metric(c.id).await.unwrap().is_none());
-    let m = |at, n| NewCategoryMetric {
-        category_id: c.id,
-        category_level: CategoryLevel::Main,
-        recorded_at: at,
-        avg_price: Some(money(2500)),
-        median_price: Some(money(2000)),
-        min_price: Some(money(500)),
-        max_price: Some(money(9900)),
-        avg_bsr: Some(1500),
-        median_bsr: Some(1200),
-        avg_rating: Some(4.2),
-        avg_review_count: Some(300),
-        product_count: n,
-    };
-    let first = s.insert_category_metric(&m(day(1, 1), 50)).await.unwrap();
-    assert_eq!((first.avg_price, first.product_count, first.avg_rating), (Some(money(2500)), 50, Some(4.2)));
-    s.insert_category_metric(&m(day(1, 3), 60)).await.unwrap();
-    s.insert_category_metric(&m(day(1, 2), 70)).await.unwrap();
-    assert_eq!(s.latest_category_metric(c.id).await.unwrap().unwrap().product_count, 60);
 }

@@ -1,4 +1,4 @@
-use crate::common::*;
+use super::common::*;
 use amazcope_core::model::user::{NewUser, SettingsPatch};
 use amazcope_core::{StoreError, UserRepository};
 use sqlx::PgPool;

@@ -11,6 +11,7 @@ use amazcope_core::model::snapshot::{NewSnapshot, ProductSnapshot};
 use amazcope_core::model::suggestion::{Suggestion, SuggestionAction};
 use amazcope_core::model::tracking::{TrackedProduct, Tracker, UserProduct};
 use amazcope_core::model::user::{User, UserSettings};
+use amazcope_core::rules::PriorAlert;
 use amazcope_core::{StoreError, ValidationError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -854,4 +855,39 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     row.map(T::try_from).transpose()
+}
+
+/// The previous snapshot of a new one: the newest with an earlier `scraped_at`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PreviousRow {
+    /// `scraped_at` of the new snapshot it is the previous of.
+    pub(crate) for_scraped_at: Ts,
+    #[sqlx(flatten)]
+    pub(crate) snapshot: NewSnapshotRow,
+}
+
+/// An earlier alert, for cool-down and dead-band.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PriorRow {
+    pub(crate) product_id: Uuid,
+    user_id: Uuid,
+    alert_type: String,
+    created_at: Ts,
+    old_value: Option<String>,
+    new_value: Option<String>,
+    snapshot_id: Option<Uuid>,
+}
+
+impl TryFrom<PriorRow> for PriorAlert {
+    type Error = StoreError;
+    fn try_from(r: PriorRow) -> Result<Self, StoreError> {
+        Ok(PriorAlert {
+            user_id: r.user_id.into(),
+            alert_type: parse(&r.alert_type)?,
+            created_at: r.created_at,
+            old_value: r.old_value,
+            new_value: r.new_value,
+            snapshot_id: r.snapshot_id.map(Into::into),
+        })
+    }
 }

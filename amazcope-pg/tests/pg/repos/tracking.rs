@@ -1,4 +1,4 @@
-use crate::common::*;
+use super::common::*;
 use amazcope_core::model::tracking::{TrackOptions, TrackingPatch};
 use amazcope_core::model::user::SettingsPatch;
 use amazcope_core::{

@@ -1,4 +1,4 @@
-use crate::common::*;
+use super::common::*;
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::model::tracking::TrackOptions;
 use amazcope_core::{

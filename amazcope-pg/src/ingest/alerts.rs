@@ -2,11 +2,10 @@
 //! of every product touched are read with one query each, the core rules run in memory, and
 //! the alerts and their notifications are written with one UNNEST insert each.
 
-use super::db;
-use super::rows::{PreviousRow, PriorRow};
-use crate::repos::alerts::insert_alerts;
-use crate::repos::rows::convert_all;
+use crate::error::db;
 use crate::repos::tracking::tracker_rows;
+use crate::rows::{PreviousRow, PriorRow};
+use crate::write;
 use amazcope_core::StoreResult;
 use amazcope_core::model::alert::{Alert, NewAlert};
 use amazcope_core::model::snapshot::NewSnapshot;
@@ -187,10 +186,8 @@ pub(crate) async fn prior_alerts(
     Ok(out)
 }
 
-/// Writes alerts and one notification each ([`insert_alerts`]). Returns the alerts written.
+/// Writes alerts and one notification each ([`write::alerts::insert`]). Returns the alerts
+/// written.
 pub(crate) async fn store_alerts(conn: &mut PgConnection, alerts: &[NewAlert]) -> StoreResult<Vec<Alert>> {
-    if alerts.is_empty() {
-        return Ok(Vec::new());
-    }
-    convert_all(insert_alerts(conn, alerts).await.map_err(db)?)
+    write::alerts::insert(conn, alerts).await
 }

@@ -3,8 +3,9 @@
 //! of machines share the work, never hold one product at once, and take over the products
 //! of a worker that died once its lease has run out.
 
-use super::db;
 use crate::PgStore;
+use crate::columns::clip;
+use crate::error::db;
 use amazcope_core::model::enums::TrackFrequency;
 use amazcope_core::service::{ClaimRequest, ClaimedProduct, WorkQueue};
 use amazcope_core::{ProductId, StoreResult};
@@ -39,7 +40,7 @@ impl WorkQueue for PgStore {
         let rows: Vec<(Uuid, String, String, String, Option<DateTime<Utc>>)> = sqlx::query_as(sql)
             .bind(request.now)
             .bind(i64::from(request.limit))
-            .bind(super::clip(&request.worker_id, 100))
+            .bind(clip(&request.worker_id, 100))
             .bind(lease_until)
             .bind(request.user.map(|u| u.0))
             .fetch_all(self.pool())
@@ -76,7 +77,7 @@ impl WorkQueue for PgStore {
                    WHERE id = $1 AND lease_owner = $2";
         let done = sqlx::query(sql)
             .bind(product.0)
-            .bind(super::clip(worker_id, 100))
+            .bind(clip(worker_id, 100))
             .bind(next_refresh_at)
             .execute(self.pool())
             .await
@@ -90,7 +91,7 @@ impl WorkQueue for PgStore {
                    WHERE id = $1 AND lease_owner = $2";
         let done = sqlx::query(sql)
             .bind(product.0)
-            .bind(super::clip(worker_id, 100))
+            .bind(clip(worker_id, 100))
             .execute(self.pool())
             .await
             .map_err(db)?;

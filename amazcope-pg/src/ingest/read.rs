@@ -3,7 +3,7 @@
 
 use super::db;
 use crate::PgStore;
-use crate::repos::rows::SnapshotRow;
+use crate::rows::SnapshotRow;
 use amazcope_core::model::snapshot::ProductSnapshot;
 use amazcope_core::{ProductId, StoreResult, TimeRange};
 

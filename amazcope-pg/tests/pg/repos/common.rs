@@ -1,6 +1,5 @@
 //! Helpers shared by the repository tests: a store on the per-test pool, users, products
 //! and snapshots with real values.
-#![allow(dead_code)]
 
 use amazcope_core::model::product::Product;
 use amazcope_core::model::product::ProductUpsert;

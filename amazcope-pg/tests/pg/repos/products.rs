@@ -1,4 +1,4 @@
-use crate::common::*;
+use super::common::*;
 use amazcope_core::model::product::{ProductData, ProductQuery, ProductUpsert};
 use amazcope_core::{FetchStatus, Marketplace, ProductId, ProductRepository, StoreError};
 use sqlx::PgPool;
@@ -60,20 +60,6 @@ async fn upsert_keeps_stored_values_for_missing_fields_and_never_changes_creator
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
-async fn create_product_twice_is_a_conflict_naming_asin_and_marketplace(pool: PgPool) {
-    let s = store(pool);
-    let up = ProductUpsert::bare(asin("B0011UCPM4"), Marketplace::CoUk, None);
-    s.create_product(&up).await.unwrap();
-    match s.create_product(&up).await.unwrap_err() {
-        StoreError::Conflict { constraint, detail } => {
-            assert_eq!(constraint, "uq_product_asin_marketplace");
-            assert!(detail.contains("B0011UCPM4") && detail.contains("co.uk"), "{detail}");
-        }
-        e => panic!("expected conflict, got {e:?}"),
-    }
-}
-
-#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn soft_deleted_product_leaves_search_unless_inactive_asked(pool: PgPool) {
     let s = store(pool);
     let keep = product(&s, "B000000001", None).await;
@@ -121,19 +107,27 @@ async fn search_matches_title_brand_or_asin_literally(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
-async fn fetch_not_found_marks_unlisted_and_ok_clears_it(pool: PgPool) {
+async fn fetch_not_found_marks_unlisted_and_a_newer_page_clears_it(pool: PgPool) {
+    use amazcope_core::service::{FetchProblem, IngestContext, IngestStore};
     let s = store(pool);
     let p = product(&s, "B000000003", None).await;
-    s.record_fetch(p.id, FetchStatus::NotFound, Some("404"), day(3, 1)).await.unwrap();
+    let ctx = IngestContext::default();
+    let problem = |status, message: Option<&str>| FetchProblem { status, message: message.map(str::to_owned) };
+    s.record_problem(&p.asin, p.marketplace, &problem(FetchStatus::NotFound, Some("404")), day(3, 1), &ctx)
+        .await
+        .unwrap();
     let p1 = s.product(p.id).await.unwrap().unwrap();
     assert!(p1.is_unlisted);
     assert_eq!(p1.unlisted_at, Some(day(3, 1)));
     assert_eq!(p1.last_fetch_status, Some(FetchStatus::NotFound));
     assert_eq!(p1.last_fetch_error.as_deref(), Some("404"));
-    s.record_fetch(p.id, FetchStatus::Captcha, None, day(3, 2)).await.unwrap();
+    s.record_problem(&p.asin, p.marketplace, &problem(FetchStatus::Captcha, None), day(3, 2), &ctx).await.unwrap();
     assert!(s.product(p.id).await.unwrap().unwrap().is_unlisted, "captcha says nothing about listing");
-    s.record_fetch(p.id, FetchStatus::Ok, None, day(3, 3)).await.unwrap();
-    let p3 = s.product(p.id).await.unwrap().unwrap();
-    assert!(!p3.is_unlisted);
-    assert_eq!((p3.unlisted_at, p3.last_fetch_at), (None, Some(day(3, 3))));
+    // An older report changes nothing: the outcome of 3 days ago stays.
+    s.record_problem(&p.asin, p.marketplace, &problem(FetchStatus::Failed, Some("old")), day(2, 1), &ctx)
+        .await
+        .unwrap();
+    let p2 = s.product(p.id).await.unwrap().unwrap();
+    assert_eq!((p2.last_fetch_status, p2.last_fetch_at), (Some(FetchStatus::Captcha), Some(day(3, 2))));
 }
+

@@ -1,7 +1,9 @@
 //! A product that could not be had: the outcome is recorded on it, no snapshot is written;
 //! a page that is gone marks the product unlisted and tells every user tracking it.
 
-use super::{alerts, db};
+use super::alerts;
+use crate::error::db;
+use crate::write::products;
 use amazcope_core::model::alert::Alert;
 use amazcope_core::model::enums::FetchStatus;
 use amazcope_core::rules::{RuleConfig, unlisted_alerts};
@@ -33,29 +35,8 @@ pub(crate) async fn record(
         .map_err(db)?;
     let Some((id, title, was_unlisted)) = row else { return Ok((None, Vec::new())) };
     let not_found = problem.status == FetchStatus::NotFound;
-    // A report older than what is stored (an old saved page imported late) changes nothing:
-    // neither the last fetch nor the listing state go back in time.
-    // language=PostgreSQL
-    let sql = "UPDATE products SET
-                   last_fetch_status = $2, last_fetch_at = $3, last_fetch_error = $4,
-                   is_unlisted = is_unlisted OR $5,
-                   unlisted_at = CASE WHEN $5 THEN COALESCE(unlisted_at, $3) ELSE unlisted_at END
-               WHERE id = $1
-                 AND (last_fetch_at IS NULL OR last_fetch_at <= $3)
-                 AND (last_snapshot_at IS NULL OR last_snapshot_at < $3)
-                 AND (last_fetch_status, last_fetch_at, last_fetch_error, is_unlisted)
-                     IS DISTINCT FROM ($2, $3, $4, is_unlisted OR $5)
-               RETURNING is_unlisted";
-    let updated: Option<(bool,)> = sqlx::query_as(sql)
-        .bind(id)
-        .bind(problem.status.as_str())
-        .bind(at)
-        .bind(problem.message.as_deref())
-        .bind(not_found)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?;
-    let now_unlisted = updated.is_some_and(|r| r.0);
+    let updated = products::record_outcome(conn, id, problem.status, problem.message.as_deref(), at).await?;
+    let now_unlisted = updated == Some(true);
     if !not_found || was_unlisted || !now_unlisted {
         return Ok((Some(ProductId(id)), Vec::new()));
     }

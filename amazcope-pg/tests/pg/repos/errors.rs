@@ -1,5 +1,5 @@
 //! Database errors come back as core errors that say what and where.
-use crate::common::*;
+use super::common::*;
 use amazcope_core::model::alert::NewAlert;
 use amazcope_core::model::review::NewReview;
 use amazcope_core::{

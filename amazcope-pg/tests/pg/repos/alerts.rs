@@ -1,6 +1,5 @@
-use crate::common::*;
+use super::common::*;
 use amazcope_core::model::alert::{AlertQuery, NewAlert};
-use amazcope_core::model::notification::NewNotification;
 use amazcope_core::{
     AlertRepository, AlertType, NotificationPriority, NotificationRepository, NotificationStatus,
     NotificationType, ProductId, Severity, SnapshotId, SnapshotRepository, StoreError, UserId,
@@ -116,24 +115,21 @@ async fn alert_list_joins_product_filters_and_is_newest_first(pool: PgPool) {
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn notification_read_state_goes_through_status(pool: PgPool) {
+    // Notifications are written only with their alerts (the one write of both tables).
     let s = store(pool);
     let u = user(&s, "ann").await;
-    let mk = |title: &str| NewNotification {
-        user_id: u.id,
-        product_id: None,
-        alert_id: None,
-        notification_type: NotificationType::System,
-        title: title.into(),
-        message: "hello".into(),
-        data: serde_json::json!({"k": [1, 2]}),
-        priority: NotificationPriority::Low,
-        action_url: Some("/dashboard".into()),
-    };
-    let a = s.create_notification(&mk("a")).await.unwrap();
-    let b = s.create_notification(&mk("b")).await.unwrap();
+    let p = product(&s, "B000000071", None).await;
+    s.create_alerts(&[
+        alert(u.id, p.id, None, AlertType::PriceChange, day(7, 1)),
+        alert(u.id, p.id, None, AlertType::OutOfStock, day(7, 2)),
+    ])
+    .await
+    .unwrap();
+    let all = s.notifications(u.id, false, 10).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let (b, a) = (&all[0], &all[1]);
     assert_eq!((a.status, a.is_read, a.read_at), (NotificationStatus::Unread, false, None));
-    assert_eq!(a.data, serde_json::json!({"k": [1, 2]}));
-    assert_eq!(a.action_url.as_deref(), Some("/dashboard"));
+    assert_eq!(a.action_url, Some(format!("/products/{}", p.id)));
 
     let read = s.mark_notification_read(u.id, a.id).await.unwrap();
     assert_eq!((read.status, read.is_read), (NotificationStatus::Read, true));

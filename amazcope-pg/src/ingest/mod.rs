@@ -1,5 +1,5 @@
-//! The refresh pipeline: parsed pages to storage, each page (or each batch) in ONE
-//! transaction, and the work queue ([`queue`]).
+//! Batch ingest: parsed pages to storage, each page (or each batch) in ONE transaction,
+//! through the writes of [`crate::write`].
 //!
 //! A product page upserts the product (latest values and metadata), inserts its snapshot,
 //! upserts the categories of its breadcrumbs and rank lines (when its page data changed),
@@ -16,11 +16,9 @@ mod alerts;
 mod lists;
 mod problem;
 mod product;
-pub mod queue;
-mod read;
-mod rows;
 
 use crate::PgStore;
+use crate::error::db;
 use amazcope_core::model::enums::FetchStatus;
 use amazcope_core::model::page::{FetchedPage, ParsedPage};
 use amazcope_core::service::{
@@ -31,40 +29,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgConnection, Postgres};
-
-/// Maps a driver error: a broken `chk_*`/`fk_*` rule is an invalid value, a `uq_*` a
-/// conflict, anything else a backend failure.
-pub(crate) fn db(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e
-        && let Some(c) = d.constraint()
-    {
-        let constraint = c.to_owned();
-        if constraint.starts_with("uq_") || constraint.starts_with("pk_") {
-            return StoreError::Conflict { detail: d.message().to_owned(), constraint };
-        }
-        if constraint.starts_with("chk_") || constraint.starts_with("fk_") {
-            return StoreError::Invalid(ValidationError::new("value", &constraint, d.message().to_owned()));
-        }
-    }
-    StoreError::Backend { message: e.to_string(), source: Some(Box::new(e)) }
-}
-
-/// `s` cut to at most `n` characters (the `varchar(n)` of its column).
-pub(crate) fn cut(s: &str, n: usize) -> &str {
-    // No more bytes than the limit: no more characters either (the usual case, no scan).
-    if s.len() <= n {
-        return s;
-    }
-    match s.char_indices().nth(n) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-/// [`cut`], owned.
-pub(crate) fn clip(s: &str, n: usize) -> String {
-    cut(s, n).to_owned()
-}
 
 /// The earliest `scraped_at` the schema accepts (`chk_product_snapshots_scraped_at`).
 fn earliest() -> DateTime<Utc> {
@@ -297,23 +261,5 @@ impl IngestStore for PgStore {
             outcome: IngestOutcome::Recorded { product_id, status: problem.status },
             alerts,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cut;
-
-    #[test]
-    fn cut_counts_characters_not_bytes() {
-        assert_eq!(cut("abc", 3), "abc");
-        assert_eq!(cut("abcd", 3), "abc");
-        // Six bytes, five characters: nothing to cut at five, two cut at three.
-        assert_eq!(cut("héllo", 5), "héllo");
-        assert_eq!(cut("héllo", 3), "hél");
-        assert_eq!(cut("日本語", 2), "日本");
-        assert_eq!(cut("日本語", 3), "日本語");
-        assert_eq!(cut("", 0), "");
-        assert_eq!(cut("a", 0), "");
     }
 }

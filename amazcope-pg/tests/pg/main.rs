@@ -1,0 +1,14 @@
+//! `amazcope-pg` against a real PostgreSQL: one test binary (linking one binary per file
+//! cost more than the tests on a 2-core machine), a database per test (`#[sqlx::test]`).
+
+mod analytics;
+mod cluster;
+mod ingest;
+mod migrations;
+mod partitions;
+mod queue;
+mod repos;
+mod schema;
+mod schema_inspect;
+mod suggest;
+mod tenancy;
