@@ -24,6 +24,41 @@ const PORT: u16 = 5432;
 /// `sun_path` is 108 bytes on Linux, including the NUL.
 const MAX_SOCKET_PATH: usize = 107;
 
+/// How to find and run the private cluster: the values the adapters read from their
+/// environment (`AMAZCOPE_HOME`, `AMAZCOPE_PG_BINDIR`, `AMAZCOPE_PG_USER`, `PATH`) and hand in;
+/// this crate reads no environment variable itself.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterSettings {
+    /// The cluster's folder (`AMAZCOPE_HOME`); `None`: [`default_home`] picks one.
+    pub home: Option<PathBuf>,
+    /// The PostgreSQL binaries folder (`AMAZCOPE_PG_BINDIR`); `None`: searched for.
+    pub bindir: Option<PathBuf>,
+    /// The account the server runs as when we are root (`AMAZCOPE_PG_USER`).
+    pub server_user: Option<String>,
+    /// The program search path (`PATH`), searched for `initdb`.
+    pub path: Option<std::ffi::OsString>,
+}
+
+impl ClusterSettings {
+    /// Settings from a lookup of the variables named above, e.g.
+    /// `ClusterSettings::from_lookup(|k| std::env::var_os(k))`: the caller decides where
+    /// the values come from; empty values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<std::ffi::OsString>) -> ClusterSettings {
+        let get = |k: &str| get(k).filter(|v| !v.is_empty());
+        ClusterSettings {
+            home: get("AMAZCOPE_HOME").map(PathBuf::from),
+            bindir: get("AMAZCOPE_PG_BINDIR").map(PathBuf::from),
+            server_user: get("AMAZCOPE_PG_USER").map(|v| v.to_string_lossy().into_owned()),
+            path: get("PATH"),
+        }
+    }
+
+    /// The same settings with another home.
+    pub fn with_home(&self, home: impl Into<PathBuf>) -> ClusterSettings {
+        ClusterSettings { home: Some(home.into()), ..self.clone() }
+    }
+}
+
 /// Why the private cluster could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -104,6 +139,15 @@ pub enum ClusterError {
         #[source]
         source: sqlx::Error,
     },
+    /// The schema could not be brought up to date on the private cluster.
+    #[error("cannot migrate the private cluster's database at {socket}")]
+    Migrate {
+        /// The socket folder.
+        socket: PathBuf,
+        /// The migration error.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("the cluster start task did not finish: {reason}")]
     Task {
@@ -155,11 +199,9 @@ fn id_of(user: &str) -> Option<(u32, u32)> {
 impl ServerUser {
     /// Picks the account: `AMAZCOPE_PG_USER`, else `postgres`, else `amazcope` (made with
     /// `useradd --system` if missing), else `nobody`.
-    pub fn pick() -> Result<ServerUser, ClusterError> {
+    pub fn pick(settings: &ClusterSettings) -> Result<ServerUser, ClusterError> {
         let make = |name: &str| id_of(name).map(|(uid, gid)| ServerUser { name: name.to_string(), uid, gid });
-        if let Ok(name) = std::env::var("AMAZCOPE_PG_USER")
-            && !name.is_empty()
-        {
+        if let Some(name) = settings.server_user.as_deref() {
             return make(&name).filter(|u| u.uid != 0).ok_or_else(|| ClusterError::NoServerUser {
                 reason: format!("AMAZCOPE_PG_USER={name} is not an existing non-root user"),
             });
@@ -187,12 +229,11 @@ impl ServerUser {
 
 /// The PostgreSQL binaries folder: `AMAZCOPE_PG_BINDIR`, `initdb` on PATH, `pg_config
 /// --bindir`, then the newest Debian `/usr/lib/postgresql/<ver>/bin`.
-pub fn find_bindir() -> Result<PathBuf, ClusterError> {
+pub fn find_bindir(settings: &ClusterSettings) -> Result<PathBuf, ClusterError> {
     let complete = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file());
     let mut searched = Vec::new();
 
-    if let Some(dir) = std::env::var_os("AMAZCOPE_PG_BINDIR").filter(|d| !d.is_empty()) {
-        let dir = PathBuf::from(dir);
+    if let Some(dir) = settings.bindir.clone() {
         if complete(&dir) {
             return Ok(dir);
         }
@@ -200,7 +241,7 @@ pub fn find_bindir() -> Result<PathBuf, ClusterError> {
     }
     // On PATH, initdb is often a symlink (/usr/local/bin/initdb -> /usr/lib/postgresql/15/bin);
     // pg_ctl looks for `postgres` beside its real location, so resolve it.
-    if let Some(path) = std::env::var_os("PATH") {
+    if let Some(path) = settings.path.as_ref() {
         for dir in std::env::split_paths(&path) {
             let candidate = dir.join("initdb");
             if candidate.is_file()
@@ -252,9 +293,9 @@ fn traversable_by_others(path: &Path) -> bool {
 /// (`~/.local/share/amazcope`). As root, when that folder sits under a directory other users
 /// cannot enter (`/root` is 0700), the server user could not reach it, so
 /// `/var/lib/amazcope` (the usual place for a system service's state) is used instead.
-pub fn default_home() -> Result<PathBuf, ClusterError> {
-    if let Some(home) = std::env::var_os("AMAZCOPE_HOME").filter(|h| !h.is_empty()) {
-        return Ok(PathBuf::from(home));
+pub fn default_home(settings: &ClusterSettings) -> Result<PathBuf, ClusterError> {
+    if let Some(home) = settings.home.clone() {
+        return Ok(home);
     }
     let home = dirs::data_dir().ok_or(ClusterError::NoHome)?.join("amazcope");
     if running_as_root() && !traversable_by_others(&home) {
@@ -317,26 +358,21 @@ fn encode_query_value(s: &str) -> String {
 impl LocalCluster {
     /// A cluster under `home` (nothing is created or started yet). Finds the binaries and,
     /// when running as root, the server user.
-    pub fn new(home: impl Into<PathBuf>) -> Result<LocalCluster, ClusterError> {
-        let home = home.into();
+    pub fn new(settings: &ClusterSettings) -> Result<LocalCluster, ClusterError> {
+        let home = default_home(settings)?;
         let home = if home.is_absolute() {
             home
         } else {
             std::env::current_dir().map_err(io("read the current folder for", &home))?.join(home)
         };
-        let bindir = find_bindir()?;
-        let run_as = if running_as_root() { Some(ServerUser::pick()?) } else { None };
+        let bindir = find_bindir(settings)?;
+        let run_as = if running_as_root() { Some(ServerUser::pick(settings)?) } else { None };
         let socket = home.join(format!(".s.PGSQL.{PORT}"));
         let len = socket.as_os_str().len();
         if len > MAX_SOCKET_PATH {
             return Err(ClusterError::SocketPathTooLong { path: socket, len });
         }
         Ok(LocalCluster { home, bindir, run_as })
-    }
-
-    /// The cluster under [`default_home`].
-    pub fn from_env() -> Result<LocalCluster, ClusterError> {
-        LocalCluster::new(default_home()?)
     }
 
     /// The folder everything lives in (also the socket folder).
@@ -562,15 +598,37 @@ impl LocalCluster {
     }
 }
 
-/// `DATABASE_URL` when set; else the private cluster's `amazcope` database, started (and
-/// created) on demand under [`default_home`].
-pub async fn database_url_or_local() -> Result<String, ClusterError> {
-    if let Ok(url) = std::env::var("DATABASE_URL")
-        && !url.trim().is_empty()
-    {
-        return Ok(url);
+/// `database_url` when given (the caller's `DATABASE_URL`); else the private cluster's
+/// `amazcope` database, started, created and migrated on first use. The private cluster is
+/// ours: bringing its schema up to date needs no separate step, so commands work in any
+/// order there. A server named by URL is never migrated implicitly (`amazcope db upgrade`).
+pub async fn database_url_or_local(
+    database_url: Option<&str>,
+    settings: &ClusterSettings,
+) -> Result<String, ClusterError> {
+    if let Some(url) = database_url.map(str::trim).filter(|u| !u.is_empty()) {
+        return Ok(url.to_owned());
     }
-    LocalCluster::from_env()?.ensure_database(DEFAULT_DATABASE).await
+    let cluster = LocalCluster::new(settings)?;
+    let url = cluster.ensure_database(DEFAULT_DATABASE).await?;
+    cluster.migrate(&url).await?;
+    Ok(url)
+}
+
+impl LocalCluster {
+    /// Applies the pending migrations to the database at `url` on this cluster.
+    pub async fn migrate(&self, url: &str) -> Result<(), ClusterError> {
+        let socket = self.home.clone();
+        // A one-connection pool: the migrator's future over a pool is Send, so callers may
+        // run this on any runtime (the Python bindings block on one).
+        let pool =
+            sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await.map_err(|source| {
+                ClusterError::Database { action: "connect", socket: socket.clone(), source }
+            })?;
+        let done = crate::MIGRATOR.run(&pool).await;
+        pool.close().await;
+        done.map_err(|source| ClusterError::Migrate { socket, source })
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub mod partitions;
 pub mod testing;
 
 pub use connect::{ConnectError, MIN_SERVER_VERSION_NUM, PoolConfig};
-pub use migrate::{MigrationError, MigrationState, MigrationStatus};
+pub use migrate::{MigrationError, MigrationState, MigrationStatus, SchemaError};
 
 use sqlx::PgPool;
 

@@ -24,6 +24,49 @@ pub enum MigrationError {
     },
 }
 
+/// The schema of a database is not the one this build works with. Each message names the
+/// database (never its password) and what to do, in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// No migration was ever applied (no `_sqlx_migrations`, or an empty one).
+    #[error("the database at {target} has no Amazcope schema: run `amazcope db upgrade`")]
+    Missing {
+        /// `postgres://user@host:port/db`.
+        target: String,
+    },
+    /// Migrations of this build are not applied yet.
+    #[error(
+        "the database at {target} has Amazcope schema version {found}, this amazcope needs {needed}: run `amazcope db upgrade`"
+    )]
+    Behind {
+        /// `postgres://user@host:port/db`.
+        target: String,
+        /// The newest applied version.
+        found: i64,
+        /// The newest version this build embeds.
+        needed: i64,
+    },
+    /// A migration started and did not finish.
+    #[error(
+        "the database at {target} has a failed migration (version {version}): restore a backup or repair it, then run `amazcope db upgrade`"
+    )]
+    Failed {
+        /// `postgres://user@host:port/db`.
+        target: String,
+        /// The failed version.
+        version: i64,
+    },
+    /// Reading the migrations failed.
+    #[error("cannot read the schema version of the database at {target}")]
+    Query {
+        /// `postgres://user@host:port/db`.
+        target: String,
+        /// The cause.
+        #[source]
+        source: MigrationError,
+    },
+}
+
 /// Where one migration stands in a database.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -91,6 +134,44 @@ async fn applied(pool: &PgPool) -> Result<Vec<AppliedRow>, MigrationError> {
 }
 
 impl PgStore {
+    /// Where this store points, for messages: `postgres://user@host:port/db` (or the socket
+    /// folder), never the password.
+    pub fn target(&self) -> String {
+        let o = self.pool().connect_options();
+        let db = o.get_database().unwrap_or("postgres");
+        match o.get_socket() {
+            Some(dir) => format!("postgres://{}@{}/{db}", o.get_username(), dir.display()),
+            None => format!("postgres://{}@{}:{}/{db}", o.get_username(), o.get_host(), o.get_port()),
+        }
+    }
+
+    /// Checks that every migration this build embeds is applied, before a command uses the
+    /// tables: a database without the schema, or with an older one, is answered with one
+    /// line saying what to do instead of a missing-relation error. A database newer than
+    /// this build (versions it does not know) passes: its tables are a superset.
+    pub async fn check_schema(&self) -> Result<(), SchemaError> {
+        let target = self.target();
+        let history = self
+            .migration_history()
+            .await
+            .map_err(|source| SchemaError::Query { target: target.clone(), source })?;
+        if let Some(failed) = history.iter().find(|m| m.state == MigrationState::Failed) {
+            return Err(SchemaError::Failed { target, version: failed.version });
+        }
+        let applied = |m: &&MigrationStatus| {
+            matches!(m.state, MigrationState::Applied { .. } | MigrationState::Unknown)
+        };
+        let found = history.iter().filter(applied).map(|m| m.version).max();
+        let needed = history.iter().map(|m| m.version).max().unwrap_or(0);
+        match found {
+            None => Err(SchemaError::Missing { target }),
+            Some(_) if history.iter().any(|m| m.state == MigrationState::Pending) => {
+                Err(SchemaError::Behind { target, found: found.unwrap_or(0), needed })
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Applies every pending migration of [`MIGRATOR`](crate::MIGRATOR), in order.
     pub async fn migrate(&self) -> Result<(), MigrationError> {
         MIGRATOR.run(self.pool()).await.map_err(|source| MigrationError::Migrate { source })

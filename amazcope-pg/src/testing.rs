@@ -4,7 +4,7 @@
 //! script that exports it before `cargo test` (see `amazcope db url`). This type is for tests
 //! of the cluster path itself and for callers that want a server of their own.
 
-use crate::cluster::{ClusterError, LocalCluster};
+use crate::cluster::{ClusterError, ClusterSettings, LocalCluster};
 
 /// A private cluster in a temporary folder; stopped and deleted on drop.
 #[derive(Debug)]
@@ -15,15 +15,16 @@ pub struct TempCluster {
 }
 
 impl TempCluster {
-    /// Creates and starts a cluster under a fresh temporary folder.
-    pub fn start() -> Result<TempCluster, ClusterError> {
+    /// Creates and starts a cluster under a fresh temporary folder, found and run as
+    /// `settings` say (their home is replaced).
+    pub fn start(settings: &ClusterSettings) -> Result<TempCluster, ClusterError> {
         // Short prefix: the socket path must stay under the unix socket limit.
         let dir = tempfile::Builder::new().prefix("amzpg").tempdir().map_err(|source| ClusterError::Io {
             action: "create",
             path: std::env::temp_dir(),
             source,
         })?;
-        let cluster = LocalCluster::new(dir.path())?;
+        let cluster = LocalCluster::new(&settings.with_home(dir.path()))?;
         cluster.start()?;
         Ok(TempCluster { cluster, _dir: dir })
     }

@@ -146,9 +146,12 @@ pub fn connect(py: Python<'_>, url: Option<String>, upgrade: bool) -> Result<Cli
     block_on(py, async move {
         let url = match url {
             Some(u) => u,
-            None => amazcope_pg::cluster::database_url_or_local()
-                .await
-                .map_err(|e| Error::Database(format!("no database to use: {e}")))?,
+            None => amazcope_pg::cluster::database_url_or_local(
+                std::env::var("DATABASE_URL").ok().as_deref(),
+                &amazcope_pg::cluster::ClusterSettings::from_lookup(|k| std::env::var_os(k)),
+            )
+            .await
+            .map_err(|e| Error::Database(format!("no database to use: {e}")))?,
         };
         let store =
             PgStore::connect_url(&url).await.map_err(|e| db_error("cannot connect")(e.to_string()))?;

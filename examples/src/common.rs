@@ -4,15 +4,30 @@
 use amazcope_core::model::user::User;
 use amazcope_core::repo::UserRepository;
 use amazcope_core::{Asin, Marketplace};
-use amazcope_pg::{PgStore, cluster};
+use amazcope_pg::PgStore;
+use amazcope_pg::cluster::{self, ClusterSettings};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-/// The database every command uses: `DATABASE_URL`, else the private cluster (as `db`).
+/// The private cluster's settings, from the environment (`AMAZCOPE_HOME`,
+/// `AMAZCOPE_PG_BINDIR`, `AMAZCOPE_PG_USER`, `PATH`).
+pub fn cluster_settings() -> ClusterSettings {
+    ClusterSettings::from_lookup(|k| std::env::var_os(k))
+}
+
+/// `DATABASE_URL`, else the private cluster's database (created and migrated on first use).
+pub async fn database_url() -> anyhow::Result<String> {
+    let url = std::env::var("DATABASE_URL").ok();
+    cluster::database_url_or_local(url.as_deref(), &cluster_settings()).await.context("no database to use")
+}
+
+/// The database every command uses, checked to have this build's schema (a database without
+/// it is answered with one line naming `amazcope db upgrade`).
 pub async fn store() -> anyhow::Result<PgStore> {
-    let url = cluster::database_url_or_local().await.context("no database to use")?;
-    PgStore::connect_url(&url).await.context("cannot open the database")
+    let store = PgStore::connect_url(&database_url().await?).await.context("cannot open the database")?;
+    store.check_schema().await?;
+    Ok(store)
 }
 
 /// The active user called `name`.

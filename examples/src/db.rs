@@ -3,7 +3,7 @@
 //! Every command uses `DATABASE_URL` when it is set, else the private cluster under
 //! `AMAZCOPE_HOME` (created and started on demand; see `amazcope_pg::cluster`).
 
-use amazcope_pg::cluster::{self, LocalCluster};
+use amazcope_pg::cluster::LocalCluster;
 use amazcope_pg::{MigrationState, PgStore, inspect, partitions};
 use anyhow::Context;
 use chrono::{Duration, Utc};
@@ -57,7 +57,7 @@ pub enum DbCommand {
 }
 
 async fn store() -> anyhow::Result<PgStore> {
-    let url = cluster::database_url_or_local().await.context("no database to use")?;
+    let url = crate::common::database_url().await?;
     PgStore::connect_url(&url).await.context("cannot open the database")
 }
 
@@ -202,7 +202,8 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
             }
         }
         DbCommand::Stop => {
-            let cluster = LocalCluster::from_env().context("cannot locate the private cluster")?;
+            let cluster = LocalCluster::new(&crate::common::cluster_settings())
+                .context("cannot locate the private cluster")?;
             let was_running = tokio::task::spawn_blocking(move || cluster.stop())
                 .await
                 .context("the stop task failed")?
@@ -214,7 +215,7 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
             }
         }
         DbCommand::Url => {
-            writeln!(out, "{}", cluster::database_url_or_local().await.context("no database to use")?)?;
+            writeln!(out, "{}", crate::common::database_url().await?)?;
         }
     }
     Ok(())

@@ -19,7 +19,7 @@ use amazcope_core::{
 use amazcope_examples::storefront::{
     CatalogueProduct, Storefront, StorefrontConfig, StorefrontHandle, script,
 };
-use amazcope_pg::{PgStore, cluster};
+use amazcope_pg::PgStore;
 use amazcope_scrape::fetch::{Fetcher, FetcherConfig, RetryPolicy};
 use anyhow::Context;
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -87,7 +87,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         shop.catalogue().products().len()
     );
 
-    let url = cluster::database_url_or_local().await.context("no database to use")?;
+    let url = crate::common::database_url().await?;
     let store = Arc::new(PgStore::connect_url(&url).await.context("cannot open the database")?);
     store.migrate().await.context("cannot bring the schema up to date")?;
 

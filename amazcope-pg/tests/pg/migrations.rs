@@ -1,7 +1,7 @@
 //! Migrations go up, all the way down (leaving nothing of ours), and up again; the
 //! `PgStore` migration calls report what they did.
 
-use amazcope_pg::{MIGRATOR, MigrationState, PgStore};
+use amazcope_pg::{MIGRATOR, MigrationState, PgStore, SchemaError};
 use sqlx::PgPool;
 
 /// Our objects left in the schema: tables, types, functions, in one sorted list.
@@ -76,4 +76,36 @@ async fn store_migrate_down_current_and_history(pool: PgPool) {
     store.migrate().await.unwrap();
     assert_eq!(store.migrate_down(0).await.unwrap(), latest, "zero steps changes nothing");
     assert_eq!(store.current_version().await.unwrap(), latest);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_database_without_or_behind_the_schema_says_run_db_upgrade_once(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let missing = store.check_schema().await.unwrap_err();
+    assert!(matches!(missing, SchemaError::Missing { .. }), "{missing:?}");
+    let text = missing.to_string();
+    assert!(text.starts_with("the database at postgres://"), "{text}");
+    assert!(text.ends_with("has no Amazcope schema: run `amazcope db upgrade`"), "{text}");
+    assert_eq!(text.matches("amazcope db upgrade").count(), 1, "{text}");
+
+    MIGRATOR.run(&pool).await.unwrap();
+    store.check_schema().await.expect("current");
+    let newest = MIGRATOR.iter().map(|m| m.version).max().unwrap();
+    let at = store.migrate_down(1).await.unwrap().unwrap();
+    match store.check_schema().await.unwrap_err() {
+        SchemaError::Behind { found, needed, .. } => assert_eq!((found, needed), (at, newest)),
+        e => panic!("expected Behind, got {e:?}"),
+    }
+}
+
+#[test]
+fn the_target_never_shows_the_password() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://alice:s3cret-pw@db.example:5433/shop")
+            .unwrap();
+        let target = PgStore::from_pool(pool).target();
+        assert_eq!(target, "postgres://alice@db.example:5433/shop");
+    });
 }

@@ -1,10 +1,8 @@
 //! Every repository method of `PgStore` against a real database (one per test, migrated by
 //! `#[sqlx::test]`): values round-trip, writes are idempotent, errors name what failed.
 
-
 #[allow(dead_code)]
 mod common;
-
 
 mod alerts;
 

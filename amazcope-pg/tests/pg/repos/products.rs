@@ -112,7 +112,8 @@ async fn fetch_not_found_marks_unlisted_and_a_newer_page_clears_it(pool: PgPool)
     let s = store(pool);
     let p = product(&s, "B000000003", None).await;
     let ctx = IngestContext::default();
-    let problem = |status, message: Option<&str>| FetchProblem { status, message: message.map(str::to_owned) };
+    let problem =
+        |status, message: Option<&str>| FetchProblem { status, message: message.map(str::to_owned) };
     s.record_problem(&p.asin, p.marketplace, &problem(FetchStatus::NotFound, Some("404")), day(3, 1), &ctx)
         .await
         .unwrap();
@@ -121,7 +122,9 @@ async fn fetch_not_found_marks_unlisted_and_a_newer_page_clears_it(pool: PgPool)
     assert_eq!(p1.unlisted_at, Some(day(3, 1)));
     assert_eq!(p1.last_fetch_status, Some(FetchStatus::NotFound));
     assert_eq!(p1.last_fetch_error.as_deref(), Some("404"));
-    s.record_problem(&p.asin, p.marketplace, &problem(FetchStatus::Captcha, None), day(3, 2), &ctx).await.unwrap();
+    s.record_problem(&p.asin, p.marketplace, &problem(FetchStatus::Captcha, None), day(3, 2), &ctx)
+        .await
+        .unwrap();
     assert!(s.product(p.id).await.unwrap().unwrap().is_unlisted, "captcha says nothing about listing");
     // An older report changes nothing: the outcome of 3 days ago stays.
     s.record_problem(&p.asin, p.marketplace, &problem(FetchStatus::Failed, Some("old")), day(2, 1), &ctx)
@@ -130,4 +133,3 @@ async fn fetch_not_found_marks_unlisted_and_a_newer_page_clears_it(pool: PgPool)
     let p2 = s.product(p.id).await.unwrap().unwrap();
     assert_eq!((p2.last_fetch_status, p2.last_fetch_at), (Some(FetchStatus::Captcha), Some(day(3, 2))));
 }
-
