@@ -35,7 +35,8 @@ pub enum StoreError {
         id: String,
     },
     /// A uniqueness rule was broken (`uq_product_asin_marketplace`, `uq_user_product`, ...).
-    #[error("{detail} (constraint {constraint})")]
+    /// The message is the detail alone, in the user's words; the constraint is for `{:?}`.
+    #[error("{detail}")]
     Conflict {
         /// The constraint that rejected the write.
         constraint: String,

@@ -9,7 +9,7 @@ use amazcope_core::analytics::{
 use amazcope_core::model::alert::NewAlert;
 use amazcope_core::model::category::{Category, CategoryMetric};
 use amazcope_core::model::suggestion::Suggestion;
-use amazcope_core::service::{IngestOutcome, RefreshReport};
+use amazcope_core::service::{IngestOutcome, RefreshFailure, RefreshReport};
 use amazcope_core::suggest::SuggestRunReport;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -47,14 +47,14 @@ pub fn replay_table(alerts: &[NewAlert]) -> Columns {
     c
 }
 
-fn outcome(r: &Result<IngestOutcome, String>) -> (&'static str, Option<String>) {
+fn outcome(r: &Result<IngestOutcome, RefreshFailure>) -> (&'static str, Option<String>) {
     match r {
         Ok(IngestOutcome::Stored { .. }) => ("stored", None),
         Ok(IngestOutcome::Duplicate { .. }) => ("duplicate", None),
         Ok(IngestOutcome::Recorded { status, .. }) => ("recorded", Some(status.as_str().to_owned())),
         Ok(IngestOutcome::Ignored { kind }) => ("ignored", Some(format!("{kind:?}"))),
         Ok(other) => ("other", Some(format!("{other:?}"))),
-        Err(e) => ("failed", Some(e.clone())),
+        Err(e) => ("failed", Some(e.to_string())),
     }
 }
 

@@ -11,6 +11,32 @@ pub const DEFAULT_PRICE_THRESHOLD: f64 = 10.0;
 /// See [`DEFAULT_PRICE_THRESHOLD`].
 pub const DEFAULT_BSR_THRESHOLD: f64 = 30.0;
 
+/// The thresholds that apply to one user's tracking of one product.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Price change, percent.
+    pub price: f64,
+    /// BSR change, percent.
+    pub bsr: f64,
+}
+
+impl Thresholds {
+    /// The fallback, written once: the tracking row's own threshold, else the user's default
+    /// (`user_settings.default_*_threshold`, `None` when the user has no settings row), else
+    /// [`DEFAULT_PRICE_THRESHOLD`] / [`DEFAULT_BSR_THRESHOLD`]. The SQL of the alert engine's
+    /// tracker read mirrors this (`amazcope-pg`, pinned by a test there), and so do the
+    /// schema's column defaults.
+    pub fn resolve(
+        row_price: Option<f64>,
+        row_bsr: Option<f64>,
+        user_defaults: Option<Thresholds>,
+    ) -> Thresholds {
+        let user = user_defaults
+            .unwrap_or(Thresholds { price: DEFAULT_PRICE_THRESHOLD, bsr: DEFAULT_BSR_THRESHOLD });
+        Thresholds { price: row_price.unwrap_or(user.price), bsr: row_bsr.unwrap_or(user.bsr) }
+    }
+}
+
 /// A `user_products` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
@@ -104,4 +130,17 @@ pub struct Tracker {
     pub bsr_change_threshold: f64,
     /// Target price, if set.
     pub target_price: Option<Decimal>,
+}
+
+#[cfg(test)]
+mod threshold_tests {
+    use super::*;
+
+    #[test]
+    fn the_row_wins_then_the_user_then_the_defaults() {
+        let user = Some(Thresholds { price: 4.0, bsr: 12.0 });
+        assert_eq!(Thresholds::resolve(Some(2.0), Some(8.0), user), Thresholds { price: 2.0, bsr: 8.0 });
+        assert_eq!(Thresholds::resolve(None, Some(8.0), user), Thresholds { price: 4.0, bsr: 8.0 });
+        assert_eq!(Thresholds::resolve(None, None, None), Thresholds { price: 10.0, bsr: 30.0 });
+    }
 }

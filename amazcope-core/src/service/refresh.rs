@@ -66,6 +66,25 @@ pub struct RefreshProgress {
     pub stored: bool,
 }
 
+/// Why one product of a refresh has no outcome. Serializable (reports are printed as JSON),
+/// so the store's error is kept as its message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RefreshFailure {
+    /// Storing the page, or the outcome of its fetch, failed (the product is retried soon).
+    #[error("storing failed: {message}")]
+    Store {
+        /// The store's error.
+        message: String,
+    },
+    /// The page was stored, but the product could not be rescheduled.
+    #[error("stored, but could not reschedule: {message}")]
+    Reschedule {
+        /// The store's error.
+        message: String,
+    },
+}
+
 /// What happened to one product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefreshItem {
@@ -76,7 +95,7 @@ pub struct RefreshItem {
     /// Its marketplace.
     pub marketplace: Marketplace,
     /// What storing did, or why the product failed.
-    pub result: Result<IngestOutcome, String>,
+    pub result: Result<IngestOutcome, RefreshFailure>,
     /// Alerts raised.
     pub alerts: u64,
 }
@@ -178,7 +197,7 @@ where
         let result = match self.store.complete(product.product_id, &options.worker_id, next).await {
             Ok(_) => result,
             Err(e) => match result {
-                Ok(_) => Err(format!("stored, but could not reschedule: {e}")),
+                Ok(_) => Err(RefreshFailure::Reschedule { message: e.to_string() }),
                 Err(first) => Err(first),
             },
         };
@@ -201,7 +220,7 @@ where
         &self,
         product: &ClaimedProduct,
         options: &RefreshOptions,
-    ) -> (Result<IngestReport, String>, bool) {
+    ) -> (Result<IngestReport, RefreshFailure>, bool) {
         let (asin, mp) = (product.asin, product.marketplace);
         let (stored, transient) = match self.source.product_page(&asin, mp).await {
             Ok(mut page) => {
@@ -232,7 +251,7 @@ where
         };
         match stored {
             Ok(report) => (Ok(report), transient),
-            Err(e) => (Err(e.to_string()), true),
+            Err(e) => (Err(RefreshFailure::Store { message: e.to_string() }), true),
         }
     }
 }

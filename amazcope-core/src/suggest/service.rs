@@ -6,7 +6,7 @@ use crate::analytics::AnalyticsRepository;
 use crate::model::alert::AlertQuery;
 use crate::model::enums::{AlertType, SuggestionStatus};
 use crate::model::suggestion::Suggestion;
-use crate::model::tracking::{DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackedProduct, Tracker};
+use crate::model::tracking::{Thresholds, TrackedProduct, Tracker};
 use crate::repo::{ReviewDecision, Store, TimeRange};
 use crate::suggest::{
     CategoryContext, SuggestionGenerator, SuggestionInput, default_generators, generate_all,
@@ -113,18 +113,23 @@ impl<S: SuggestStore + ?Sized> SuggestService<S> {
         let history = self.store.snapshot_history(user, product.id, range).await?;
         let tracker = match self.store.trackers(product.id).await?.into_iter().find(|t| t.user_id == user) {
             Some(t) => t,
-            // Not in the alert engine's list (inactive product, say): the row's own
-            // thresholds, else the defaults.
-            None => Tracker {
-                user_id: user,
-                user_product_id: tracked.tracking.id,
-                price_change_threshold: tracked
-                    .tracking
-                    .price_change_threshold
-                    .unwrap_or(DEFAULT_PRICE_THRESHOLD),
-                bsr_change_threshold: tracked.tracking.bsr_change_threshold.unwrap_or(DEFAULT_BSR_THRESHOLD),
-                target_price: tracked.tracking.target_price,
-            },
+            // Not in the alert engine's list (inactive product, say): the same fallback
+            // as the engine's, from the row, the user's settings and the defaults.
+            None => {
+                let s = self.store.settings(user).await?;
+                let t = Thresholds::resolve(
+                    tracked.tracking.price_change_threshold,
+                    tracked.tracking.bsr_change_threshold,
+                    Some(Thresholds { price: s.default_price_threshold, bsr: s.default_bsr_threshold }),
+                );
+                Tracker {
+                    user_id: user,
+                    user_product_id: tracked.tracking.id,
+                    price_change_threshold: t.price,
+                    bsr_change_threshold: t.bsr,
+                    target_price: tracked.tracking.target_price,
+                }
+            }
         };
         let category = self.category_context(user, tracked, &history, now).await?;
         let query = AlertQuery {

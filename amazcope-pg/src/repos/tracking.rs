@@ -95,10 +95,21 @@ impl TrackingRepository for PgStore {
             .await
             .map_err(|e| error::map(e, &ctx()))?;
         let Some(row) = row else {
-            return Err(StoreError::Conflict {
-                constraint: "uq_user_product".into(),
-                detail: format!("user {user} already tracks product {product}"),
-            });
+            // Named the way the user wrote them: `alice already tracks B00FLYWNYQ on amazon.com`.
+            // language=PostgreSQL
+            let sql = "SELECT u.username, p.asin, p.marketplace FROM users u, products p
+                       WHERE u.id = $1 AND p.id = $2";
+            let names: Option<(String, String, String)> = sqlx::query_as(sql)
+                .bind(user.0)
+                .bind(product.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(error::db)?;
+            let detail = match names {
+                Some((name, asin, mp)) => format!("{name} already tracks {asin} on amazon.{mp}"),
+                None => format!("user {user} already tracks product {product}"),
+            };
+            return Err(StoreError::Conflict { constraint: "uq_user_product".into(), detail });
         };
         // Claiming a product makes it a tracked product again (the original's claim set
         // is_active and cleared is_competitor), in the same transaction as the claim.

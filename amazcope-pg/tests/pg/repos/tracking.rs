@@ -25,9 +25,17 @@ async fn track_stores_options_and_twice_is_a_conflict(pool: PgPool) {
     assert_eq!(s.tracking(u.id, p.id).await.unwrap(), Some(t.clone()));
 
     match s.track(u.id, p.id, &o).await.unwrap_err() {
-        StoreError::Conflict { constraint, .. } => assert_eq!(constraint, "uq_user_product"),
+        StoreError::Conflict { constraint, detail } => {
+            assert_eq!(constraint, "uq_user_product");
+            assert_eq!(detail, "ann already tracks B000000010 on amazon.com");
+        }
         e => panic!("expected conflict, got {e:?}"),
     }
+    assert_eq!(
+        s.track(u.id, p.id, &o).await.unwrap_err().to_string(),
+        "ann already tracks B000000010 on amazon.com",
+        "said once, without the constraint"
+    );
     assert!(matches!(
         s.track(u.id, ProductId::new_random(), &o).await,
         Err(StoreError::NotFound { entity: "product", .. })
@@ -135,4 +143,61 @@ async fn trackers_resolve_thresholds_row_then_settings_then_defaults(pool: PgPoo
 
     s.deactivate_product(p.id).await.unwrap();
     assert!(s.trackers(p.id).await.unwrap().is_empty(), "inactive product has no trackers");
+}
+
+/// The alert engine's tracker read (SQL) and core's `Thresholds::resolve` are the same
+/// fallback, for every combination of a row's own thresholds and the user's defaults; and
+/// the schema's column defaults are core's constants.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn tracker_thresholds_in_sql_equal_the_core_fallback(pool: PgPool) {
+    use amazcope_core::model::tracking::{DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, Thresholds};
+    let s = store(pool.clone());
+    let p = product(&s, "B000000019", None).await;
+    let cases: [(&str, Option<f64>, Option<f64>, Option<(f64, f64)>); 4] = [
+        ("own", Some(2.0), Some(8.0), Some((4.0, 12.0))),
+        ("mixed", None, Some(8.0), Some((4.0, 12.0))),
+        ("settings", None, None, Some((4.0, 12.0))),
+        ("defaults", None, None, None),
+    ];
+    let mut expected = Vec::new();
+    for (name, price, bsr, defaults) in cases {
+        let u = user(&s, name).await;
+        let user_defaults = match defaults {
+            Some((dp, db)) => {
+                let patch = SettingsPatch {
+                    default_price_threshold: Some(dp),
+                    default_bsr_threshold: Some(db),
+                    ..SettingsPatch::default()
+                };
+                s.update_settings(u.id, &patch).await.unwrap();
+                Some(Thresholds { price: dp, bsr: db })
+            }
+            None => None,
+        };
+        s.track(u.id, p.id, &opts(price, bsr)).await.unwrap();
+        expected.push((u.id, Thresholds::resolve(price, bsr, user_defaults)));
+    }
+    let trackers = s.trackers(p.id).await.unwrap();
+    assert_eq!(trackers.len(), 4);
+    for (user, want) in expected {
+        let t = trackers.iter().find(|t| t.user_id == user).unwrap();
+        assert_eq!(Thresholds { price: t.price_change_threshold, bsr: t.bsr_change_threshold }, want);
+    }
+    let defaults: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name || '.' || column_name, column_default FROM information_schema.columns
+          WHERE column_name IN ('default_price_threshold', 'default_bsr_threshold')
+          ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let parse =
+        |d: &str| d.trim_start_matches('(').split("::").next().unwrap().trim_end_matches(')').parse::<f64>();
+    assert_eq!(
+        defaults.iter().map(|(c, d)| (c.as_str(), parse(d).unwrap())).collect::<Vec<_>>(),
+        vec![
+            ("user_settings.default_bsr_threshold", DEFAULT_BSR_THRESHOLD),
+            ("user_settings.default_price_threshold", DEFAULT_PRICE_THRESHOLD),
+        ]
+    );
 }
