@@ -45,9 +45,9 @@ pub async fn run(args: AlertsArgs) -> anyhow::Result<()> {
     let store = common::store().await?;
     if let Some(AlertsAction::Read { id, user }) = args.action {
         let user = common::user(&store, &user).await?;
-        let id: AlertId = id.parse()?;
+        let id: AlertId = common::id("alert", &id)?;
         let alert = store.mark_alert_read(user.id, id).await?;
-        println!("alert {} marked read", alert.id);
+        outln!("alert {} marked read", alert.id);
         return Ok(());
     }
     let Some(name) = args.user else { anyhow::bail!("--user is required") };
@@ -59,11 +59,11 @@ pub async fn run(args: AlertsArgs) -> anyhow::Result<()> {
         return common::print_json(&alerts);
     }
     if alerts.is_empty() {
-        println!("no alerts");
+        outln!("no alerts");
     }
     for v in &alerts {
         let a = &v.alert;
-        println!(
+        outln!(
             "{} {} {:<8} {:<22} {:<10} {} → {}  {}{}",
             a.id,
             a.created_at.format("%Y-%m-%d %H:%M"),
