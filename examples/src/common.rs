@@ -163,6 +163,23 @@ pub fn progress(len: Option<u64>, template: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
+/// How `alerts` and `notifications` list a user's inbox.
+#[derive(Debug, clap::Args)]
+pub struct InboxArgs {
+    /// Whose inbox.
+    #[arg(long, short)]
+    pub user: Option<String>,
+    /// Only unread entries.
+    #[arg(long)]
+    pub unread: bool,
+    /// At most this many, newest first.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Prints `value` as pretty JSON.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     outln!("{}", serde_json::to_string_pretty(value)?);

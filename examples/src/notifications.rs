@@ -13,18 +13,9 @@ pub struct NotificationsArgs {
     /// Mark read, or purge.
     #[command(subcommand)]
     pub action: Option<NotificationsAction>,
-    /// Whose notifications.
-    #[arg(long, short)]
-    pub user: Option<String>,
-    /// Only unread notifications.
-    #[arg(long)]
-    pub unread: bool,
-    /// At most this many, newest first.
-    #[arg(long, default_value_t = 100)]
-    pub limit: u32,
-    /// Print a JSON array.
-    #[arg(long)]
-    pub json: bool,
+    /// Whose and which.
+    #[command(flatten)]
+    pub list: common::InboxArgs,
 }
 
 /// Changes to notifications.
@@ -75,10 +66,10 @@ pub async fn run(args: NotificationsArgs) -> anyhow::Result<()> {
             outln!("{n} notifications older than {older_than} days deleted");
         }
         None => {
-            let Some(name) = args.user else { anyhow::bail!("--user is required") };
+            let Some(name) = args.list.user else { anyhow::bail!("--user is required") };
             let user = common::user(&store, &name).await?;
-            let list = store.notifications(user.id, args.unread, args.limit.max(1)).await?;
-            if args.json {
+            let list = store.notifications(user.id, args.list.unread, args.list.limit.max(1)).await?;
+            if args.list.json {
                 return common::print_json(&list);
             }
             if list.is_empty() {
