@@ -22,7 +22,9 @@ use std::io::IsTerminal;
 /// The database every command uses: `DATABASE_URL`, else the private cluster (as `db`).
 pub async fn store() -> anyhow::Result<PgStore> {
     let url = cluster::database_url_or_local().await.context("no database to use")?;
-    PgStore::connect_url(&url).await.context("cannot open the database")
+    // ConnectError already says "cannot connect to postgresql at HOST:PORT database DB"
+    // (never the password); a second "cannot open the database" would repeat it.
+    Ok(PgStore::connect_url(&url).await?)
 }
 
 /// The active user called `name`.

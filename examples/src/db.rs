@@ -3,8 +3,9 @@
 //! Every command uses `DATABASE_URL` when it is set, else the private cluster under
 //! `AMAZCOPE_HOME` (created and started on demand; see `amazcope_pg::cluster`).
 
+use crate::common::store;
 use amazcope_pg::cluster::{self, LocalCluster};
-use amazcope_pg::{MigrationState, PgStore, inspect, partitions};
+use amazcope_pg::{MigrationState, inspect, partitions};
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use clap::Subcommand;
@@ -54,11 +55,6 @@ pub enum DbCommand {
     Stop,
     /// Print the database URL in use, starting the private cluster if needed.
     Url,
-}
-
-async fn store() -> anyhow::Result<PgStore> {
-    let url = cluster::database_url_or_local().await.context("no database to use")?;
-    PgStore::connect_url(&url).await.context("cannot open the database")
 }
 
 fn human_bytes(n: i64) -> String {
