@@ -287,9 +287,7 @@ async fn product_urls_and_errors_in_the_users_words() {
 
 #[tokio::test]
 async fn settings_show_set_validate_and_reset() {
-    let db = TestDb::new("settings").await;
-    db.ok(&["user", "add", "alice"]);
-    db.ok(&["user", "add", "bob"]);
+    let db = TestDb::with_users("settings", &["alice", "bob"]).await;
     let s = db.json(&["settings", "--user", "alice", "--json"]);
     assert_eq!(
         (s["default_price_threshold"].as_f64(), s["daily_summary_emails"].as_bool()),
@@ -364,9 +362,7 @@ async fn notify(url: &str, user: &str, titles: &[&str]) {
 
 #[tokio::test]
 async fn notifications_list_read_and_purge_per_user() {
-    let db = TestDb::new("notes").await;
-    db.ok(&["user", "add", "alice"]);
-    db.ok(&["user", "add", "bob"]);
+    let db = TestDb::with_users("notes", &["alice", "bob"]).await;
     assert_eq!(db.ok(&["notifications", "--user", "alice"]).trim(), "no notifications");
     notify(&db.url, "alice", &["one", "two", "three"]).await;
     notify(&db.url, "bob", &["bobs"]).await;
@@ -408,9 +404,7 @@ async fn notifications_list_read_and_purge_per_user() {
 async fn suggestion_stats_count_one_users_suggestions() {
     use amazcope_core::model::suggestion::NewSuggestion;
     use amazcope_core::{SuggestionCategory, SuggestionPriority, SuggestionRepository, UserRepository};
-    let db = TestDb::new("sugstats").await;
-    db.ok(&["user", "add", "alice"]);
-    db.ok(&["user", "add", "bob"]);
+    let db = TestDb::with_users("sugstats", &["alice", "bob"]).await;
     let empty = db.json(&["suggestions", "stats", "--user", "alice", "--json"]);
     assert_eq!(empty["total"], 0);
     let store = amazcope_pg::PgStore::connect_url(&db.url).await.unwrap();
