@@ -19,7 +19,8 @@ use amazcope_core::model::user::{SettingsPatch, User};
 use amazcope_core::repo::{SnapshotRepository, TimeRange, TrackingRepository};
 use amazcope_core::rules::{RuleConfig, replay};
 use amazcope_core::service::{
-    ImportOptions, ImportReport, ImportService, RefreshOptions, RefreshService, TrackService, daily_report,
+    ImportDocument, ImportOptions, ImportReport, ImportService, RefreshOptions, RefreshService, TrackService,
+    daily_report,
 };
 use amazcope_core::suggest::SuggestService;
 use amazcope_core::{
@@ -325,7 +326,16 @@ impl Client {
             };
             let options = ImportOptions { scraped_at, created_by, ..ImportOptions::default() };
             let import = ImportService::new(store, parse_for_import);
-            Ok(import.import_files(&paths, &options).await?)
+            // Core reads no files: read them here (TODO(#13): the Python side's own reader).
+            let docs = paths.into_iter().map(|p| {
+                let source = p.display().to_string();
+                let modified =
+                    std::fs::metadata(&p).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
+                std::fs::read(&p)
+                    .map(|bytes| ImportDocument::from_bytes(source.clone(), bytes, modified))
+                    .map_err(|e| (source, format!("cannot read: {e}")))
+            });
+            Ok(import.import_documents(docs, &options).await?)
         })?;
         let d = PyDict::new(py);
         d.set_item("pages", report.ingest.pages.len())?;

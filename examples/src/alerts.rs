@@ -13,18 +13,9 @@ pub struct AlertsArgs {
     /// Mark an alert read.
     #[command(subcommand)]
     pub action: Option<AlertsAction>,
-    /// Whose alerts.
-    #[arg(long, short)]
-    pub user: Option<String>,
-    /// Only unread alerts.
-    #[arg(long)]
-    pub unread: bool,
-    /// At most this many.
-    #[arg(long, default_value_t = 100)]
-    pub limit: u32,
-    /// Print a JSON array.
-    #[arg(long)]
-    pub json: bool,
+    /// Whose and which.
+    #[command(flatten)]
+    pub list: common::InboxArgs,
 }
 
 /// Changes to alerts.
@@ -45,25 +36,28 @@ pub async fn run(args: AlertsArgs) -> anyhow::Result<()> {
     let store = common::store().await?;
     if let Some(AlertsAction::Read { id, user }) = args.action {
         let user = common::user(&store, &user).await?;
-        let id: AlertId = id.parse()?;
+        let id: AlertId = common::id("alert", &id)?;
         let alert = store.mark_alert_read(user.id, id).await?;
-        println!("alert {} marked read", alert.id);
+        outln!("alert {} marked read", alert.id);
         return Ok(());
     }
-    let Some(name) = args.user else { anyhow::bail!("--user is required") };
+    let Some(name) = args.list.user else { anyhow::bail!("--user is required") };
     let user = common::user(&store, &name).await?;
-    let query =
-        AlertQuery { unread_only: args.unread, limit: Some(args.limit.max(1)), ..AlertQuery::default() };
+    let query = AlertQuery {
+        unread_only: args.list.unread,
+        limit: Some(args.list.limit.max(1)),
+        ..AlertQuery::default()
+    };
     let alerts = store.alerts(user.id, &query).await?;
-    if args.json {
+    if args.list.json {
         return common::print_json(&alerts);
     }
     if alerts.is_empty() {
-        println!("no alerts");
+        outln!("no alerts");
     }
     for v in &alerts {
         let a = &v.alert;
-        println!(
+        outln!(
             "{} {} {:<8} {:<22} {:<10} {} → {}  {}{}",
             a.id,
             a.created_at.format("%Y-%m-%d %H:%M"),

@@ -8,7 +8,7 @@ use amazcope_core::analytics::{
 };
 use amazcope_core::model::product::Product;
 use amazcope_core::model::user::User;
-use amazcope_core::{Marketplace, ProductRepository, StoreError, TimeRange};
+use amazcope_core::{ProductRef, ProductRepository, StoreError, TimeRange};
 use amazcope_pg::PgStore;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
@@ -17,11 +17,11 @@ use clap::Args;
 /// Arguments of `amazcope summary`.
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
-    /// The ASIN.
+    /// The ASIN, or the product's Amazon URL.
     pub asin: String,
-    /// Marketplace.
-    #[arg(long, short, default_value = "com")]
-    pub marketplace: String,
+    /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
+    #[arg(long, short)]
+    pub marketplace: Option<String>,
     /// The user who tracks it.
     #[arg(long, short)]
     pub user: String,
@@ -36,11 +36,11 @@ pub struct SummaryArgs {
 /// Arguments of `amazcope trends`.
 #[derive(Debug, Args)]
 pub struct TrendsArgs {
-    /// The ASIN.
+    /// The ASIN, or the product's Amazon URL.
     pub asin: String,
-    /// Marketplace.
-    #[arg(long, short, default_value = "com")]
-    pub marketplace: String,
+    /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
+    #[arg(long, short)]
+    pub marketplace: Option<String>,
     /// The user who tracks it.
     #[arg(long, short)]
     pub user: String,
@@ -66,12 +66,12 @@ pub struct TrendsArgs {
 /// Arguments of `amazcope compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The ASINs (at most 10).
+    /// The ASINs or product URLs (at most 10).
     #[arg(required = true)]
     pub asins: Vec<String>,
-    /// Marketplace.
-    #[arg(long, short, default_value = "com")]
-    pub marketplace: String,
+    /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
+    #[arg(long, short)]
+    pub marketplace: Option<String>,
     /// The user who tracks them.
     #[arg(long, short)]
     pub user: String,
@@ -106,17 +106,11 @@ fn days_range(at: DateTime<Utc>, days: u32) -> anyhow::Result<TimeRange> {
 
 /// The product `asin` as `user` sees it: unknown in the catalogue or not tracked by the
 /// user read the same.
-async fn tracked_product(
-    store: &PgStore,
-    user: &User,
-    asin: &str,
-    mp: Marketplace,
-) -> anyhow::Result<Product> {
-    let asin = common::asin(asin)?;
+async fn tracked_product(store: &PgStore, user: &User, product: ProductRef) -> anyhow::Result<Product> {
     store
-        .product_by_asin(&asin, mp)
+        .product_by_asin(&product.asin, product.marketplace)
         .await?
-        .with_context(|| format!("{} does not track {asin} on amazon.{}", user.username, mp.code()))
+        .with_context(|| format!("{} does not track {product}", user.username))
 }
 
 /// A store call whose NotFound means "the user does not track it".
@@ -145,11 +139,12 @@ fn value(v: Option<TrendValue>) -> String {
 
 /// `amazcope summary`.
 pub async fn summary(args: SummaryArgs) -> anyhow::Result<()> {
-    let mp = common::marketplace(&args.marketplace)?;
+    let product_ref = common::product_ref(&args.asin, args.marketplace.as_deref())?;
+    let mp = product_ref.marketplace;
     let at = at_or_now(args.at.as_deref())?;
     let store = common::store().await?;
     let user = common::user(&store, &args.user).await?;
-    let product = tracked_product(&store, &user, &args.asin, mp).await?;
+    let product = tracked_product(&store, &user, product_ref).await?;
     let summary = not_tracked(store.product_summary(user.id, product.id, at).await, &user, &product)?;
     if args.json {
         return common::print_json(&serde_json::json!({
@@ -158,34 +153,34 @@ pub async fn summary(args: SummaryArgs) -> anyhow::Result<()> {
         }));
     }
     let Some(s) = summary else {
-        println!("{} on amazon.{}: no snapshot yet", product.asin, mp.code());
+        outln!("{} on amazon.{}: no snapshot yet", product.asin, mp.code());
         return Ok(());
     };
-    println!("{} on amazon.{}: {}", product.asin, mp.code(), common::clip(&product.title, 70));
-    println!("last updated {}", s.last_updated.format("%Y-%m-%d %H:%M UTC"));
-    println!("{:<8} {:>12} {:>12} {:>12}", "", "NOW", "7 DAYS", "30 DAYS");
-    println!(
+    outln!("{} on amazon.{}: {}", product.asin, mp.code(), common::clip(&product.title, 70));
+    outln!("last updated {}", s.last_updated.format("%Y-%m-%d %H:%M UTC"));
+    outln!("{:<8} {:>12} {:>12} {:>12}", "", "NOW", "7 DAYS", "30 DAYS");
+    outln!(
         "{:<8} {:>12} {:>12} {:>12}",
         "price",
         common::opt(s.current_price.map(|p| format!("{p} {}", s.currency))),
         pct(s.price_change_7d),
         pct(s.price_change_30d)
     );
-    println!(
+    outln!(
         "{:<8} {:>12} {:>12} {:>12}",
         "bsr",
         common::opt(s.current_bsr),
         pct(s.bsr_change_7d),
         pct(s.bsr_change_30d)
     );
-    println!(
+    outln!(
         "{:<8} {:>12} {:>12} {:>12}",
         "rating",
         common::opt(s.current_rating),
         pct(s.rating_change_7d),
         pct(s.rating_change_30d)
     );
-    println!(
+    outln!(
         "{:<8} {:>12} {:>12} {:>12}",
         "reviews",
         common::opt(s.review_count),
@@ -197,7 +192,7 @@ pub async fn summary(args: SummaryArgs) -> anyhow::Result<()> {
 
 /// `amazcope trends`.
 pub async fn trends(args: TrendsArgs) -> anyhow::Result<()> {
-    let mp = common::marketplace(&args.marketplace)?;
+    let product_ref = common::product_ref(&args.asin, args.marketplace.as_deref())?;
     let fields = parse_fields(&args.fields)?;
     if fields.is_empty() {
         anyhow::bail!("--fields names no field");
@@ -207,7 +202,8 @@ pub async fn trends(args: TrendsArgs) -> anyhow::Result<()> {
     let range = days_range(at, args.days)?;
     let store = common::store().await?;
     let user = common::user(&store, &args.user).await?;
-    let product = tracked_product(&store, &user, &args.asin, mp).await?;
+    let product = tracked_product(&store, &user, product_ref).await?;
+    let mp = product_ref.marketplace;
     let report = not_tracked(
         store.product_trends(user.id, product.id, &fields, range, granularity).await,
         &user,
@@ -218,7 +214,7 @@ pub async fn trends(args: TrendsArgs) -> anyhow::Result<()> {
             "asin": product.asin, "marketplace": mp.code(), "title": product.title, "trends": report,
         }));
     }
-    println!(
+    outln!(
         "{} on amazon.{}: {} snapshots in the last {} days",
         product.asin,
         mp.code(),
@@ -226,20 +222,25 @@ pub async fn trends(args: TrendsArgs) -> anyhow::Result<()> {
         args.days
     );
     for f in &report.fields {
-        println!("\n{} ({})", f.display_name, f.field);
+        outln!("\n{} ({})", f.display_name, f.field);
         match &f.series {
             TrendSeries::Raw(points) => {
                 for p in points {
-                    println!("  {}  {}", p.at.format("%Y-%m-%d %H:%M"), value(p.value));
+                    outln!("  {}  {}", p.at.format("%Y-%m-%d %H:%M"), value(p.value));
                 }
             }
             TrendSeries::Day(buckets) | TrendSeries::Week(buckets) => {
-                println!(
+                outln!(
                     "  {:<10} {:>5} {:>10} {:>10} {:>10} {:>10}",
-                    "BUCKET", "N", "LAST", "MIN", "MAX", "MEAN"
+                    "BUCKET",
+                    "N",
+                    "LAST",
+                    "MIN",
+                    "MAX",
+                    "MEAN"
                 );
                 for b in buckets {
-                    println!(
+                    outln!(
                         "  {:<10} {:>5} {:>10} {:>10} {:>10} {:>10}",
                         b.label,
                         b.count,
@@ -257,34 +258,41 @@ pub async fn trends(args: TrendsArgs) -> anyhow::Result<()> {
 
 /// `amazcope compare`.
 pub async fn compare(args: CompareArgs) -> anyhow::Result<()> {
-    let mp = common::marketplace(&args.marketplace)?;
+    let refs = args
+        .asins
+        .iter()
+        .map(|a| common::product_ref(a, args.marketplace.as_deref()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let metric: CompareMetric = args.metric.parse()?;
     let at = at_or_now(args.at.as_deref())?;
     let range = days_range(at, args.days)?;
     let store = common::store().await?;
     let user = common::user(&store, &args.user).await?;
     let mut ids = Vec::with_capacity(args.asins.len());
-    for a in &args.asins {
-        ids.push(tracked_product(&store, &user, a, mp).await?);
+    for r in refs {
+        ids.push(tracked_product(&store, &user, r).await?);
     }
     let cmp =
         store.compare_products(user.id, &ids.iter().map(|p| p.id).collect::<Vec<_>>(), metric, range).await;
     let cmp = cmp.map_err(|e| match e {
         StoreError::NotFound { entity: "product", id } => {
-            let asin = ids.iter().find(|p| p.id.to_string() == id).map_or(id, |p| p.asin.to_string());
-            anyhow::anyhow!("{} does not track {asin} on amazon.{}", user.username, mp.code())
+            let named = ids
+                .iter()
+                .find(|p| p.id.to_string() == id)
+                .map_or(id, |p| ProductRef::new(p.asin, p.marketplace).to_string());
+            anyhow::anyhow!("{} does not track {named}", user.username)
         }
         e => e.into(),
     })?;
     if args.json {
         return common::print_json(&cmp);
     }
-    println!("{} over the last {} days", metric, args.days);
-    println!("{:<10} {:>10} {:>10} {:>10} {:>12}  TITLE", "ASIN", "FIRST", "LAST", "POINTS", "CATEGORY AVG");
+    outln!("{} over the last {} days", metric, args.days);
+    outln!("{:<10} {:>10} {:>10} {:>10} {:>12}  TITLE", "ASIN", "FIRST", "LAST", "POINTS", "CATEGORY AVG");
     for p in &cmp.products {
         let first = p.points.iter().find_map(|pt| pt.value);
         let last = p.points.iter().rev().find_map(|pt| pt.value);
-        println!(
+        outln!(
             "{:<10} {:>10} {:>10} {:>10} {:>12}  {}",
             p.asin,
             value(first),

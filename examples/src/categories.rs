@@ -65,11 +65,11 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
         return common::print_json(&tree);
     }
     if tree.is_empty() {
-        println!("no categories on amazon.{} yet (they come with product and best-seller pages)", mp.code());
+        outln!("no categories on amazon.{} yet (they come with product and best-seller pages)", mp.code());
     }
     for c in &tree {
         let indent = "  ".repeat(usize::try_from(c.level).unwrap_or(0));
-        println!("{indent}{} [{}]", c.name, common::opt(c.category_id.as_deref()));
+        outln!("{indent}{} [{}]", c.name, common::opt(c.category_id.as_deref()));
     }
     Ok(())
 }
@@ -106,16 +106,24 @@ async fn metrics(args: MetricsArgs) -> anyhow::Result<()> {
         return common::print_json(&out);
     }
     if rows.is_empty() {
-        println!("no best-seller list at or before {}: nothing to compute", at.format("%Y-%m-%d %H:%M"));
+        outln!("no best-seller list at or before {}: nothing to compute", at.format("%Y-%m-%d %H:%M"));
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<30} {:>10} {:>8} {:>9} {:>9} {:>19} {:>7} {:>9} {:>8}",
-        "CATEGORY", "DAY", "PRODUCTS", "AVG", "MEDIAN", "MIN – MAX", "RATING", "REVIEWS", "BSR"
+        "CATEGORY",
+        "DAY",
+        "PRODUCTS",
+        "AVG",
+        "MEDIAN",
+        "MIN – MAX",
+        "RATING",
+        "REVIEWS",
+        "BSR"
     );
     for m in &rows {
         let name = names.get(&m.category_id).map_or("?", |c| c.name.as_str());
-        println!(
+        outln!(
             "{:<30} {:>10} {:>8} {:>9} {:>9} {:>19} {:>7} {:>9} {:>8}",
             common::clip(name, 30),
             m.recorded_at.format("%Y-%m-%d"),

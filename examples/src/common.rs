@@ -1,14 +1,24 @@
 //! What every tracking command shares: the database, users by name, argument parsing and
 //! output.
 
+/// `println!` that returns from the calling function (with `?`) when stdout is closed,
+/// instead of panicking; see [`write_line`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::common::write_line(format_args!($($arg)*))?
+    };
+}
+
 use amazcope_core::model::user::User;
 use amazcope_core::repo::UserRepository;
-use amazcope_core::{Asin, Marketplace};
+use amazcope_core::{Marketplace, ProductRef, ServiceError, StoreError};
 use amazcope_pg::PgStore;
 use amazcope_pg::cluster::{self, ClusterSettings};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use std::io::IsTerminal;
 
 /// The private cluster's settings, from the environment (`AMAZCOPE_HOME`,
 /// `AMAZCOPE_PG_BINDIR`, `AMAZCOPE_PG_USER`, `PATH`).
@@ -25,7 +35,9 @@ pub async fn database_url() -> anyhow::Result<String> {
 /// The database every command uses, checked to have this build's schema (a database without
 /// it is answered with one line naming `amazcope db upgrade`).
 pub async fn store() -> anyhow::Result<PgStore> {
-    let store = PgStore::connect_url(&database_url().await?).await.context("cannot open the database")?;
+    // ConnectError already says "cannot connect to postgresql at HOST:PORT database DB"
+    // (never the password); a second "cannot open the database" would repeat it.
+    let store = PgStore::connect_url(&database_url().await?).await?;
     store.check_schema().await?;
     Ok(store)
 }
@@ -34,8 +46,13 @@ pub async fn store() -> anyhow::Result<PgStore> {
 pub async fn user(store: &PgStore, name: &str) -> anyhow::Result<User> {
     match store.user_by_name(name).await? {
         Some(u) if u.is_active => Ok(u),
-        _ => anyhow::bail!("unknown user {name:?} (add it with `amazcope user add {name}`)"),
+        _ => Err(unknown_user(name)),
     }
+}
+
+/// The error for a user name that names no active user.
+pub fn unknown_user(name: &str) -> anyhow::Error {
+    anyhow::anyhow!("unknown user {name:?} (add it with `amazcope user add {name}`)")
 }
 
 /// A product's snapshots in `range`, oldest first. With a user name, read as that user:
@@ -66,14 +83,26 @@ pub async fn history(
     }
 }
 
-/// An ASIN argument.
-pub fn asin(s: &str) -> anyhow::Result<Asin> {
-    s.trim().to_ascii_uppercase().parse::<Asin>().with_context(|| format!("bad ASIN {s:?}"))
+/// The marketplace of a bare ASIN when the user names none.
+pub const DEFAULT_MARKETPLACE: Marketplace = Marketplace::Com;
+
+/// A product argument: an ASIN or an Amazon product URL (`https://www.amazon.de/…/dp/X`),
+/// with the `--marketplace` the user gave, if any. A URL's host names the marketplace; a
+/// bare ASIN takes `--marketplace`, else amazon.com.
+pub fn product_ref(text: &str, marketplace: Option<&str>) -> anyhow::Result<ProductRef> {
+    let flag = marketplace.map(self::marketplace).transpose()?;
+    Ok(ProductRef::parse(text, flag, DEFAULT_MARKETPLACE)?)
 }
 
-/// A marketplace argument (`com`, `co.uk`, `amazon.de`...).
+/// A marketplace argument (`com`, `co.uk`, `amazon.de`...). The error names the value and
+/// the accepted ones, once.
 pub fn marketplace(s: &str) -> anyhow::Result<Marketplace> {
-    s.parse::<Marketplace>().with_context(|| format!("bad marketplace {s:?}"))
+    Ok(s.parse::<Marketplace>()?)
+}
+
+/// An id argument (a UUID) of `what` (`alert`, `notification`, `suggestion`).
+pub fn id<T: std::str::FromStr>(what: &str, s: &str) -> anyhow::Result<T> {
+    s.trim().parse().map_err(|_| anyhow::anyhow!("bad {what} id {s:?}: expected a UUID as the list shows it"))
 }
 
 /// A time argument: RFC 3339 (`2025-03-01T08:00:00Z`) or a date (midnight UTC).
@@ -81,14 +110,96 @@ pub fn time(s: &str) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
         return Ok(t.with_timezone(&Utc));
     }
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .with_context(|| format!("bad time {s:?}: expected 2025-03-01 or 2025-03-01T08:00:00Z"))?;
+    let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") else {
+        anyhow::bail!("bad time {s:?}: expected 2025-03-01 or 2025-03-01T08:00:00Z");
+    };
     Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+/// Writes one line to stdout for [`outln!`]. Unlike `println!`, which panics when the reader
+/// has gone (`amazcope … | head -3`), this returns the `BrokenPipe` error, and `main` ends
+/// such a run quietly with success, as Unix tools do.
+pub fn write_line(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
+/// Whether `e` comes from writing to a closed stdout.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `e` as one line: its contexts and sources joined by `: `, leaving out a source whose text
+/// is already said (thiserror and sqlx errors often repeat their source in their own text).
+/// A conflict says what collided, without the constraint's name.
+pub fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let store = cause.downcast_ref::<StoreError>().or(match cause.downcast_ref::<ServiceError>() {
+            Some(ServiceError::Store(s)) => Some(s),
+            _ => None,
+        });
+        let text = match store {
+            Some(StoreError::Conflict { detail, .. }) => detail.clone(),
+            _ => cause.to_string(),
+        };
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// A progress bar of `len` steps (a spinner when `len` is `None`) on standard error when it
+/// is a terminal and `quiet` is false; hidden otherwise (pipes, CI, tests, `--json`), so
+/// nothing but the command's output is written there. Lines meant for the user while it runs
+/// go through `bar.suspend(|| eprintln!(..))`, which works either way.
+pub fn progress(len: Option<u64>, template: &str, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = match len {
+        Some(n) => ProgressBar::new(n),
+        None => {
+            let b = ProgressBar::new_spinner();
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        }
+    };
+    let fallback =
+        if len.is_some() { ProgressStyle::default_bar() } else { ProgressStyle::default_spinner() };
+    bar.set_style(ProgressStyle::with_template(template).unwrap_or(fallback));
+    bar
+}
+
+/// How `alerts` and `notifications` list a user's inbox.
+#[derive(Debug, clap::Args)]
+pub struct InboxArgs {
+    /// Whose inbox.
+    #[arg(long, short)]
+    pub user: Option<String>,
+    /// Only unread entries.
+    #[arg(long)]
+    pub unread: bool,
+    /// At most this many, newest first.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Prints `value` as pretty JSON.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 

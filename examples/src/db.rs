@@ -56,9 +56,10 @@ pub enum DbCommand {
     Url,
 }
 
+/// The database, without the schema check of the data commands: `db` is how a schema is
+/// made and inspected.
 async fn store() -> anyhow::Result<PgStore> {
-    let url = crate::common::database_url().await?;
-    PgStore::connect_url(&url).await.context("cannot open the database")
+    Ok(PgStore::connect_url(&crate::common::database_url().await?).await?)
 }
 
 fn human_bytes(n: i64) -> String {

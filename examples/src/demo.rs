@@ -81,7 +81,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Storefront::start(StorefrontConfig { seed: args.seed, start_date, ..StorefrontConfig::default() })
             .await
             .context("cannot start the storefront on 127.0.0.1")?;
-    println!(
+    outln!(
         "storefront: {} ({} products, day 0 = {start_date})",
         shop.base_url(),
         shop.catalogue().products().len()
@@ -96,7 +96,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     for u in &USERS {
         users.push(setup_user(&store, &shop, u, &picks).await?);
     }
-    println!(
+    outln!(
         "tracking {} products for {} (price {}%, BSR {}%) and {} (price {}%, BSR {}%)",
         picks.len(),
         USERS[0].name,
@@ -114,13 +114,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         let date = shop.catalogue().date_of(day);
         let at = day_start(date);
         let tally = refresh_day(&store, &fetcher, &picks, at).await?;
-        println!(
+        outln!(
             "day {day:>2} {date}: {:>2} stored, {:>2} already stored, {} captcha, {} gone, {} failed, {:>2} alerts",
-            tally.stored, tally.duplicates, tally.captchas, tally.not_found, tally.failed, tally.alerts
+            tally.stored,
+            tally.duplicates,
+            tally.captchas,
+            tally.not_found,
+            tally.failed,
+            tally.alerts
         );
         totals.add(&tally);
     }
-    println!(
+    outln!(
         "\n{} days in {:.1}s: {} snapshots stored, {} already there, {} captchas, {} not-found pages, {} alerts",
         args.days,
         started.elapsed().as_secs_f64(),
@@ -323,10 +328,18 @@ async fn print_tracked(store: &PgStore, user: &User, picks: &HashSet<ProductId>)
     rows.sort_by(|a, b| {
         (a.product.marketplace.code(), a.product.asin).cmp(&(b.product.marketplace.code(), b.product.asin))
     });
-    println!("\nTracked by {} ({} products, latest values):", user.username, rows.len());
-    println!(
+    outln!("\nTracked by {} ({} products, latest values):", user.username, rows.len());
+    outln!(
         "  {:<10} {:<6} {:<34} {:>12} {:>9} {:>4} {:>7} {:<6} {:<3}",
-        "ASIN", "market", "title", "price", "BSR", "★", "ratings", "stock", "AC"
+        "ASIN",
+        "market",
+        "title",
+        "price",
+        "BSR",
+        "★",
+        "ratings",
+        "stock",
+        "AC"
     );
     for t in &rows {
         let p = &t.product;
@@ -338,7 +351,7 @@ async fn print_tracked(store: &PgStore, user: &User, picks: &HashSet<ProductId>)
         } else {
             "no"
         };
-        println!(
+        outln!(
             "  {:<10} {:<6} {:<34} {:>12} {:>9} {:>4} {:>7} {:<6} {:<3}",
             p.asin,
             p.marketplace.code(),
@@ -370,9 +383,9 @@ async fn print_alerts(store: &PgStore, user: &User, picks: &HashSet<ProductId>) 
     for a in &alerts {
         *by_type.entry(a.alert.alert_type.as_str()).or_default() += 1;
     }
-    println!("\nAlerts for {}: {} in all", user.username, alerts.len());
+    outln!("\nAlerts for {}: {} in all", user.username, alerts.len());
     for (t, n) in &by_type {
-        println!("  {t:<22} {n:>4}");
+        outln!("  {t:<22} {n:>4}");
     }
     alerts.sort_by(|a, b| {
         severity_rank(a.alert.severity)
@@ -386,9 +399,9 @@ async fn print_alerts(store: &PgStore, user: &User, picks: &HashSet<ProductId>) 
             )
             .then(b.alert.created_at.cmp(&a.alert.created_at))
     });
-    println!("  most important:");
+    outln!("  most important:");
     for a in alerts.iter().take(8) {
-        println!(
+        outln!(
             "  {} {:<8} {:<10} {:<22} {} → {}  {}",
             a.alert.created_at.format("%Y-%m-%d"),
             a.alert.severity.as_str(),
@@ -423,9 +436,9 @@ fn sparkline(values: &[Decimal]) -> String {
 async fn print_history(store: &PgStore, user: &User, p: &CatalogueProduct) -> anyhow::Result<()> {
     let Some(product) = store.product_by_asin(&p.asin, p.marketplace).await? else { return Ok(()) };
     let history = store.snapshot_history(user.id, product.id, TimeRange::default()).await?;
-    println!("\nPrice history of {} ({}), {} snapshots:", p.asin, clip(&p.title, 50), history.len());
+    outln!("\nPrice history of {} ({}), {} snapshots:", p.asin, clip(&p.title, 50), history.len());
     let prices: Vec<Decimal> = history.iter().filter_map(|s| s.data.price).collect();
-    println!("  {}", sparkline(&prices));
+    outln!("  {}", sparkline(&prices));
     let mut last: Option<Decimal> = None;
     for s in &history {
         let d = &s.data;
@@ -437,7 +450,7 @@ async fn print_history(store: &PgStore, user: &User, p: &CatalogueProduct) -> an
             }
             _ => String::new(),
         };
-        println!(
+        outln!(
             "  {}  {:>12}  BSR {:>8}  {:>7}",
             d.scraped_at.format("%Y-%m-%d"),
             price,

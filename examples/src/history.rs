@@ -10,11 +10,11 @@ use std::sync::Arc;
 /// Arguments of `amazcope history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// The ASIN.
+    /// The ASIN, or the product's Amazon URL.
     pub asin: String,
-    /// Marketplace.
-    #[arg(long, short, default_value = "com")]
-    pub marketplace: String,
+    /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
+    #[arg(long, short)]
+    pub marketplace: Option<String>,
     /// Read as this user: only a product the user tracks is found.
     #[arg(long, short)]
     pub user: Option<String>,
@@ -31,7 +31,8 @@ pub struct HistoryArgs {
 
 /// Prints a product's snapshots, oldest first.
 pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
-    let (asin, mp) = (common::asin(&args.asin)?, common::marketplace(&args.marketplace)?);
+    let amazcope_core::ProductRef { asin, marketplace: mp } =
+        common::product_ref(&args.asin, args.marketplace.as_deref())?;
     let store = Arc::new(common::store().await?);
     let product = TrackService::new(Arc::clone(&store)).product(&asin, mp).await?;
     let range = args.days.map(|d| TimeRange::last_days(chrono::Utc::now(), d)).unwrap_or_default();
@@ -40,12 +41,10 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
         return common::print_json(&history);
     }
     if args.csv {
-        println!(
-            "scraped_at,price,currency,list_price,bsr,rating,review_count,in_stock,prime,amazons_choice"
-        );
+        outln!("scraped_at,price,currency,list_price,bsr,rating,review_count,in_stock,prime,amazons_choice");
         for s in &history {
             let d = &s.data;
-            println!(
+            outln!(
                 "{},{},{},{},{},{},{},{},{},{}",
                 d.scraped_at.to_rfc3339(),
                 d.price.map(|p| p.to_string()).unwrap_or_default(),
@@ -61,23 +60,19 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    println!("{} on amazon.{}: {}", asin, mp.code(), product.title);
-    print_table(&history);
-    Ok(())
+    outln!("{} on amazon.{}: {}", asin, mp.code(), product.title);
+    print_table(&history)
 }
 
-fn print_table(history: &[ProductSnapshot]) {
+fn print_table(history: &[ProductSnapshot]) -> anyhow::Result<()> {
     if history.is_empty() {
-        println!("no snapshots yet");
-        return;
+        outln!("no snapshots yet");
+        return Ok(());
     }
-    println!(
-        "{:<17} {:>10} {:>9} {:>6} {:>8} {:<5}",
-        "SCRAPED", "PRICE", "BSR", "RATING", "REVIEWS", "STOCK"
-    );
+    outln!("{:<17} {:>10} {:>9} {:>6} {:>8} {:<5}", "SCRAPED", "PRICE", "BSR", "RATING", "REVIEWS", "STOCK");
     for s in history {
         let d = &s.data;
-        println!(
+        outln!(
             "{:<17} {:>10} {:>9} {:>6} {:>8} {:<5}",
             d.scraped_at.format("%Y-%m-%d %H:%M"),
             common::opt(d.price),
@@ -87,4 +82,5 @@ fn print_table(history: &[ProductSnapshot]) {
             if d.in_stock { "yes" } else { "no" }
         );
     }
+    Ok(())
 }

@@ -3,18 +3,22 @@
 //! Every command reads `DATABASE_URL`, or else uses the private cluster under
 //! `AMAZCOPE_HOME` (see `amazcope db --help`).
 
+#[macro_use]
+mod common;
+
 mod alerts;
 mod analytics;
 mod categories;
-mod common;
 mod db;
 mod demo;
 mod history;
 mod import;
+mod notifications;
 mod parse;
 mod refresh;
 mod replay;
 mod report;
+mod settings;
 mod stats;
 mod suggestions;
 mod track;
@@ -54,6 +58,10 @@ enum Command {
     Import(import::ImportArgs),
     /// A user's alerts; `alerts read ID` marks one read.
     Alerts(alerts::AlertsArgs),
+    /// A user's notifications; `read ID|--all` marks read, `purge --older-than DAYS` deletes.
+    Notifications(notifications::NotificationsArgs),
+    /// A user's settings: thresholds, e-mail switches; `--set KEY=VALUE`, `--reset`.
+    Settings(settings::SettingsArgs),
     /// A product's stored snapshots.
     History(history::HistoryArgs),
     /// A product's price statistics over 30, 90, 180 and 365 days.
@@ -73,7 +81,7 @@ enum Command {
     /// Categories: the tree of a marketplace, and their metrics from best-seller lists.
     #[command(subcommand)]
     Categories(categories::CategoriesCommand),
-    /// A user's suggestions: list, show, approve, reject, apply.
+    /// A user's suggestions: list, stats, show, approve, reject, apply.
     #[command(subcommand)]
     Suggestions(suggestions::SuggestionsCommand),
 }
@@ -98,6 +106,8 @@ fn main() -> ExitCode {
             Command::Worker(args) => worker::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
+            Command::Notifications(args) => notifications::run(args).await,
+            Command::Settings(args) => settings::run(args).await,
             Command::History(args) => history::run(args).await,
             Command::Stats(args) => stats::run(args).await,
             Command::Replay(args) => replay::run(args).await,
@@ -112,8 +122,10 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output has gone (`amazcope … | head`): it had what it wanted.
+        Err(e) if common::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", common::message(&e));
             ExitCode::FAILURE
         }
     }

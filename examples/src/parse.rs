@@ -1,6 +1,7 @@
 //! `amazcope parse FILE... [--marketplace M] [--json]`: parses saved Amazon pages without
 //! network and prints what they hold.
 
+use crate::common;
 use amazcope_core::model::page::{Field, ParsedPage, ScrapedProduct};
 use amazcope_core::{Marketplace, Money};
 use amazcope_scrape::parse_page;
@@ -30,7 +31,7 @@ pub struct ParseArgs {
 /// Parses the files.
 pub fn run(args: ParseArgs) -> anyhow::Result<()> {
     let hint = match &args.marketplace {
-        Some(m) => Some(m.parse::<Marketplace>().with_context(|| format!("--marketplace {m}"))?),
+        Some(m) => Some(common::marketplace(m)?),
         None => None,
     };
     let mut pages = Vec::with_capacity(args.files.len());
@@ -47,10 +48,10 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
         } else {
             Value::Array(outputs)
         };
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         for o in &outputs {
-            println!("{}", summary(o));
+            outln!("{}", summary(o));
         }
     }
     Ok(())
@@ -74,7 +75,7 @@ fn bench(pages: &[(&Path, String)], hint: Option<Marketplace>, n: u32) -> anyhow
     }
     times.sort_by(f64::total_cmp);
     let med = times[times.len() / 2];
-    println!(
+    outln!(
         "amazcope {} pages {:.2} MB  median {:.4} s  {:.1} pages/s  {:.2} MB/s",
         pages.len(),
         bytes as f64 / 1e6,

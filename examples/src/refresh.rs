@@ -1,5 +1,5 @@
 //! `amazcope refresh [--user U] [--base-url URL] [--json]`: fetch the live pages of due
-//! products through the fetcher and store them, with a progress bar.
+//! products through the fetcher and store them, with a progress bar on a terminal.
 
 use crate::common;
 use amazcope_core::Marketplace;
@@ -7,7 +7,6 @@ use amazcope_core::service::{IngestOutcome, RefreshOptions, RefreshService};
 use amazcope_scrape::fetch::{Fetcher, FetcherConfig};
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,11 +60,7 @@ pub async fn run(args: RefreshArgs) -> anyhow::Result<()> {
     let mut options = RefreshOptions::new(worker_id("refresh"), chrono::Utc::now());
     options.user = user;
     options.limit = args.limit.max(1);
-    let bar = if args.json { ProgressBar::hidden() } else { ProgressBar::new(0) };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = common::progress(Some(0), "{bar:40} {pos}/{len} {msg}", args.json);
     let report = service
         .refresh_due(&options, &mut |p| {
             bar.set_length(p.total as u64);
@@ -86,11 +81,15 @@ pub async fn run(args: RefreshArgs) -> anyhow::Result<()> {
             Err(e) => format!("failed: {e}"),
         };
         let alerts = if item.alerts > 0 { format!(", {} alerts", item.alerts) } else { String::new() };
-        println!("{} on amazon.{}: {what}{alerts}", item.asin, item.marketplace.code());
+        outln!("{} on amazon.{}: {what}{alerts}", item.asin, item.marketplace.code());
     }
-    println!(
+    outln!(
         "{} due, {} stored, {} already stored, {} without snapshot, {} alerts",
-        report.claimed, report.stored, report.duplicates, report.failures, report.alerts
+        report.claimed,
+        report.stored,
+        report.duplicates,
+        report.failures,
+        report.alerts
     );
     Ok(())
 }

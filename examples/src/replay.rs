@@ -12,14 +12,14 @@ use std::sync::Arc;
 /// Arguments of `amazcope replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The ASIN.
+    /// The ASIN, or the product's Amazon URL.
     pub asin: String,
     /// Whose rules.
     #[arg(long, short)]
     pub user: String,
-    /// Marketplace.
-    #[arg(long, short, default_value = "com")]
-    pub marketplace: String,
+    /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
+    #[arg(long, short)]
+    pub marketplace: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -27,7 +27,8 @@ pub struct ReplayArgs {
 
 /// Replays the user's rules over the product's history.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    let (asin, mp) = (common::asin(&args.asin)?, common::marketplace(&args.marketplace)?);
+    let amazcope_core::ProductRef { asin, marketplace: mp } =
+        common::product_ref(&args.asin, args.marketplace.as_deref())?;
     let store = Arc::new(common::store().await?);
     let user = common::user(&store, &args.user).await?;
     let product = TrackService::new(Arc::clone(&store)).product(&asin, mp).await?;
@@ -40,7 +41,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     if args.json {
         return common::print_json(&alerts);
     }
-    println!(
+    outln!(
         "{} snapshots of {asin}; {}'s thresholds: price {} %, BSR {} %{}",
         history.len(),
         user.username,
@@ -49,7 +50,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         tracker.target_price.map(|t| format!(", target {t}")).unwrap_or_default()
     );
     for a in &alerts {
-        println!(
+        outln!(
             "{} {:<8} {:<22} {} → {}  {}",
             a.created_at.format("%Y-%m-%d %H:%M"),
             a.severity,
@@ -59,6 +60,6 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             a.message
         );
     }
-    println!("{} alerts would have been raised", alerts.len());
+    outln!("{} alerts would have been raised", alerts.len());
     Ok(())
 }

@@ -33,7 +33,7 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
     if args.json {
         return common::print_json(&report);
     }
-    println!(
+    outln!(
         "Report for {} from {} to {}: {} products tracked, {} changed, {} alerts ({} unread)",
         report.username,
         report.since.format("%Y-%m-%d %H:%M"),
@@ -45,12 +45,12 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
     );
     if !report.alerts_by_type.is_empty() {
         let counts: Vec<String> = report.alerts_by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        println!("Alerts: {}", counts.join(", "));
+        outln!("Alerts: {}", counts.join(", "));
     }
     if !report.biggest_movers.is_empty() {
-        println!("Biggest movers:");
+        outln!("Biggest movers:");
         for m in &report.biggest_movers {
-            println!(
+            outln!(
                 "  {:<10} price {} → {} ({})  BSR {} → {} ({})  {}",
                 m.asin,
                 common::opt(m.old_price),
@@ -71,7 +71,7 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
         } else {
             "out of stock"
         };
-        println!("  {:<10} {what}  {}", m.asin, common::clip(&m.title, 40));
+        outln!("  {:<10} {what}  {}", m.asin, common::clip(&m.title, 40));
     }
     Ok(())
 }

@@ -11,11 +11,11 @@ use std::sync::Arc;
 /// Arguments of `amazcope stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// The ASIN.
+    /// The ASIN, or the product's Amazon URL.
     pub asin: String,
-    /// Marketplace.
-    #[arg(long, short, default_value = "com")]
-    pub marketplace: String,
+    /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
+    #[arg(long, short)]
+    pub marketplace: Option<String>,
     /// Read as this user: only a product the user tracks is found.
     #[arg(long, short)]
     pub user: Option<String>,
@@ -26,7 +26,8 @@ pub struct StatsArgs {
 
 /// Prints the window statistics of a product.
 pub async fn run(args: StatsArgs) -> anyhow::Result<()> {
-    let (asin, mp) = (common::asin(&args.asin)?, common::marketplace(&args.marketplace)?);
+    let amazcope_core::ProductRef { asin, marketplace: mp } =
+        common::product_ref(&args.asin, args.marketplace.as_deref())?;
     let store = Arc::new(common::store().await?);
     let product = TrackService::new(Arc::clone(&store)).product(&asin, mp).await?;
     let now = chrono::Utc::now();
@@ -39,13 +40,19 @@ pub async fn run(args: StatsArgs) -> anyhow::Result<()> {
             "asin": asin, "marketplace": mp.code(), "title": product.title, "stats": stats,
         }));
     }
-    println!("{} on amazon.{}: {} ({})", asin, mp.code(), product.title, common::opt(stats.currency));
-    println!(
+    outln!("{} on amazon.{}: {} ({})", asin, mp.code(), product.title, common::opt(stats.currency));
+    outln!(
         "{:>5} {:>9} {:>10} {:>10} {:>10} {:>17} {:>11}",
-        "DAYS", "SNAPSHOTS", "MIN", "MAX", "AVG", "LOWEST AT", "OUT STOCK"
+        "DAYS",
+        "SNAPSHOTS",
+        "MIN",
+        "MAX",
+        "AVG",
+        "LOWEST AT",
+        "OUT STOCK"
     );
     for w in &stats.windows {
-        println!(
+        outln!(
             "{:>5} {:>9} {:>10} {:>10} {:>10} {:>17} {:>11}",
             w.days,
             w.snapshot_count,

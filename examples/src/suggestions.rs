@@ -1,13 +1,12 @@
 //! `amazcope suggest --user U` runs the suggestion generators over the user's tracked
 //! products; `amazcope suggestions list|show|approve|reject|apply` reviews and applies what
-//! they proposed. Everything goes through `SuggestService`, scoped to the user: another
+//! they proposed; `suggestions stats` counts them. Everything goes through `SuggestService`, scoped to the user: another
 //! user's suggestion reads as not found.
 
 use crate::common;
 use amazcope_core::model::suggestion::Suggestion;
 use amazcope_core::suggest::SuggestService;
-use amazcope_core::{SuggestionActionId, SuggestionId, SuggestionStatus};
-use anyhow::Context;
+use amazcope_core::{SuggestionActionId, SuggestionId, SuggestionRepository, SuggestionStatus};
 use clap::{Args, Subcommand};
 use std::sync::Arc;
 
@@ -33,6 +32,15 @@ pub enum SuggestionsCommand {
         /// Only this status (pending, approved, rejected, partially_approved).
         #[arg(long)]
         status: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// How many suggestions the user has, by status, category and priority.
+    Stats {
+        /// The user.
+        #[arg(long, short)]
+        user: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -90,7 +98,7 @@ pub enum SuggestionsCommand {
 }
 
 fn suggestion_id(s: &str) -> anyhow::Result<SuggestionId> {
-    s.trim().parse().with_context(|| format!("bad suggestion id {s:?}"))
+    common::id("suggestion", s)
 }
 
 fn action_ids(s: Option<&str>) -> anyhow::Result<Vec<SuggestionActionId>> {
@@ -99,7 +107,7 @@ fn action_ids(s: Option<&str>) -> anyhow::Result<Vec<SuggestionActionId>> {
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| p.parse().with_context(|| format!("bad action id {p:?}")))
+        .map(|p| common::id("action", p))
         .collect::<anyhow::Result<Vec<_>>>()?;
     if ids.is_empty() {
         anyhow::bail!("--actions names no action id");
@@ -107,22 +115,22 @@ fn action_ids(s: Option<&str>) -> anyhow::Result<Vec<SuggestionActionId>> {
     Ok(ids)
 }
 
-fn print_one(s: &Suggestion) {
-    println!("{}  [{} · {} · {}]", s.title, s.category, s.priority, s.status);
-    println!("id {}", s.id);
+fn print_one(s: &Suggestion) -> anyhow::Result<()> {
+    outln!("{}  [{} · {} · {}]", s.title, s.category, s.priority, s.status);
+    outln!("id {}", s.id);
     if let Some(c) = s.confidence_score {
-        println!("confidence {:.0} %", c * 100.0);
+        outln!("confidence {:.0} %", c * 100.0);
     }
     if let Some(e) = s.expires_at {
-        println!("expires {}", e.format("%Y-%m-%d %H:%M UTC"));
+        outln!("expires {}", e.format("%Y-%m-%d %H:%M UTC"));
     }
-    println!("{}", s.description);
-    println!("why: {}", s.reasoning);
+    outln!("{}", s.description);
+    outln!("why: {}", s.reasoning);
     if let Some(impact) = &s.estimated_impact {
-        println!("impact: {impact}");
+        outln!("impact: {impact}");
     }
     for a in &s.actions {
-        println!(
+        outln!(
             "  action {}  {} {}: {} -> {}  [{}]",
             a.id,
             a.action_type,
@@ -132,22 +140,23 @@ fn print_one(s: &Suggestion) {
             a.status
         );
         if let Some(r) = &a.application_result {
-            println!("      applied: {r}");
+            outln!("      applied: {r}");
         }
         if let Some(e) = &a.error_message {
-            println!("      failed: {e}");
+            outln!("      failed: {e}");
         }
     }
+    Ok(())
 }
 
-fn print_list(list: &[Suggestion]) {
+fn print_list(list: &[Suggestion]) -> anyhow::Result<()> {
     if list.is_empty() {
-        println!("no suggestions");
-        return;
+        outln!("no suggestions");
+        return Ok(());
     }
-    println!("{:<36} {:<8} {:<9} {:<18} {:>7}  TITLE", "ID", "PRIORITY", "CATEGORY", "STATUS", "ACTIONS");
+    outln!("{:<36} {:<8} {:<9} {:<18} {:>7}  TITLE", "ID", "PRIORITY", "CATEGORY", "STATUS", "ACTIONS");
     for s in list {
-        println!(
+        outln!(
             "{:<36} {:<8} {:<9} {:<18} {:>7}  {}",
             s.id,
             s.priority.as_str(),
@@ -157,14 +166,21 @@ fn print_list(list: &[Suggestion]) {
             common::clip(&s.title, 60)
         );
     }
+    Ok(())
+}
+
+/// One line of counts: `by status: pending 3, rejected 1`.
+fn print_counts<'a>(what: &str, counts: impl Iterator<Item = (&'a str, u64)>) -> anyhow::Result<()> {
+    let parts: Vec<String> = counts.map(|(k, n)| format!("{k} {n}")).collect();
+    outln!("by {what:<9} {}", if parts.is_empty() { "-".to_owned() } else { parts.join(", ") });
+    Ok(())
 }
 
 fn print(s: &Suggestion, json: bool) -> anyhow::Result<()> {
     if json {
         return common::print_json(s);
     }
-    print_one(s);
-    Ok(())
+    print_one(s)
 }
 
 /// `amazcope suggest`.
@@ -175,14 +191,14 @@ pub async fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
     if args.json {
         return common::print_json(&report);
     }
-    println!(
+    outln!(
         "{} products: {} suggestions created, {} already pending, {} errors",
         report.products,
         report.created.len(),
         report.skipped,
         report.errors.len()
     );
-    print_list(&report.created);
+    print_list(&report.created)?;
     for e in &report.errors {
         eprintln!(
             "error: {}{}: {}",
@@ -206,8 +222,21 @@ pub async fn run(cmd: SuggestionsCommand) -> anyhow::Result<()> {
             if json {
                 return common::print_json(&list);
             }
-            print_list(&list);
-            Ok(())
+            print_list(&list)
+        }
+        SuggestionsCommand::Stats { user, json } => {
+            let user = common::user(&store, &user).await?;
+            let stats = store.suggestion_stats(user.id).await?;
+            if json {
+                return common::print_json(&stats);
+            }
+            outln!("{} suggestions", stats.total);
+            let by_status = stats.by_status.iter().map(|(k, n)| (k.as_str(), *n));
+            let by_category = stats.by_category.iter().map(|(k, n)| (k.as_str(), *n));
+            let by_priority = stats.by_priority.iter().map(|(k, n)| (k.as_str(), *n));
+            print_counts("status", by_status)?;
+            print_counts("category", by_category)?;
+            print_counts("priority", by_priority)
         }
         SuggestionsCommand::Show { id, user, json } => {
             let id = suggestion_id(&id)?;

@@ -3,6 +3,7 @@
 use crate::common;
 use amazcope_core::model::tracking::TrackOptions;
 use amazcope_core::service::TrackService;
+use amazcope_core::{ProductRef, ServiceError, StoreError};
 use clap::Subcommand;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -13,11 +14,11 @@ pub enum TrackCommand {
     /// Start tracking a product (created when new; its data comes with the first refresh
     /// or import).
     Add {
-        /// The ASIN.
+        /// The ASIN, or the product's Amazon URL.
         asin: String,
-        /// Marketplace (com, co.uk, de, ...).
+        /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
         #[arg(long, short)]
-        marketplace: String,
+        marketplace: Option<String>,
         /// Who tracks it.
         #[arg(long, short)]
         user: String,
@@ -45,11 +46,11 @@ pub enum TrackCommand {
     },
     /// Stop tracking a product (its history stays).
     Remove {
-        /// The ASIN.
+        /// The ASIN, or the product's Amazon URL.
         asin: String,
-        /// Marketplace.
+        /// Marketplace (com, co.uk, de, ...) of a bare ASIN; default com.
         #[arg(long, short)]
-        marketplace: String,
+        marketplace: Option<String>,
         /// Who stops tracking it.
         #[arg(long, short)]
         user: String,
@@ -61,23 +62,32 @@ pub async fn run(cmd: TrackCommand) -> anyhow::Result<()> {
     let service = TrackService::new(Arc::new(common::store().await?));
     match cmd {
         TrackCommand::Add { asin, marketplace, user, price_threshold, bsr_threshold, target_price, json } => {
-            let (asin, mp) = (common::asin(&asin)?, common::marketplace(&marketplace)?);
+            let ProductRef { asin, marketplace: mp } = common::product_ref(&asin, marketplace.as_deref())?;
             let options = TrackOptions::from_raw(price_threshold, bsr_threshold, target_price)?;
-            let tracked = service.track(&user, asin, mp, &options).await?;
+            let named = Some(ProductRef::new(asin, mp));
+            let tracked =
+                service.track(&user, asin, mp, &options).await.map_err(|e| explain(e, &user, named))?;
             if json {
                 common::print_json(&tracked)?;
             } else {
-                println!("{user} now tracks {asin} on amazon.{}", mp.code());
+                outln!("{user} now tracks {asin} on amazon.{}", mp.code());
             }
         }
         TrackCommand::List { user, json } => {
-            let list = service.list(&user).await?;
+            let list = service.list(&user).await.map_err(|e| explain(e, &user, None))?;
             if json {
                 return common::print_json(&list);
             }
-            println!(
+            outln!(
                 "{:<10} {:<7} {:>10} {:>9} {:>6} {:>8} {:<5} {:<40}",
-                "ASIN", "MARKET", "PRICE", "BSR", "RATING", "REVIEWS", "STOCK", "TITLE"
+                "ASIN",
+                "MARKET",
+                "PRICE",
+                "BSR",
+                "RATING",
+                "REVIEWS",
+                "STOCK",
+                "TITLE"
             );
             for t in &list {
                 let p = &t.product;
@@ -90,7 +100,7 @@ pub async fn run(cmd: TrackCommand) -> anyhow::Result<()> {
                 } else {
                     "no"
                 };
-                println!(
+                outln!(
                     "{:<10} {:<7} {:>10} {:>9} {:>6} {:>8} {:<5} {:<40}",
                     p.asin,
                     p.marketplace.code(),
@@ -104,10 +114,25 @@ pub async fn run(cmd: TrackCommand) -> anyhow::Result<()> {
             }
         }
         TrackCommand::Remove { asin, marketplace, user } => {
-            let (asin, mp) = (common::asin(&asin)?, common::marketplace(&marketplace)?);
-            service.untrack(&user, &asin, mp).await?;
-            println!("{user} no longer tracks {asin} on amazon.{}", mp.code());
+            let ProductRef { asin, marketplace: mp } = common::product_ref(&asin, marketplace.as_deref())?;
+            let named = Some(ProductRef::new(asin, mp));
+            service.untrack(&user, &asin, mp).await.map_err(|e| explain(e, &user, named))?;
+            outln!("{user} no longer tracks {asin} on amazon.{}", mp.code());
         }
     }
     Ok(())
+}
+
+/// A tracking error in the user's words: `alice already tracks B00FLYWNYQ on amazon.com`,
+/// not ids and constraint names.
+fn explain(e: ServiceError, user: &str, product: Option<ProductRef>) -> anyhow::Error {
+    match (e, product) {
+        (ServiceError::Store(StoreError::Conflict { constraint, .. }), Some(p))
+            if constraint == "uq_user_product" =>
+        {
+            anyhow::anyhow!("{user} already tracks {p}")
+        }
+        (ServiceError::Store(StoreError::NotFound { entity: "user", .. }), _) => common::unknown_user(user),
+        (e, _) => e.into(),
+    }
 }

@@ -41,7 +41,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             if json {
                 common::print_json(&user)?;
             } else {
-                println!("created user {} ({})", user.username, user.id);
+                outln!("created user {} ({})", user.username, user.id);
             }
         }
         UserCommand::List { json } => {
@@ -50,7 +50,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
                 common::print_json(&users)?;
             } else {
                 for u in &users {
-                    println!("{:<20} {:<30} {}", u.username, u.email, u.id);
+                    outln!("{:<20} {:<30} {}", u.username, u.email, u.id);
                 }
             }
         }

@@ -92,9 +92,12 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let worker = Worker::new(RefreshService::new(store, source), options);
     if args.once {
         let r = worker.run_once(chrono::Utc::now()).await?;
-        println!(
+        outln!(
             "{id}: {} claimed, {} stored, {} without snapshot, {} alerts",
-            r.claimed, r.stored, r.failures, r.alerts
+            r.claimed,
+            r.stored,
+            r.failures,
+            r.alerts
         );
         return Ok(());
     }
@@ -106,6 +109,9 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         }
     });
     eprintln!("{id}: working (Ctrl-C to stop)");
+    // On a terminal a spinner shows the running totals; each batch's line is printed above it.
+    let bar = common::progress(None, "{spinner} {msg}", false);
+    let mut total = (0, 0, 0);
     let cancel_for_idle = Arc::clone(&cancel);
     let totals = worker
         .run(
@@ -124,16 +130,27 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
                 }
             },
             &mut |b| {
-                eprintln!(
-                    "{id}: {} claimed, {} stored, {} without snapshot, {} alerts",
-                    b.claimed, b.stored, b.failures, b.alerts
-                )
+                bar.suspend(|| {
+                    eprintln!(
+                        "{id}: {} claimed, {} stored, {} without snapshot, {} alerts",
+                        b.claimed, b.stored, b.failures, b.alerts
+                    )
+                });
+                total = (total.0 + b.claimed, total.1 + b.stored, total.2 + b.alerts);
+                bar.set_message(format!(
+                    "{} claimed, {} stored, {} alerts so far",
+                    total.0, total.1, total.2
+                ));
             },
         )
-        .await?;
-    println!(
+        .await;
+    bar.finish_and_clear();
+    let totals = totals?;
+    outln!(
         "{id}: stopped after {} products, {} stored, {} alerts",
-        totals.claimed, totals.stored, totals.alerts
+        totals.claimed,
+        totals.stored,
+        totals.alerts
     );
     Ok(())
 }

@@ -48,6 +48,15 @@ impl TestDb {
         db.ok(&["db", "upgrade"]);
         db
     }
+    /// An upgraded database with these users added.
+    pub async fn with_users(tag: &str, users: &[&str]) -> TestDb {
+        let db = TestDb::new(tag).await;
+        for u in users {
+            db.ok(&["user", "add", u]);
+        }
+        db
+    }
+
     /// Runs `amazcope` on this database.
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_amazcope"))

@@ -9,7 +9,7 @@ mod alerts;
 mod categories;
 
 mod errors;
-
+mod notifications;
 mod products;
 
 mod reviews;
