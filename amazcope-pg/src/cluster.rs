@@ -202,7 +202,7 @@ impl ServerUser {
     pub fn pick(settings: &ClusterSettings) -> Result<ServerUser, ClusterError> {
         let make = |name: &str| id_of(name).map(|(uid, gid)| ServerUser { name: name.to_string(), uid, gid });
         if let Some(name) = settings.server_user.as_deref() {
-            return make(&name).filter(|u| u.uid != 0).ok_or_else(|| ClusterError::NoServerUser {
+            return make(name).filter(|u| u.uid != 0).ok_or_else(|| ClusterError::NoServerUser {
                 reason: format!("AMAZCOPE_PG_USER={name} is not an existing non-root user"),
             });
         }

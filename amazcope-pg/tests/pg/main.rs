@@ -7,7 +7,7 @@ mod ingest;
 mod migrations;
 mod partitions;
 mod queue;
-mod repos;
+pub(crate) mod repos;
 mod schema;
 mod schema_inspect;
 mod suggest;

@@ -1,9 +1,7 @@
 //! A second user sees none of the first user's rows through any repository call, and
 //! calls on the first user's ids change nothing.
 
-#[path = "repos/common.rs"]
-mod common;
-
+use crate::repos::common::*;
 use amazcope_core::model::alert::{AlertQuery, NewAlert};
 use amazcope_core::model::review::NewReview;
 use amazcope_core::model::suggestion::{NewSuggestion, NewSuggestionAction};
@@ -14,7 +12,6 @@ use amazcope_core::{
     Severity, SnapshotRepository, StoreError, SuggestionCategory, SuggestionPriority, SuggestionRepository,
     SuggestionStatus, TimeRange, TrackingRepository, UserRepository,
 };
-use common::*;
 use sqlx::PgPool;
 
 fn not_found<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {

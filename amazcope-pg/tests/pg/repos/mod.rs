@@ -2,7 +2,7 @@
 //! `#[sqlx::test]`): values round-trip, writes are idempotent, errors name what failed.
 
 #[allow(dead_code)]
-mod common;
+pub(crate) mod common;
 
 mod alerts;
 

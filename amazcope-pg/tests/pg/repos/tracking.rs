@@ -153,7 +153,8 @@ async fn tracker_thresholds_in_sql_equal_the_core_fallback(pool: PgPool) {
     use amazcope_core::model::tracking::{DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, Thresholds};
     let s = store(pool.clone());
     let p = product(&s, "B000000019", None).await;
-    let cases: [(&str, Option<f64>, Option<f64>, Option<(f64, f64)>); 4] = [
+    type Case = (&'static str, Option<f64>, Option<f64>, Option<(f64, f64)>);
+    let cases: [Case; 4] = [
         ("own", Some(2.0), Some(8.0), Some((4.0, 12.0))),
         ("mixed", None, Some(8.0), Some((4.0, 12.0))),
         ("settings", None, None, Some((4.0, 12.0))),
