@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod analytics;
+pub mod history;
 pub mod pipeline;
 mod repos;
 

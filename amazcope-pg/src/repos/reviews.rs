@@ -4,27 +4,11 @@ use super::error::{self, ErrCtx};
 use super::rows::{ReviewRow, convert_all};
 use crate::PgStore;
 use amazcope_core::model::review::{NewReview, Review};
-use amazcope_core::{BatchReport, ProductId, ReviewRepository, StoreError, StoreResult, UserId};
+use amazcope_core::{BatchReport, ProductId, ReviewRepository, StoreResult, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
-
-impl PgStore {
-    /// NotFound unless `user` has a tracking row (active or not) for `product`: the tenant
-    /// check of every per-product read.
-    pub(crate) async fn check_tracks(&self, user: UserId, product: ProductId) -> StoreResult<()> {
-        // language=PostgreSQL
-        let sql = "SELECT EXISTS (SELECT 1 FROM user_products WHERE user_id = $1 AND product_id = $2)";
-        let tracks: bool = sqlx::query_scalar(sql)
-            .bind(user.0)
-            .bind(product.0)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::db)?;
-        if tracks { Ok(()) } else { Err(StoreError::not_found("product", product)) }
-    }
-}
 
 #[async_trait]
 impl ReviewRepository for PgStore {
