@@ -183,6 +183,8 @@ def test_fetch_raises_captcha_and_fetch_errors_from_real_answers(pages: Path) ->
     try:
         page = amazcope.fetch(ASIN, "com", base_url=base)
         assert (page.kind, page.asin) == ("product", ASIN)
+        by_url = amazcope.fetch(f"https://www.amazon.com/Some-Title/dp/{ASIN}?th=1", base_url=base)
+        assert (by_url.kind, by_url.asin, by_url.price) == ("product", ASIN, page.price)
         with pytest.raises(errors.CaptchaError) as captcha_err:
             amazcope.fetch("B0CAPTCHA1", "com", base_url=base)
         assert isinstance(captcha_err.value, errors.FetchError)
