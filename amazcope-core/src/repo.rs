@@ -14,7 +14,7 @@ use crate::model::notification::{NewNotification, Notification};
 use crate::model::product::{Product, ProductQuery, ProductUpsert};
 use crate::model::review::{NewReview, Review};
 use crate::model::snapshot::{NewSnapshot, ProductSnapshot};
-use crate::model::suggestion::{NewSuggestion, Suggestion};
+use crate::model::suggestion::{NewSuggestion, Suggestion, SuggestionStats};
 use crate::model::tracking::{TrackOptions, TrackedProduct, Tracker, TrackingPatch, UserProduct};
 use crate::model::user::{NewUser, SettingsPatch, User, UserSettings};
 use crate::{
@@ -59,6 +59,8 @@ pub trait UserRepository: Send + Sync + 'static {
     async fn settings(&self, user: UserId) -> StoreResult<UserSettings>;
     /// Changes the given settings (validated first).
     async fn update_settings(&self, user: UserId, patch: &SettingsPatch) -> StoreResult<UserSettings>;
+    /// Puts every setting back to its default (the schema's), creating the row when missing.
+    async fn reset_settings(&self, user: UserId) -> StoreResult<UserSettings>;
 }
 
 /// Products: the shared catalogue, one row per (ASIN, marketplace). Which user tracks what
@@ -234,6 +236,13 @@ pub trait NotificationRepository: Send + Sync + 'static {
     ) -> StoreResult<Notification>;
     /// Marks all the user's notifications read; returns how many changed.
     async fn mark_all_notifications_read(&self, user: UserId) -> StoreResult<u64>;
+    /// Deletes one of the user's notifications (another user's is [`StoreError::NotFound`]).
+    async fn delete_notification(&self, user: UserId, notification: NotificationId) -> StoreResult<()>;
+    /// Deletes all the user's notifications; returns how many.
+    async fn delete_all_notifications(&self, user: UserId) -> StoreResult<u64>;
+    /// Deletes the user's notifications created before `older_than`, read or not; returns
+    /// how many.
+    async fn purge_notifications(&self, user: UserId, older_than: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// A review decision on a suggestion.
@@ -279,6 +288,9 @@ pub trait SuggestionRepository: Send + Sync + 'static {
         id: SuggestionId,
         actions: &[SuggestionActionId],
     ) -> StoreResult<Suggestion>;
+    /// How many suggestions the user has, by status, category and priority. A pending
+    /// suggestion past its `expires_at` counts as expired.
+    async fn suggestion_stats(&self, user: UserId) -> StoreResult<SuggestionStats>;
 }
 
 /// Everything a service needs, as one object (`Arc<dyn Store>`).

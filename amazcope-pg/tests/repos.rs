@@ -10,6 +10,8 @@ mod alerts;
 mod categories;
 #[path = "repos/errors.rs"]
 mod errors;
+#[path = "repos/notifications.rs"]
+mod notifications;
 #[path = "repos/products.rs"]
 mod products;
 #[path = "repos/reviews.rs"]

@@ -2,10 +2,11 @@
 //! (default: each file's modification time).
 
 use crate::common;
-use amazcope_core::service::{ImportOptions, ImportService, IngestOutcome};
+use amazcope_core::service::{ImportDocument, ImportOptions, ImportService, IngestOutcome};
 use amazcope_core::{Marketplace, model::page::ParsedPage};
+use chrono::{DateTime, Utc};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Arguments of `amazcope import`.
@@ -49,7 +50,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         batch_size: args.batch.max(1),
         ..ImportOptions::default()
     };
-    let report = service.import_files(&args.files, &options).await?;
+    let report = service.import_documents(args.files.iter().map(|p| read_page(p)), &options).await?;
     if args.json {
         common::print_json(&report)?;
     } else {
@@ -86,4 +87,15 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         anyhow::bail!("no file could be imported");
     }
     Ok(())
+}
+
+/// A saved page read from disk, its modification time the default `scraped_at`; a file that
+/// cannot be read is reported as `(path, why)` and the import goes on.
+fn read_page(path: &Path) -> Result<ImportDocument, (String, String)> {
+    let source = path.display().to_string();
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(ImportDocument::from_bytes(source, bytes, modified)),
+        Err(e) => Err((source, format!("cannot read: {e}"))),
+    }
 }

@@ -6,6 +6,7 @@ use crate::model::enums::{
 use crate::{ProductId, SuggestionActionId, SuggestionId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A stored suggestion with its actions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,4 +89,18 @@ pub struct NewSuggestionAction {
     pub proposed_value: String,
     pub reasoning: String,
     pub impact_description: Option<String>,
+}
+
+/// How many suggestions one user has, counted three ways. A value with no suggestion is
+/// absent from its map; every map sums to `total`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionStats {
+    /// Every suggestion of the user.
+    pub total: u64,
+    /// Counts by review status.
+    pub by_status: BTreeMap<SuggestionStatus, u64>,
+    /// Counts by category.
+    pub by_category: BTreeMap<SuggestionCategory, u64>,
+    /// Counts by priority.
+    pub by_priority: BTreeMap<SuggestionPriority, u64>,
 }

@@ -1,6 +1,8 @@
-//! Importing saved pages: files → parsed pages → storage, as if fetched at a given time.
+//! Importing saved pages: page contents → parsed pages → storage, as if fetched at a given
+//! time.
 //!
-//! The parser is injected ([`PageParser`]): this crate has no scraper.
+//! The parser is injected ([`PageParser`]): this crate has no scraper. Reading the pages
+//! (files, archives) is the adapter's job: core does no I/O.
 
 use crate::model::enums::FetchStatus;
 use crate::model::page::{FetchedPage, ParsedPage};
@@ -9,7 +11,6 @@ use crate::service::ingest::{BatchIngestReport, FetchProblem, IngestContext, Ing
 use crate::{Asin, Marketplace, ServiceError, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Reads a page's HTML into a [`ParsedPage`]. `source` is the file name or URL, a hint for
@@ -31,7 +32,8 @@ where
 /// A saved page to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportDocument {
-    /// The file name or URL (the report and `last_fetch_error` name it).
+    /// The file name or URL (the report and `last_fetch_error` name it; an ASIN and an
+    /// Amazon host in it let a parse failure be recorded on the product).
     pub source: String,
     /// The HTML.
     pub html: String,
@@ -80,40 +82,34 @@ impl<S: IngestStore + ?Sized, P: PageParser> ImportService<S, P> {
         Self { store, parser }
     }
 
-    /// Reads and imports files. A file that cannot be read or parsed is reported in
-    /// [`ImportReport::errors`] and the others are still imported.
-    pub async fn import_files(
+    /// Parses and stores pages, `batch_size` pages per transaction, taking them from `docs`
+    /// as it goes (an adapter may read files lazily and show progress). An `Err` item is a
+    /// page the adapter could not read, `(source, what went wrong)`: it is reported in
+    /// [`ImportReport::errors`] in input order and the others are still imported. A page
+    /// that does not parse is recorded on its product as `parse_error` when its source names
+    /// an ASIN and a marketplace, and reported either way.
+    pub async fn import_documents<I>(
         &self,
-        paths: &[PathBuf],
+        docs: I,
         options: &ImportOptions,
-    ) -> Result<ImportReport, ServiceError> {
-        let mut docs = Vec::with_capacity(paths.len());
-        let mut errors = Vec::new();
-        for path in paths {
-            match read_document(path) {
-                Ok(doc) => docs.push(doc),
-                Err(e) => errors.push((path.display().to_string(), e)),
-            }
-        }
-        let mut report = self.import_documents(docs, options).await?;
-        errors.append(&mut report.errors);
-        report.errors = errors;
-        Ok(report)
-    }
-
-    /// Parses and stores documents, `batch_size` pages per transaction. A page that does not
-    /// parse is recorded on its product as `parse_error` when its source names an ASIN and a
-    /// marketplace, and reported either way.
-    pub async fn import_documents(
-        &self,
-        docs: Vec<ImportDocument>,
-        options: &ImportOptions,
-    ) -> Result<ImportReport, ServiceError> {
+    ) -> Result<ImportReport, ServiceError>
+    where
+        I: IntoIterator<Item = Result<ImportDocument, (String, String)>>,
+        I::IntoIter: Send,
+    {
         let mut report = ImportReport::default();
         let ctx =
             IngestContext { created_by: options.created_by, target: None, rules: options.rules.clone() };
-        let mut pages = Vec::with_capacity(docs.len());
+        let batch_size = options.batch_size.max(1);
+        let mut pages = Vec::with_capacity(batch_size.min(1024));
         for doc in docs {
+            let doc = match doc {
+                Ok(doc) => doc,
+                Err(unread) => {
+                    report.errors.push(unread);
+                    continue;
+                }
+            };
             let at = options.scraped_at.or(doc.modified).unwrap_or_else(Utc::now);
             match self.parser.parse(&doc.html, &doc.source) {
                 Ok(page) => pages.push(FetchedPage { source: doc.source, fetched_at: at, page }),
@@ -128,22 +124,28 @@ impl<S: IngestStore + ?Sized, P: PageParser> ImportService<S, P> {
                     report.errors.push((doc.source, what));
                 }
             }
+            if pages.len() >= batch_size {
+                let batch = self.store.ingest_batch(&pages, &ctx).await?;
+                merge(&mut report.ingest, batch);
+                pages.clear();
+            }
         }
-        for chunk in pages.chunks(options.batch_size.max(1)) {
-            let batch = self.store.ingest_batch(chunk, &ctx).await?;
+        if !pages.is_empty() {
+            let batch = self.store.ingest_batch(&pages, &ctx).await?;
             merge(&mut report.ingest, batch);
         }
         Ok(report)
     }
 }
 
-fn read_document(path: &Path) -> Result<ImportDocument, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    // Saved pages are UTF-8 in practice; a stray byte must not lose the whole page.
-    let html =
-        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
-    Ok(ImportDocument { source: path.display().to_string(), html, modified })
+impl ImportDocument {
+    /// A page from the bytes an adapter read. Saved pages are UTF-8 in practice; a stray
+    /// byte must not lose the whole page, so invalid sequences become U+FFFD.
+    pub fn from_bytes(source: String, bytes: Vec<u8>, modified: Option<DateTime<Utc>>) -> Self {
+        let html =
+            String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Self { source, html, modified }
+    }
 }
 
 /// Adds `b`'s totals and pages to `a`.

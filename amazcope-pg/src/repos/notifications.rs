@@ -7,6 +7,7 @@ use crate::PgStore;
 use amazcope_core::model::notification::{NewNotification, Notification};
 use amazcope_core::{NotificationId, NotificationRepository, StoreError, StoreResult, UserId};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 #[async_trait]
 impl NotificationRepository for PgStore {
@@ -87,6 +88,33 @@ impl NotificationRepository for PgStore {
         let sql = "UPDATE notifications SET status = 'read', read_at = now()
                    WHERE user_id = $1 AND status = 'unread'";
         let done = sqlx::query(sql).bind(user.0).execute(&self.pool).await.map_err(error::db)?;
+        Ok(done.rows_affected())
+    }
+
+    // ---- Deletes (issue 13, command line). Each is scoped to the acting user. ----
+
+    async fn delete_notification(&self, user: UserId, id: NotificationId) -> StoreResult<()> {
+        // language=PostgreSQL
+        let sql = "DELETE FROM notifications WHERE id = $1 AND user_id = $2";
+        let done = sqlx::query(sql).bind(id.0).bind(user.0).execute(&self.pool).await.map_err(error::db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("notification", id));
+        }
+        Ok(())
+    }
+
+    async fn delete_all_notifications(&self, user: UserId) -> StoreResult<u64> {
+        // language=PostgreSQL
+        let sql = "DELETE FROM notifications WHERE user_id = $1";
+        let done = sqlx::query(sql).bind(user.0).execute(&self.pool).await.map_err(error::db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_notifications(&self, user: UserId, older_than: DateTime<Utc>) -> StoreResult<u64> {
+        // language=PostgreSQL
+        let sql = "DELETE FROM notifications WHERE user_id = $1 AND created_at < $2";
+        let done =
+            sqlx::query(sql).bind(user.0).bind(older_than).execute(&self.pool).await.map_err(error::db)?;
         Ok(done.rows_affected())
     }
 }

@@ -12,9 +12,9 @@
 //! nothing else changes.
 
 use super::error::{self, ErrCtx};
-use super::rows::{ActionRow, SuggestionRow};
+use super::rows::{ActionRow, SuggestionRow, parse};
 use crate::PgStore;
-use amazcope_core::model::suggestion::{NewSuggestion, Suggestion, SuggestionAction};
+use amazcope_core::model::suggestion::{NewSuggestion, Suggestion, SuggestionAction, SuggestionStats};
 use amazcope_core::suggest::{ActionEffect, action_effect, check_apply, check_review_at, plan_review};
 use amazcope_core::{
     ActionStatus, ReviewDecision, StoreError, StoreResult, SuggestionActionId, SuggestionId,
@@ -447,5 +447,40 @@ impl SuggestionRepository for PgStore {
         let out = load_full(&mut tx, user, id).await?;
         tx.commit().await.map_err(error::db)?;
         Ok(out)
+    }
+
+    // ---- Statistics (issue 13, command line). ----
+
+    async fn suggestion_stats(&self, user: UserId) -> StoreResult<SuggestionStats> {
+        // One scan: each grouping set yields rows where only its own column is non-NULL
+        // (the three columns are NOT NULL, so a NULL always means "not this grouping"). A
+        // pending suggestion past `expires_at` counts as expired, as review treats it
+        // (`check_review_at`).
+        // language=PostgreSQL
+        let sql = "SELECT state, category::text, priority::text, count(*)
+                   FROM (SELECT CASE WHEN status = 'pending' AND expires_at <= now()
+                                     THEN 'expired' ELSE status::text END AS state,
+                                category, priority
+                         FROM suggestions
+                         WHERE user_id = $1) s
+                   GROUP BY GROUPING SETS ((state), (category), (priority))";
+        let rows = sqlx::query_as::<_, (Option<String>, Option<String>, Option<String>, i64)>(sql)
+            .bind(user.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::db)?;
+        let mut stats = SuggestionStats::default();
+        for (status, category, priority, n) in rows {
+            let n = u64::try_from(n).unwrap_or_default();
+            if let Some(s) = status {
+                stats.by_status.insert(parse(&s)?, n);
+                stats.total += n;
+            } else if let Some(c) = category {
+                stats.by_category.insert(parse(&c)?, n);
+            } else if let Some(p) = priority {
+                stats.by_priority.insert(parse(&p)?, n);
+            }
+        }
+        Ok(stats)
     }
 }

@@ -173,4 +173,42 @@ impl UserRepository for PgStore {
         tx.commit().await.map_err(error::db)?;
         row.try_into()
     }
+
+    // ---- Settings reset (issue 13, command line). ----
+
+    async fn reset_settings(&self, user: UserId) -> StoreResult<UserSettings> {
+        // One statement: a missing row is created with the defaults, an existing one gets
+        // every setting set to DEFAULT, so the defaults stay written once, in the schema.
+        // `id`, `user_id` and `created_at` are kept; `updated_at` is the trigger's.
+        // language=PostgreSQL
+        let sql = "INSERT INTO user_settings (user_id) VALUES ($1)
+                   ON CONFLICT ON CONSTRAINT uq_user_settings_user DO UPDATE SET
+                       email_notifications_enabled = DEFAULT,
+                       price_alert_emails = DEFAULT,
+                       bsr_alert_emails = DEFAULT,
+                       stock_alert_emails = DEFAULT,
+                       daily_summary_emails = DEFAULT,
+                       weekly_report_emails = DEFAULT,
+                       default_price_threshold = DEFAULT,
+                       default_bsr_threshold = DEFAULT,
+                       theme = DEFAULT,
+                       language = DEFAULT,
+                       timezone = DEFAULT,
+                       date_format = DEFAULT,
+                       currency_display = DEFAULT,
+                       products_per_page = DEFAULT,
+                       default_sort_by = DEFAULT,
+                       default_sort_order = DEFAULT,
+                       show_inactive_products = DEFAULT,
+                       auto_refresh_dashboard = DEFAULT,
+                       refresh_interval_minutes = DEFAULT,
+                       share_analytics = DEFAULT
+                   RETURNING *";
+        sqlx::query_as::<_, SettingsRow>(sql)
+            .bind(user.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| error::map(e, &ErrCtx::new().value("user_id", user)))?
+            .try_into()
+    }
 }

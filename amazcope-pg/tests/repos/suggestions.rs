@@ -268,3 +268,52 @@ async fn unparseable_proposal_fails_the_action_and_changes_nothing(pool: PgPool)
     assert_eq!(done.actions[2].status, ActionStatus::Applied);
     assert!(!s.tracking(u.id, p.id).await.unwrap().unwrap().is_active, "toggle_tracking applied");
 }
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn stats_count_the_users_suggestions_by_status_category_and_priority(pool: PgPool) {
+    use amazcope_core::model::suggestion::SuggestionStats;
+    let s = store(pool);
+    let (a, b) = (user(&s, "ann").await, user(&s, "bob").await);
+    assert_eq!(s.suggestion_stats(a.id).await.unwrap(), SuggestionStats::default());
+    let make = |key: &str, priority, category| {
+        let mut n = suggestion(a.id, None, key, priority, vec![]);
+        n.category = category;
+        n
+    };
+    let high = s.create_suggestion(&make("a", SuggestionPriority::High, SuggestionCategory::Pricing)).await;
+    s.create_suggestion(&make("b", SuggestionPriority::High, SuggestionCategory::Content)).await.unwrap();
+    s.create_suggestion(&make("c", SuggestionPriority::Low, SuggestionCategory::Pricing)).await.unwrap();
+    let mut old = make("d", SuggestionPriority::Medium, SuggestionCategory::Tracking);
+    old.expires_at = Some(Utc::now() - chrono::Duration::hours(1));
+    s.create_suggestion(&old).await.unwrap();
+    s.review_suggestion(a.id, high.unwrap().unwrap().id, &ReviewDecision::Reject).await.unwrap();
+    // Bob's suggestion must not count for Ann.
+    s.create_suggestion(&suggestion(b.id, None, "x", SuggestionPriority::Low, vec![])).await.unwrap();
+
+    let st = s.suggestion_stats(a.id).await.unwrap();
+    assert_eq!(st.total, 4);
+    let status: Vec<_> = st.by_status.iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(
+        status,
+        [(SuggestionStatus::Pending, 2), (SuggestionStatus::Rejected, 1), (SuggestionStatus::Expired, 1)]
+    );
+    let category: Vec<_> = st.by_category.iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(
+        category,
+        [
+            (SuggestionCategory::Pricing, 2),
+            (SuggestionCategory::Content, 1),
+            (SuggestionCategory::Tracking, 1)
+        ]
+    );
+    let priority: Vec<_> = st.by_priority.iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(
+        priority,
+        [(SuggestionPriority::Low, 1), (SuggestionPriority::Medium, 1), (SuggestionPriority::High, 2)]
+    );
+    let json = serde_json::to_value(&st).unwrap();
+    assert_eq!(json["by_status"]["pending"], 2, "{json}");
+
+    let bob = s.suggestion_stats(b.id).await.unwrap();
+    assert_eq!((bob.total, bob.by_priority.get(&SuggestionPriority::Low)), (1, Some(&1)));
+}

@@ -1,5 +1,5 @@
 use crate::common::*;
-use amazcope_core::model::user::{NewUser, SettingsPatch};
+use amazcope_core::model::user::{NewUser, SettingsPatch, UserSettings};
 use amazcope_core::{StoreError, UserRepository};
 use sqlx::PgPool;
 
@@ -85,4 +85,39 @@ async fn settings_are_created_once_with_defaults_and_patched(pool: PgPool) {
         StoreError::Invalid(e) => assert_eq!((e.field, e.value.as_str()), ("default_bsr_threshold", "101")),
         e => panic!("expected invalid, got {e:?}"),
     }
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn reset_puts_back_the_schema_defaults_for_that_user_only(pool: PgPool) {
+    let s = store(pool);
+    let (a, b) = (user(&s, "ann").await, user(&s, "bob").await);
+    let defaults = s.settings(a.id).await.unwrap();
+    let patch = SettingsPatch {
+        default_price_threshold: Some(5.0),
+        daily_summary_emails: Some(true),
+        theme: Some("dark".into()),
+        refresh_interval_minutes: Some(30),
+        ..SettingsPatch::default()
+    };
+    s.update_settings(a.id, &patch).await.unwrap();
+    s.update_settings(b.id, &patch).await.unwrap();
+
+    let reset = s.reset_settings(a.id).await.unwrap();
+    assert_eq!((reset.id, reset.user_id, reset.created_at), (defaults.id, a.id, defaults.created_at));
+    assert_eq!(
+        UserSettings { updated_at: defaults.updated_at, ..reset.clone() },
+        defaults,
+        "every setting back to its default"
+    );
+    assert_eq!(s.settings(a.id).await.unwrap(), reset);
+    let other = s.settings(b.id).await.unwrap();
+    assert_eq!((other.default_price_threshold, other.theme.as_str()), (5.0, "dark"), "bob keeps his");
+
+    // A user without a settings row gets one with the defaults; an unknown user is NotFound.
+    let c = user(&s, "carol").await;
+    assert_eq!(s.reset_settings(c.id).await.unwrap().default_bsr_threshold, 30.0);
+    assert!(matches!(
+        s.reset_settings(amazcope_core::UserId::new_random()).await,
+        Err(StoreError::NotFound { entity: "user", .. })
+    ));
 }

@@ -168,15 +168,15 @@ fn parse_for_import(html: &str, source: &str) -> std::result::Result<ParsedPage,
     amazcope_scrape::parse_page(html, hint).map_err(|e| e.to_string())
 }
 
-/// One saved page read from disk: its text (a stray non-UTF-8 byte replaced, so one bad byte
-/// does not lose the page) and its modification time, the default `scraped_at`. Core does no
-/// I/O; the adapters read the files.
-fn read_page(path: &Path) -> std::result::Result<ImportDocument, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let html =
-        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+/// One saved page read from disk, with its modification time (the default `scraped_at`);
+/// `Err((path, why))` when it cannot be read. Core does no I/O: the adapters read the files.
+fn read_page(path: &Path) -> std::result::Result<ImportDocument, (String, String)> {
+    let source = path.display().to_string();
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
-    Ok(ImportDocument { source: path.display().to_string(), html, modified })
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(ImportDocument::from_bytes(source, bytes, modified)),
+        Err(e) => Err((source, format!("cannot read: {e}"))),
+    }
 }
 
 pub(super) fn import_pages<'py>(
@@ -193,20 +193,10 @@ pub(super) fn import_pages<'py>(
             Some(u) => Some(svc.user(&u).await?.id),
             None => None,
         };
-        let mut docs = Vec::with_capacity(paths.len());
-        let mut unread = Vec::new();
-        for path in &paths {
-            match read_page(path) {
-                Ok(doc) => docs.push(doc),
-                Err(e) => unread.push((path.display().to_string(), e)),
-            }
-        }
         let options = ImportOptions { scraped_at, created_by, ..ImportOptions::default() };
         let import = ImportService::new(store, parse_for_import);
-        let mut report = import.import_documents(docs, &options).await?;
-        unread.append(&mut report.errors);
-        report.errors = unread;
-        Ok(report)
+        // Read as the import goes: one batch of pages in memory at a time.
+        Ok(import.import_documents(paths.into_iter().map(|p| read_page(&p)), &options).await?)
     })?;
     let d = PyDict::new(py);
     d.set_item("pages", report.ingest.pages.len())?;
