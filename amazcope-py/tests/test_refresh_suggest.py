@@ -106,6 +106,12 @@ def test_suggestions_life_cycle_per_user(database_url: str, pages: Path) -> None
 
     listed = client.suggestions("ana")
     assert sorted(listed.column("id").to_pylist()) == sorted(created.column("id").to_pylist())
+    stats = client.suggestion_stats("ana")
+    assert stats["total"] == listed.num_rows and stats["by_status"] == {"pending": listed.num_rows}
+    for key, column in (("by_category", "category"), ("by_priority", "priority")):
+        values = listed.column(column).to_pylist()
+        assert stats[key] == {v: values.count(v) for v in set(values)}, key
+    assert client.suggestion_stats("bob") == {"total": 0, "by_status": {}, "by_category": {}, "by_priority": {}}
     assert set(listed.column("status").to_pylist()) == {"pending"}
     actions_type = listed.schema.field("actions").type
     assert pa.types.is_list(actions_type)
@@ -144,6 +150,10 @@ def test_suggestions_life_cycle_per_user(database_url: str, pages: Path) -> None
         assert rejected["status"] == "rejected"
         with pytest.raises(errors.ConflictError):
             client.apply("ana", others[0])
+
+    statuses = client.suggestions("ana").column("status").to_pylist()
+    assert client.suggestion_stats("ana")["by_status"] == {v: statuses.count(v) for v in set(statuses)}
+    assert "approved" in statuses and ("rejected" in statuses) == bool(others)
 
     with pytest.raises(errors.ValidationError) as bad_status:
         client.suggestions("ana", status="maybe")

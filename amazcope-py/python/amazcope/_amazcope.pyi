@@ -159,6 +159,8 @@ class Client:
         """The user's settings."""
     def update_settings(self, user: str, **changes: Any) -> dict[str, Any]:
         """Changes the settings named as keyword arguments; returns all of them."""
+    def reset_settings(self, user: str) -> dict[str, Any]:
+        """Puts every setting back to its default; returns them."""
     def track(
         self,
         user: str,
@@ -189,6 +191,10 @@ class Client:
         """The user's notifications, newest first."""
     def mark_notifications_read(self, user: str, id: Optional[str] = None) -> int:
         """Marks one notification (or all) read."""
+    def delete_notification(self, user: str, id: str) -> None:
+        """Deletes one of the user's notifications."""
+    def purge_notifications(self, user: str, older_than_days: int) -> int:
+        """Deletes the user's notifications older than so many days; returns how many."""
     def history(
         self, asin: str, marketplace: Optional[str] = None, days: int = 90, *, user: str
     ) -> pyarrow.Table:
@@ -207,6 +213,8 @@ class Client:
         """Runs the suggestion generators over the user's tracked products."""
     def suggestions(self, user: str, status: Optional[str] = None) -> pyarrow.Table:
         """The user's suggestions, actions nested."""
+    def suggestion_stats(self, user: str) -> dict[str, Any]:
+        """How many suggestions the user has, by status, category and priority."""
     def suggestion(self, user: str, suggestion_id: str) -> dict[str, Any]:
         """One of the user's suggestions with its actions."""
     def approve(

@@ -5,7 +5,8 @@ use crate::arrow::Columns;
 use crate::errors::Result;
 use crate::runtime::block_on;
 use amazcope_core::model::alert::AlertQuery;
-use amazcope_core::{AlertId, AlertRepository, NotificationId, NotificationRepository};
+use amazcope_core::{AlertId, AlertRepository, NotificationId, NotificationRepository, ValidationError};
+use chrono::{Duration, Utc};
 use pyo3::prelude::*;
 use std::sync::Arc;
 
@@ -99,5 +100,33 @@ pub(super) fn mark_notifications_read(
             }
             None => store.mark_all_notifications_read(u.id).await?,
         })
+    })
+}
+
+pub(super) fn delete_notification(c: &Client, py: Python<'_>, user: String, id: String) -> Result<()> {
+    let id: NotificationId = id.parse()?;
+    let svc = c.tracker();
+    let store = Arc::clone(&c.store);
+    block_on(py, async move {
+        let u = svc.user(&user).await?;
+        Ok(store.delete_notification(u.id, id).await?)
+    })
+}
+
+pub(super) fn purge_notifications(
+    c: &Client,
+    py: Python<'_>,
+    user: String,
+    older_than_days: i64,
+) -> Result<u64> {
+    if older_than_days < 0 {
+        return Err(ValidationError::new("older_than_days", older_than_days, "must not be negative").into());
+    }
+    let older_than = Utc::now() - Duration::days(older_than_days);
+    let svc = c.tracker();
+    let store = Arc::clone(&c.store);
+    block_on(py, async move {
+        let u = svc.user(&user).await?;
+        Ok(store.purge_notifications(u.id, older_than).await?)
     })
 }

@@ -142,6 +142,11 @@ impl Client {
         tracking::update_settings(self, py, user, changes)
     }
 
+    /// Puts every one of the user's settings back to its default; returns them as a dict.
+    fn reset_settings<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+        tracking::reset_settings(self, py, user)
+    }
+
     /// Starts tracking a product for `user`: `asin` is an ASIN (on `marketplace`, default
     /// amazon.com) or an Amazon product URL (its host gives the marketplace). Optional
     /// thresholds (percent, 0 to 100) and a target price. Returns the tracking row as a dict.
@@ -232,6 +237,18 @@ impl Client {
     #[pyo3(signature = (user, id=None))]
     fn mark_notifications_read(&self, py: Python<'_>, user: String, id: Option<String>) -> Result<u64> {
         alerts::mark_notifications_read(self, py, user, id)
+    }
+
+    /// Deletes one of `user`'s notifications (by id). Another user's notification id is
+    /// `NotFound`.
+    fn delete_notification(&self, py: Python<'_>, user: String, id: String) -> Result<()> {
+        alerts::delete_notification(self, py, user, id)
+    }
+
+    /// Deletes `user`'s notifications created more than `older_than_days` days ago, read or
+    /// not (0: all of them). Returns how many were deleted.
+    fn purge_notifications(&self, py: Python<'_>, user: String, older_than_days: i64) -> Result<u64> {
+        alerts::purge_notifications(self, py, user, older_than_days)
     }
 
     /// Price and rank history of a product (an ASIN on `marketplace`, or a product URL) over
@@ -332,6 +349,13 @@ impl Client {
         status: Option<String>,
     ) -> Result<Bound<'py, PyAny>> {
         suggestions::suggestions(self, py, user, status)
+    }
+
+    /// How many suggestions `user` has: a dict with `total` and the counts `by_status`,
+    /// `by_category` and `by_priority` (dicts; a value with none is left out). A pending
+    /// suggestion past its expiry counts as `expired`.
+    fn suggestion_stats<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+        suggestions::suggestion_stats(self, py, user)
     }
 
     /// One of `user`'s suggestions as a dict, with its `actions` as a list of dicts.

@@ -4,7 +4,9 @@ use super::Client;
 use crate::errors::Result;
 use crate::runtime::block_on;
 use crate::views;
-use amazcope_core::{SuggestionActionId, SuggestionId, SuggestionStatus, ValidationError};
+use amazcope_core::{
+    SuggestionActionId, SuggestionId, SuggestionRepository, SuggestionStatus, ValidationError,
+};
 use chrono::Utc;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -35,6 +37,16 @@ pub(super) fn suggestions<'py>(
         Ok(sug.list(u.id, status).await?)
     })?;
     Ok(views::suggestions_table(&rows).into_pyarrow(py)?)
+}
+
+pub(super) fn suggestion_stats<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+    let svc = c.tracker();
+    let store = std::sync::Arc::clone(&c.store);
+    let stats = block_on(py, async move {
+        let u = svc.user(&user).await?;
+        Ok(store.suggestion_stats(u.id).await?)
+    })?;
+    super::json_to_py(py, &stats)
 }
 
 /// What to do with one suggestion.

@@ -91,6 +91,16 @@ pub(super) fn update_settings<'py>(
     json_to_py(py, &settings)
 }
 
+pub(super) fn reset_settings<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+    let svc = c.tracker();
+    let store = Arc::clone(&c.store);
+    let settings = block_on(py, async move {
+        let u = svc.user(&user).await?;
+        Ok(store.reset_settings(u.id).await?)
+    })?;
+    json_to_py(py, &settings)
+}
+
 pub(super) fn track<'py>(
     c: &Client,
     py: Python<'py>,
