@@ -3,12 +3,10 @@
 use super::Client;
 use crate::arrow::Columns;
 use crate::errors::Result;
-use crate::runtime::block_on;
 use amazcope_core::model::alert::AlertQuery;
 use amazcope_core::{AlertId, AlertRepository, NotificationId, NotificationRepository, ValidationError};
 use chrono::{Duration, Utc};
 use pyo3::prelude::*;
-use std::sync::Arc;
 
 pub(super) fn alerts<'py>(
     c: &Client,
@@ -17,10 +15,7 @@ pub(super) fn alerts<'py>(
     unread: bool,
     limit: u32,
 ) -> Result<Bound<'py, PyAny>> {
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    let rows = block_on(py, async move {
-        let u = svc.user(&user).await?;
+    let rows = c.as_user(py, user, |store, u| async move {
         let q = AlertQuery { unread_only: unread, limit: Some(limit), ..AlertQuery::default() };
         Ok(store.alerts(u.id, &q).await?)
     })?;
@@ -43,10 +38,7 @@ pub(super) fn alerts<'py>(
 
 pub(super) fn mark_read(c: &Client, py: Python<'_>, user: String, alert_id: Option<String>) -> Result<u64> {
     let id = alert_id.map(|s| s.parse::<AlertId>()).transpose()?;
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    block_on(py, async move {
-        let u = svc.user(&user).await?;
+    c.as_user(py, user, |store, u| async move {
         Ok(match id {
             Some(id) => {
                 store.mark_alert_read(u.id, id).await?;
@@ -64,12 +56,8 @@ pub(super) fn notifications<'py>(
     unread: bool,
     limit: u32,
 ) -> Result<Bound<'py, PyAny>> {
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    let rows = block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(store.notifications(u.id, unread, limit).await?)
-    })?;
+    let rows =
+        c.as_user(py, user, |store, u| async move { Ok(store.notifications(u.id, unread, limit).await?) })?;
     let mut t = Columns::default();
     t.utf8("id", rows.iter().map(|n| Some(n.id.to_string())));
     t.utf8("notification_type", rows.iter().map(|n| Some(n.notification_type.as_str())));
@@ -89,10 +77,7 @@ pub(super) fn mark_notifications_read(
     id: Option<String>,
 ) -> Result<u64> {
     let id = id.map(|s| s.parse::<NotificationId>()).transpose()?;
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    block_on(py, async move {
-        let u = svc.user(&user).await?;
+    c.as_user(py, user, |store, u| async move {
         Ok(match id {
             Some(id) => {
                 store.mark_notification_read(u.id, id).await?;
@@ -105,12 +90,7 @@ pub(super) fn mark_notifications_read(
 
 pub(super) fn delete_notification(c: &Client, py: Python<'_>, user: String, id: String) -> Result<()> {
     let id: NotificationId = id.parse()?;
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(store.delete_notification(u.id, id).await?)
-    })
+    c.as_user(py, user, |store, u| async move { Ok(store.delete_notification(u.id, id).await?) })
 }
 
 pub(super) fn purge_notifications(
@@ -123,10 +103,5 @@ pub(super) fn purge_notifications(
         return Err(ValidationError::new("older_than_days", older_than_days, "must not be negative").into());
     }
     let older_than = Utc::now() - Duration::days(older_than_days);
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(store.purge_notifications(u.id, older_than).await?)
-    })
+    c.as_user(py, user, |store, u| async move { Ok(store.purge_notifications(u.id, older_than).await?) })
 }

@@ -2,7 +2,7 @@
 //! periodic report.
 
 use super::Client;
-use super::history::user_and_product;
+use super::history::{catalogued, user_and_product};
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
 use crate::views;
@@ -30,10 +30,7 @@ pub(super) fn report<'py>(
     user: String,
     hours: i64,
 ) -> Result<Bound<'py, PyAny>> {
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    let r = block_on(py, async move {
-        let u = svc.user(&user).await?;
+    let r = c.as_user(py, user, |store, u| async move {
         Ok(daily_report(store.as_ref(), &u, Utc::now(), hours).await?)
     })?;
     super::json_to_py(py, &r)
@@ -106,19 +103,17 @@ pub(super) fn compare<'py>(
         ValidationError::new("metric", &metric, e.to_string())
     })?;
     let range = last_days(days);
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    let cmp = block_on(py, async move {
-        let u = svc.user(&user).await?;
+    let (svc, name) = (c.tracker(), user.clone());
+    let cmp = c.as_user(py, user, move |store, u| async move {
         let mut ids = Vec::with_capacity(products.len());
         for r in &products {
-            ids.push(user_and_product(&svc, &user, *r).await?.1.id);
+            ids.push(catalogued(&svc, &name, *r).await?.id);
         }
         store.compare_products(u.id, &ids, metric, range).await.map_err(|e| match e {
             // The store names the product by its id; say it the way the user named it.
             amazcope_core::StoreError::NotFound { entity: "product", ref id } => {
                 match ids.iter().position(|p| p.to_string() == *id) {
-                    Some(i) => Error::NotTracked { user: user.clone(), product: products[i] },
+                    Some(i) => Error::NotTracked { user: name.clone(), product: products[i] },
                     None => e.into(),
                 }
             }

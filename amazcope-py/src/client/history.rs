@@ -13,6 +13,7 @@ use crate::views;
 use amazcope_core::ProductRef;
 use amazcope_core::analytics::window_stats;
 use amazcope_core::model::product::Product;
+use amazcope_core::model::snapshot::ProductSnapshot;
 use amazcope_core::model::user::User;
 use amazcope_core::repo::{SnapshotRepository, TimeRange, TrackingRepository};
 use amazcope_core::rules::{RuleConfig, replay as replay_rules};
@@ -28,19 +29,42 @@ use std::sync::Arc;
 /// (`PgStore::history_slices` says why).
 const HISTORY_SLICES: u32 = 4;
 
-/// The acting user and the product `product` names; a product not in the catalogue is
-/// [`Error::NotTracked`], as one the user does not track will be.
+/// The product `product` names; one not in the catalogue is [`Error::NotTracked`] for
+/// `user`, as one the user does not track will be.
+pub(super) async fn catalogued(
+    svc: &TrackService<PgStore>,
+    user: &str,
+    product: ProductRef,
+) -> Result<Product> {
+    svc.product(&product.asin, product.marketplace)
+        .await
+        .map_err(|e| Error::from(e).not_tracked(user, product))
+}
+
+/// The acting user and the product `product` names (see [`catalogued`]).
 pub(super) async fn user_and_product(
     svc: &TrackService<PgStore>,
     user: &str,
     product: ProductRef,
 ) -> Result<(User, Product)> {
     let u = svc.user(user).await?;
-    let p = svc
-        .product(&product.asin, product.marketplace)
+    Ok((u, catalogued(svc, user, product).await?))
+}
+
+/// The stored history of a product `user` may read, oldest first, with the user and the
+/// product: what `stats()` and `replay()` start from.
+async fn readable_history(
+    svc: &TrackService<PgStore>,
+    store: &PgStore,
+    user: &str,
+    product: ProductRef,
+) -> Result<(User, Product, Vec<ProductSnapshot>)> {
+    let (u, p) = user_and_product(svc, user, product).await?;
+    let history = store
+        .snapshot_history(u.id, p.id, TimeRange::default())
         .await
         .map_err(|e| Error::from(e).not_tracked(user, product))?;
-    Ok((u, p))
+    Ok((u, p, history))
 }
 
 /// One slice decoded into Arrow columns.
@@ -95,11 +119,7 @@ pub(super) fn stats<'py>(
     let svc = c.tracker();
     let store = Arc::clone(&c.store);
     let stats = block_on(py, async move {
-        let (u, p) = user_and_product(&svc, &user, product).await?;
-        let history = store
-            .snapshot_history(u.id, p.id, TimeRange::default())
-            .await
-            .map_err(|e| Error::from(e).not_tracked(&user, product))?;
+        let (_, _, history) = readable_history(&svc, &store, &user, product).await?;
         // Measured at the newest snapshot (as the CLI does), so an imported history of
         // the past still has windows.
         let at = history.last().map_or_else(Utc::now, |s| s.data.scraped_at);
@@ -117,13 +137,9 @@ pub(super) fn replay<'py>(
     let svc = c.tracker();
     let store = Arc::clone(&c.store);
     let alerts = block_on(py, async move {
-        let (u, p) = user_and_product(&svc, &user, product).await?;
         // The history first: its read is where the tenancy rule refuses, the same way as
         // `history()` and `stats()`.
-        let history = store
-            .snapshot_history(u.id, p.id, TimeRange::default())
-            .await
-            .map_err(|e| Error::from(e).not_tracked(&user, product))?;
+        let (u, p, history) = readable_history(&svc, &store, &user, product).await?;
         // The user's effective thresholds. `trackers` lists active products only, so a
         // product Amazon no longer lists has none to replay with.
         let Some(tracker) = store.trackers(p.id).await?.into_iter().find(|t| t.user_id == u.id) else {

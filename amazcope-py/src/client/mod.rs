@@ -29,6 +29,7 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rust_decimal::Decimal;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use suggestions::Review;
@@ -76,6 +77,21 @@ impl Client {
 
     fn suggester(&self) -> SuggestService<PgStore> {
         SuggestService::new(Arc::clone(&self.store))
+    }
+
+    /// Runs `f` with the store and the active user called `user` (`NotFound` when there is
+    /// none) on the global runtime, with the GIL released.
+    fn as_user<T, F, Fut>(&self, py: Python<'_>, user: String, f: F) -> Result<T>
+    where
+        F: FnOnce(Arc<PgStore>, User) -> Fut + Send,
+        Fut: Future<Output = Result<T>> + Send,
+        T: Send,
+    {
+        let (svc, store) = (self.tracker(), Arc::clone(&self.store));
+        block_on(py, async move {
+            let u = svc.user(&user).await?;
+            f(store, u).await
+        })
     }
 }
 

@@ -2,7 +2,6 @@
 
 use super::Client;
 use crate::errors::Result;
-use crate::runtime::block_on;
 use crate::views;
 use amazcope_core::{
     SuggestionActionId, SuggestionId, SuggestionRepository, SuggestionStatus, ValidationError,
@@ -16,11 +15,8 @@ fn ids<T: std::str::FromStr<Err = ValidationError>>(given: Option<Vec<String>>) 
 }
 
 pub(super) fn suggest<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyDict>> {
-    let (svc, sug) = (c.tracker(), c.suggester());
-    let report = block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(sug.run(u.id, Utc::now()).await?)
-    })?;
+    let sug = c.suggester();
+    let report = c.as_user(py, user, move |_, u| async move { Ok(sug.run(u.id, Utc::now()).await?) })?;
     Ok(views::suggest_run_dict(py, &report)?)
 }
 
@@ -31,21 +27,13 @@ pub(super) fn suggestions<'py>(
     status: Option<String>,
 ) -> Result<Bound<'py, PyAny>> {
     let status = status.map(|s| s.parse::<SuggestionStatus>()).transpose()?;
-    let (svc, sug) = (c.tracker(), c.suggester());
-    let rows = block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(sug.list(u.id, status).await?)
-    })?;
+    let sug = c.suggester();
+    let rows = c.as_user(py, user, move |_, u| async move { Ok(sug.list(u.id, status).await?) })?;
     Ok(views::suggestions_table(&rows).into_pyarrow(py)?)
 }
 
 pub(super) fn suggestion_stats<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
-    let svc = c.tracker();
-    let store = std::sync::Arc::clone(&c.store);
-    let stats = block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(store.suggestion_stats(u.id).await?)
-    })?;
+    let stats = c.as_user(py, user, |store, u| async move { Ok(store.suggestion_stats(u.id).await?) })?;
     super::json_to_py(py, &stats)
 }
 
@@ -70,9 +58,8 @@ pub(super) fn review<'py>(
         Review::Approve(a) | Review::Apply(a) => ids(a.clone())?,
         Review::Show | Review::Reject => Vec::new(),
     };
-    let (svc, sug) = (c.tracker(), c.suggester());
-    let s = block_on(py, async move {
-        let u = svc.user(&user).await?;
+    let sug = c.suggester();
+    let s = c.as_user(py, user, move |_, u| async move {
         Ok(match what {
             Review::Show => sug.show(u.id, id).await?,
             Review::Approve(_) => sug.approve(u.id, id, &actions).await?,

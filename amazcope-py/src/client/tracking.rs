@@ -34,12 +34,7 @@ pub(super) fn users<'py>(c: &Client, py: Python<'py>) -> Result<Bound<'py, PyAny
 }
 
 pub(super) fn settings<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    let settings = block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(store.settings(u.id).await?)
-    })?;
+    let settings = c.as_user(py, user, |store, u| async move { Ok(store.settings(u.id).await?) })?;
     json_to_py(py, &settings)
 }
 
@@ -78,10 +73,7 @@ pub(super) fn update_settings<'py>(
         Some(ch) if !ch.is_empty() => Some(settings_patch(py, &ch)?),
         _ => None,
     };
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    let settings = block_on(py, async move {
-        let u = svc.user(&user).await?;
+    let settings = c.as_user(py, user, |store, u| async move {
         // Nothing named, nothing written (an empty update would still move `updated_at`).
         Ok(match patch {
             Some(p) => store.update_settings(u.id, &p).await?,
@@ -92,12 +84,7 @@ pub(super) fn update_settings<'py>(
 }
 
 pub(super) fn reset_settings<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
-    let svc = c.tracker();
-    let store = Arc::clone(&c.store);
-    let settings = block_on(py, async move {
-        let u = svc.user(&user).await?;
-        Ok(store.reset_settings(u.id).await?)
-    })?;
+    let settings = c.as_user(py, user, |store, u| async move { Ok(store.reset_settings(u.id).await?) })?;
     json_to_py(py, &settings)
 }
 
