@@ -250,10 +250,14 @@ fn instance(ty: &Bound<'_, PyType>, message: String, attrs: &[(&str, Option<Stri
 /// `__cause__`.
 fn database_error(py: Python<'_>, e: &dyn std::error::Error) -> PyErr {
     let err = DatabaseError::new_err(mask_passwords(&e.to_string()));
-    let mut causes = Vec::new();
+    let mut causes: Vec<String> = Vec::new();
     let mut next = e.source();
     while let Some(s) = next {
-        causes.push(s.to_string());
+        // A wrapper often shows its source's text already (sqlx's I/O error does): say it once.
+        let text = s.to_string();
+        if !causes.last().is_some_and(|prev| prev.contains(&text)) {
+            causes.push(text);
+        }
         next = s.source();
     }
     if !causes.is_empty() {
