@@ -149,3 +149,22 @@ def test_database_passwords_never_show(database_url: str) -> None:
     cause = str(refused.value.__cause__)
     assert cause not in str(refused.value), "said once, not twice"
     assert "Connection refused" in cause and cause.count("Connection refused") == 1, cause
+
+
+def test_extreme_spans_answer_without_a_panic(database_url: str, pages: Path, tmp_path: Path) -> None:
+    """Day and hour counts too large for a date mean "all of it"; negative ones are refused.
+    A Rust panic would surface as pyo3's PanicException (a BaseException): none may."""
+    client, old, new = two_snapshots(database_url, pages, tmp_path)
+    most = 2**32 - 1
+    assert client.history(ASIN, days=most, user="ana").column("price").to_pylist() == [old, new]
+    assert client.trends(ASIN, fields=["price"], days=most, user="ana")["price"].num_rows == 2
+    assert client.compare([ASIN], days=most, user="ana")["points"].num_rows == 2
+    assert client.report("ana", hours=2**62)["products_tracked"] == 1
+    with pytest.raises(errors.ValidationError) as negative:
+        client.report("ana", hours=-1)
+    assert negative.value.field == "hours"
+    notes = client.notifications("ana").num_rows
+    assert client.purge_notifications("ana", 2**62) == 0, "nothing is that old"
+    assert client.notifications("ana").num_rows == notes
+    with pytest.raises(OverflowError):
+        client.history(ASIN, days=-1, user="ana")

@@ -5,7 +5,7 @@ use crate::arrow::Columns;
 use crate::errors::Result;
 use amazcope_core::model::alert::AlertQuery;
 use amazcope_core::{AlertId, AlertRepository, NotificationId, NotificationRepository, ValidationError};
-use chrono::{Duration, Utc};
+use chrono::TimeDelta;
 use pyo3::prelude::*;
 
 pub(super) fn alerts<'py>(
@@ -102,6 +102,6 @@ pub(super) fn purge_notifications(
     if older_than_days < 0 {
         return Err(ValidationError::new("older_than_days", older_than_days, "must not be negative").into());
     }
-    let older_than = Utc::now() - Duration::days(older_than_days);
+    let older_than = super::ago(TimeDelta::try_days(older_than_days));
     c.as_user(py, user, |store, u| async move { Ok(store.purge_notifications(u.id, older_than).await?) })
 }

@@ -11,7 +11,7 @@ use amazcope_core::model::category::Category;
 use amazcope_core::repo::TimeRange;
 use amazcope_core::service::daily_report;
 use amazcope_core::{CategoryRepository, Marketplace, ProductRef, ValidationError};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// A time range of the last `days` days up to now (everything when `days` is None).
 fn last_days(days: Option<u32>) -> TimeRange {
     match days {
-        Some(d) => TimeRange { from: Some(Utc::now() - Duration::days(i64::from(d))), to: None },
+        Some(d) => TimeRange { from: Some(super::ago(TimeDelta::try_days(i64::from(d)))), to: None },
         None => TimeRange::default(),
     }
 }
@@ -30,8 +30,15 @@ pub(super) fn report<'py>(
     user: String,
     hours: i64,
 ) -> Result<Bound<'py, PyAny>> {
-    let r = c.as_user(py, user, |store, u| async move {
-        Ok(daily_report(store.as_ref(), &u, Utc::now(), hours).await?)
+    // The core subtracts `hours` from now: refuse what cannot be a span, and cap what
+    // reaches back past every stored snapshot (see `ago`).
+    if hours < 0 {
+        return Err(ValidationError::new("hours", hours, "must not be negative").into());
+    }
+    let now = Utc::now();
+    let hours = hours.min((now - super::ago(None)).num_hours());
+    let r = c.as_user(py, user, move |store, u| async move {
+        Ok(daily_report(store.as_ref(), &u, now, hours).await?)
     })?;
     super::json_to_py(py, &r)
 }

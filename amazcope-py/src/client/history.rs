@@ -20,7 +20,7 @@ use amazcope_core::rules::{RuleConfig, replay as replay_rules};
 use amazcope_core::service::TrackService;
 use amazcope_pg::PgStore;
 use amazcope_pg::history::HistorySlice;
-use chrono::{Duration, Utc};
+use chrono::{TimeDelta, Utc};
 use futures::TryStreamExt;
 use pyo3::prelude::*;
 use std::sync::Arc;
@@ -88,7 +88,7 @@ pub(super) fn history<'py>(
     let store = Arc::clone(&c.store);
     let parts = block_on(py, async move {
         let (u, p) = user_and_product(&svc, &user, product).await?;
-        let since = Utc::now() - Duration::days(i64::from(days));
+        let since = super::ago(TimeDelta::try_days(i64::from(days)));
         let slices = store
             .history_slices(u.id, p.id, since, HISTORY_SLICES)
             .await

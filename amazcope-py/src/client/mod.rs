@@ -25,7 +25,7 @@ use amazcope_core::service::TrackService;
 use amazcope_core::suggest::SuggestService;
 use amazcope_core::{Marketplace, ProductRef};
 use amazcope_pg::PgStore;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rust_decimal::Decimal;
@@ -53,6 +53,15 @@ fn user_dict<'py>(py: Python<'py>, u: &User) -> PyResult<Bound<'py, PyDict>> {
 
 fn marketplace(m: Option<&str>) -> Result<Option<Marketplace>> {
     Ok(m.map(str::parse).transpose()?)
+}
+
+/// The instant `span` before now. Every stored snapshot is from 2024 on
+/// (`chk_product_snapshots_scraped_at`), so a span reaching back past the Unix epoch (or too
+/// large to represent, `None`) is the epoch: "all of it", never an overflow panic.
+pub(crate) fn ago(span: Option<TimeDelta>) -> DateTime<Utc> {
+    span.and_then(|d| Utc::now().checked_sub_signed(d))
+        .filter(|t| *t > DateTime::UNIX_EPOCH)
+        .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 /// A product as the user named it: an ASIN (on `marketplace`, else amazon.com) or an Amazon
