@@ -192,7 +192,8 @@ impl AnalyticsRepository for PgStore {
         // not found), and three LATERAL lookups each take one index probe of
         // uq_product_snapshots_product_scraped (newest at or before the bound).
         // language=PostgreSQL
-        let sql = "SELECT l.scraped_at AS l_at, l.currency AS l_currency, l.price AS l_price,
+        let sql = concat!(
+            "SELECT l.scraped_at AS l_at, l.currency AS l_currency, l.price AS l_price,
                           l.bsr_main_category AS l_bsr, l.rating AS l_rating, l.review_count AS l_reviews,
                           w.scraped_at AS w_at, w.currency AS w_currency, w.price AS w_price,
                           w.bsr_main_category AS w_bsr, w.rating AS w_rating, w.review_count AS w_reviews,
@@ -214,7 +215,9 @@ impl AnalyticsRepository for PgStore {
                        FROM product_snapshots s
                        WHERE s.product_id = up.product_id AND s.scraped_at <= $3 - interval '30 days'
                        ORDER BY s.scraped_at DESC LIMIT 1) m ON true
-                   WHERE up.user_id = $1 AND up.product_id = $2";
+                   WHERE up.user_id = $1 AND up.product_id = $2 AND ",
+            crate::history::readable_tracking!()
+        );
         let row = sqlx::query_as::<_, SummaryRow>(sql)
             .bind(user.0)
             .bind(product.0)
@@ -279,7 +282,9 @@ impl AnalyticsRepository for PgStore {
               LEFT JOIN product_snapshots s ON s.product_id = up.product_id
                    AND s.scraped_at >= COALESCE($3, '-infinity'::timestamptz)
                    AND s.scraped_at < COALESCE($4, 'infinity'::timestamptz)
-              WHERE up.user_id = $1 AND up.product_id = $2
+              WHERE up.user_id = $1 AND up.product_id = $2 AND ",
+            crate::history::readable_tracking!(),
+            "
               ORDER BY s.scraped_at"
         );
         let (from, to) = (range.from, range.to);
@@ -347,7 +352,9 @@ impl AnalyticsRepository for PgStore {
                     cm.avg_review_count AS cm_avg_review_count, ",
             trend_columns!(),
             " FROM unnest($2::uuid[]) WITH ORDINALITY AS ids(id, ord)
-              JOIN user_products up ON up.product_id = ids.id AND up.user_id = $1
+              JOIN user_products up ON up.product_id = ids.id AND up.user_id = $1 AND ",
+            crate::history::readable_tracking!(),
+            "
               JOIN products p ON p.id = ids.id ",
             product_category_lateral!(),
             " LEFT JOIN LATERAL (
@@ -412,7 +419,8 @@ impl AnalyticsRepository for PgStore {
              FROM user_products up
              JOIN products p ON p.id = up.product_id ",
             product_category_lateral!(),
-            " WHERE up.user_id = $1 AND up.product_id = $2"
+            " WHERE up.user_id = $1 AND up.product_id = $2 AND ",
+            crate::history::readable_tracking!()
         );
         #[derive(sqlx::FromRow)]
         struct Row {

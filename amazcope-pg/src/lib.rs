@@ -15,6 +15,7 @@
 mod analytics;
 mod columns;
 mod error;
+pub mod history;
 mod ingest;
 pub mod queue;
 mod repos;

@@ -1,5 +1,5 @@
-//! `history()` read with `COPY (SELECT ...) TO STDOUT (FORMAT binary)` and decoded straight
-//! into Arrow builders.
+//! `history()`'s decoding: the binary COPY stream of a history slice (read by
+//! `amazcope_pg`'s `PgStore::copy_history_slice`) decoded straight into Arrow builders.
 //!
 //! A row-by-row query decodes every row into a sqlx `PgRow` (one allocation per row plus
 //! per-column type checks) before we see it; for a million snapshots that was most of the
@@ -23,11 +23,12 @@ const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 const NUMERIC_NEG: u16 = 0x4000;
 const NUMERIC_POS: u16 = 0x0000;
 
-/// The columns of the history query, in its SELECT order.
-pub const HISTORY_COLUMNS: usize = 10;
+/// Fields per row: the columns of the store's history COPY
+/// ([`amazcope_pg::history::HISTORY_COLUMNS`], whose order `tuple` follows).
+pub const HISTORY_COLUMNS: usize = amazcope_pg::history::HISTORY_COLUMNS.len();
 
 fn bad(what: impl std::fmt::Display) -> Error {
-    Error::Database(format!("history copy stream: {what}"))
+    Error::HistoryStream { what: what.to_string() }
 }
 
 /// The builders of the history table and the decoder state between stream chunks.

@@ -4,8 +4,16 @@
 //! `LookupError`), as pydantic's `ValidationError` does, so `except ValueError` keeps working
 //! for callers who do not know our tree. `create_exception!` takes one base only, so those
 //! three are made at first use with `type(name, (AmazcopeError, builtin), ...)`.
+//!
+//! Messages say a thing once: the error's own words, and its causes (a driver's message)
+//! as the Python exception's `__cause__`, never glued into one line. Anything shown passes
+//! through [`mask_passwords`], so no database password reaches a traceback.
 
-use amazcope_core::{FetchFailure, ServiceError, StoreError, ValidationError};
+use amazcope_core::{FetchFailure, ProductRef, ServiceError, StoreError, ValidationError};
+use amazcope_pg::cluster::ClusterError;
+use amazcope_pg::inspect::InspectError;
+use amazcope_pg::partitions::PartitionError;
+use amazcope_pg::{ConnectError, MigrationError};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyLookupError, PyValueError};
 use pyo3::prelude::*;
@@ -107,6 +115,14 @@ pub enum Error {
     Validation(ValidationError),
     /// Storage failed or refused.
     Store(StoreError),
+    /// A product the acting user does not track (or that does not exist: the same answer,
+    /// so one user cannot probe another's products).
+    NotTracked {
+        /// The user as they named themselves.
+        user: String,
+        /// The product as the user named it.
+        product: ProductRef,
+    },
     /// Fetching failed.
     Fetch(FetchFailure),
     /// A page was fetched or read but is unusable.
@@ -117,18 +133,49 @@ pub enum Error {
         what: String,
     },
     /// A page could not be parsed.
-    Parse(String),
-    /// A database-level failure outside the repositories (connect, migrate, cluster).
-    Database(String),
+    Parse(amazcope_scrape::ParseError),
+    /// The database could not be reached or is unusable.
+    Connect(ConnectError),
+    /// Applying or reading migrations failed.
+    Migration(MigrationError),
+    /// The private PostgreSQL cluster could not be used.
+    Cluster(ClusterError),
+    /// Reading table sizes failed.
+    Inspect(InspectError),
+    /// Reading the partitions failed.
+    Partition(PartitionError),
+    /// The history COPY stream was not what PostgreSQL's binary format says.
+    HistoryStream {
+        /// What was wrong with it.
+        what: String,
+    },
+    /// The process-wide async runtime could not start, or one of its tasks died.
+    Runtime(String),
     /// A Python error raised while we ran (Ctrl-C, a failed conversion).
     Py(PyErr),
 }
 
-impl From<ValidationError> for Error {
-    fn from(e: ValidationError) -> Self {
-        Error::Validation(e)
-    }
+macro_rules! from_error {
+    ($($ty:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$ty> for Error {
+            fn from(e: $ty) -> Self {
+                Error::$variant(e)
+            }
+        })*
+    };
 }
+
+from_error!(
+    ValidationError => Validation,
+    FetchFailure => Fetch,
+    amazcope_scrape::ParseError => Parse,
+    ConnectError => Connect,
+    MigrationError => Migration,
+    ClusterError => Cluster,
+    InspectError => Inspect,
+    PartitionError => Partition,
+    PyErr => Py,
+);
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
@@ -136,12 +183,6 @@ impl From<StoreError> for Error {
             StoreError::Invalid(v) => Error::Validation(v),
             other => Error::Store(other),
         }
-    }
-}
-
-impl From<FetchFailure> for Error {
-    fn from(e: FetchFailure) -> Self {
-        Error::Fetch(e)
     }
 }
 
@@ -156,22 +197,73 @@ impl From<ServiceError> for Error {
     }
 }
 
-impl From<PyErr> for Error {
-    fn from(e: PyErr) -> Self {
-        Error::Py(e)
+impl Error {
+    /// A product not found for `user` becomes [`Error::NotTracked`], in the user's words.
+    pub fn not_tracked(self, user: &str, product: ProductRef) -> Self {
+        match self {
+            Error::Store(StoreError::NotFound { entity: "product", .. }) => {
+                Error::NotTracked { user: user.to_owned(), product }
+            }
+            other => other,
+        }
     }
 }
 
-/// Builds an instance of `ty` with `message` and sets `attrs` on it.
+/// `text` with the password of every `scheme://user:password@host` in it replaced by `***`.
+pub fn mask_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The credentials end at the last '@' before the path; a ':' in them starts the
+        // password.
+        let authority_end = tail.find(['/', '?', '#', ' ', '\n', '"', '\'']).unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rfind('@').map(|at| (at, authority[..at].find(':'))) {
+            Some((at, Some(colon))) => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Builds an instance of `ty` with `message` (passwords masked) and sets `attrs` on it.
 fn instance(ty: &Bound<'_, PyType>, message: String, attrs: &[(&str, Option<String>)]) -> PyErr {
     let build = || -> PyResult<PyErr> {
-        let exc = ty.call1((message,))?;
+        let exc = ty.call1((mask_passwords(&message),))?;
         for (name, value) in attrs {
             exc.setattr(*name, value.clone())?;
         }
         Ok(PyErr::from_value(exc))
     };
     build().unwrap_or_else(|e| e)
+}
+
+/// A `DatabaseError` saying `e`, with `e`'s sources (the driver's own words) as its
+/// `__cause__`.
+fn database_error(py: Python<'_>, e: &dyn std::error::Error) -> PyErr {
+    let err = DatabaseError::new_err(mask_passwords(&e.to_string()));
+    let mut causes: Vec<String> = Vec::new();
+    let mut next = e.source();
+    while let Some(s) = next {
+        // A wrapper often shows its source's text already (sqlx's I/O error does): say it once.
+        let text = s.to_string();
+        if !causes.last().is_some_and(|prev| prev.contains(&text)) {
+            causes.push(text);
+        }
+        next = s.source();
+    }
+    if !causes.is_empty() {
+        err.set_cause(py, Some(DatabaseError::new_err(mask_passwords(&causes.join(": ")))));
+    }
+    err
 }
 
 impl Error {
@@ -192,6 +284,14 @@ impl Error {
                 }
                 Err(e) => e,
             },
+            Error::NotTracked { user, product } => match not_found_type(py) {
+                Ok(ty) => instance(
+                    &ty,
+                    format!("{user} does not track {product}"),
+                    &[("entity", Some("product".into())), ("id", Some(product.to_string()))],
+                ),
+                Err(e) => e,
+            },
             Error::Store(s) => match s {
                 StoreError::NotFound { entity, ref id } => match not_found_type(py) {
                     Ok(ty) => {
@@ -204,19 +304,17 @@ impl Error {
                     }
                     Err(e) => e,
                 },
-                StoreError::Conflict { ref constraint, .. } => {
-                    let constraint = constraint.clone();
-                    instance(
-                        &py.get_type::<ConflictError>(),
-                        s.to_string(),
-                        &[("constraint", Some(constraint))],
-                    )
+                // The detail says what collided; the constraint is an attribute, not words.
+                StoreError::Conflict { constraint, detail } => {
+                    instance(&py.get_type::<ConflictError>(), detail, &[("constraint", Some(constraint))])
                 }
                 StoreError::InvalidTransition { .. } => {
                     instance(&py.get_type::<ConflictError>(), s.to_string(), &[("constraint", None)])
                 }
                 StoreError::Invalid(v) => Error::Validation(v).into_pyerr(py),
-                StoreError::Backend { .. } => DatabaseError::new_err(s.to_string()),
+                StoreError::Backend { ref message, .. } => {
+                    DatabaseError::new_err(mask_passwords(&format!("database error: {message}")))
+                }
             },
             Error::Fetch(f) => {
                 let url = match &f {
@@ -226,6 +324,7 @@ impl Error {
                     | FetchFailure::GaveUp { url, .. }
                     | FetchFailure::Cancelled { url } => url.clone(),
                 };
+                // The captcha is known from the failure's variant, never from its text.
                 let ty = if matches!(f, FetchFailure::Captcha { .. }) {
                     py.get_type::<CaptchaError>()
                 } else {
@@ -233,19 +332,24 @@ impl Error {
                 };
                 instance(&ty, f.to_string(), &[("url", Some(url))])
             }
-            Error::Page { source_name, what } => {
-                let ty = if what.contains("captcha") {
-                    py.get_type::<CaptchaError>()
-                } else {
-                    py.get_type::<FetchError>()
-                };
-                instance(&ty, format!("unusable page {source_name}: {what}"), &[("url", Some(source_name))])
-            }
-            Error::Parse(msg) => match parse_error_type(py) {
-                Ok(ty) => instance(&ty, msg, &[]),
-                Err(e) => e,
+            Error::Page { source_name, what } => instance(
+                &py.get_type::<FetchError>(),
+                format!("unusable page {source_name}: {what}"),
+                &[("url", Some(source_name))],
+            ),
+            Error::Parse(e) => match parse_error_type(py) {
+                Ok(ty) => instance(&ty, e.to_string(), &[]),
+                Err(err) => err,
             },
-            Error::Database(msg) => DatabaseError::new_err(msg),
+            Error::Connect(e) => database_error(py, &e),
+            Error::Migration(e) => database_error(py, &e),
+            Error::Cluster(e) => database_error(py, &e),
+            Error::Inspect(e) => database_error(py, &e),
+            Error::Partition(e) => database_error(py, &e),
+            Error::HistoryStream { what } => {
+                DatabaseError::new_err(format!("the history stream from the database is malformed: {what}"))
+            }
+            Error::Runtime(what) => AmazcopeError::new_err(what),
             Error::Py(e) => e,
         }
     }
@@ -259,3 +363,18 @@ impl From<Error> for PyErr {
 
 /// Result of a binding call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::mask_passwords;
+
+    #[test]
+    fn passwords_are_masked_wherever_a_url_appears() {
+        assert_eq!(
+            mask_passwords("cannot use postgres://ana:s3cr@t@db.example:5432/x?sslmode=require now"),
+            "cannot use postgres://ana:***@db.example:5432/x?sslmode=require now"
+        );
+        assert_eq!(mask_passwords("postgres://ana@h/x and http://h/p"), "postgres://ana@h/x and http://h/p");
+        assert_eq!(mask_passwords("no url"), "no url");
+    }
+}

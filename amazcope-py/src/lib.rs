@@ -41,7 +41,7 @@ fn parse_marketplace(m: Option<&str>) -> Result<Option<Marketplace>> {
 }
 
 fn parse_html(html: &str, marketplace: Option<Marketplace>) -> Result<ParsedPage> {
-    amazcope_scrape::parse_page(html, marketplace).map_err(|e| Error::Parse(e.to_string()))
+    amazcope_scrape::parse_page(html, marketplace).map_err(Error::Parse)
 }
 
 /// Parses one saved or fetched Amazon page (HTML as `str` or `bytes`). `marketplace` (a

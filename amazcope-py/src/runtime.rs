@@ -22,7 +22,7 @@ static RUNTIME: LazyLock<std::io::Result<Runtime>> = LazyLock::new(|| {
 const SIGNAL_POLL: Duration = Duration::from_millis(100);
 
 fn runtime() -> Result<&'static Runtime> {
-    RUNTIME.as_ref().map_err(|e| Error::Database(format!("cannot start the async runtime: {e}")))
+    RUNTIME.as_ref().map_err(|e| Error::Runtime(format!("cannot start the async runtime: {e}")))
 }
 
 /// Runs `fut` to completion on the global runtime with the GIL released. Every 100 ms the

@@ -106,6 +106,12 @@ def test_suggestions_life_cycle_per_user(database_url: str, pages: Path) -> None
 
     listed = client.suggestions("ana")
     assert sorted(listed.column("id").to_pylist()) == sorted(created.column("id").to_pylist())
+    stats = client.suggestion_stats("ana")
+    assert stats["total"] == listed.num_rows and stats["by_status"] == {"pending": listed.num_rows}
+    for key, column in (("by_category", "category"), ("by_priority", "priority")):
+        values = listed.column(column).to_pylist()
+        assert stats[key] == {v: values.count(v) for v in set(values)}, key
+    assert client.suggestion_stats("bob") == {"total": 0, "by_status": {}, "by_category": {}, "by_priority": {}}
     assert set(listed.column("status").to_pylist()) == {"pending"}
     actions_type = listed.schema.field("actions").type
     assert pa.types.is_list(actions_type)
@@ -145,6 +151,10 @@ def test_suggestions_life_cycle_per_user(database_url: str, pages: Path) -> None
         with pytest.raises(errors.ConflictError):
             client.apply("ana", others[0])
 
+    statuses = client.suggestions("ana").column("status").to_pylist()
+    assert client.suggestion_stats("ana")["by_status"] == {v: statuses.count(v) for v in set(statuses)}
+    assert "approved" in statuses and ("rejected" in statuses) == bool(others)
+
     with pytest.raises(errors.ValidationError) as bad_status:
         client.suggestions("ana", status="maybe")
     assert bad_status.value.field == "status"
@@ -183,6 +193,8 @@ def test_fetch_raises_captcha_and_fetch_errors_from_real_answers(pages: Path) ->
     try:
         page = amazcope.fetch(ASIN, "com", base_url=base)
         assert (page.kind, page.asin) == ("product", ASIN)
+        by_url = amazcope.fetch(f"https://www.amazon.com/Some-Title/dp/{ASIN}?th=1", base_url=base)
+        assert (by_url.kind, by_url.asin, by_url.price) == ("product", ASIN, page.price)
         with pytest.raises(errors.CaptchaError) as captcha_err:
             amazcope.fetch("B0CAPTCHA1", "com", base_url=base)
         assert isinstance(captcha_err.value, errors.FetchError)

@@ -44,5 +44,17 @@ def test_every_public_name_has_a_docstring() -> None:
     assert not missing, missing
 
 
-def test_native_module_is_the_one_installed() -> None:
-    assert _amazcope.__version__ == amazcope.__version__
+def test_versions_agree_with_the_crate() -> None:
+    """The native module, the installed distribution's metadata and the workspace's
+    Cargo.toml (the one source of the version) all say the same version: a stale wheel or a
+    module built from other sources fails here."""
+    import importlib.metadata
+    import re
+
+    cargo = (PYPROJECT.parents[1] / "Cargo.toml").read_text(encoding="utf-8")
+    package = cargo[cargo.index("[workspace.package]") :]
+    match = re.search(r'^version\s*=\s*"([^"]+)"', package, re.MULTILINE)
+    assert match, "no version in [workspace.package] of Cargo.toml"
+    assert _amazcope.__version__ == match.group(1)
+    assert importlib.metadata.version("amazcope") == match.group(1)
+    assert amazcope.__version__ is _amazcope.__version__

@@ -155,9 +155,9 @@ pub struct Comparison {
 }
 
 /// Analytics a storage backend computes close to the data. Every tenant-scoped call takes
-/// the acting user and answers [`crate::StoreError::NotFound`] for a product the user has
-/// never tracked (an untracked product's history stays readable, as in
-/// [`crate::SnapshotRepository::snapshot_history`]).
+/// the acting user and answers [`crate::StoreError::NotFound`] for a product the user does
+/// not actively track (never tracked, or untracked since), the same rule as
+/// [`crate::SnapshotRepository::snapshot_history`].
 #[async_trait]
 pub trait AnalyticsRepository: Send + Sync + 'static {
     /// The product's latest price, main BSR, rating and review count at `now`, with their

@@ -5,24 +5,8 @@ use crate::error;
 use crate::rows::{ReviewRow, convert_all};
 use crate::{PgStore, write};
 use amazcope_core::model::review::{NewReview, Review};
-use amazcope_core::{BatchReport, ProductId, ReviewRepository, StoreError, StoreResult, UserId};
+use amazcope_core::{BatchReport, ProductId, ReviewRepository, StoreResult, UserId};
 use async_trait::async_trait;
-
-impl PgStore {
-    /// NotFound unless `user` has a tracking row (active or not) for `product`: the tenant
-    /// check of every per-product read.
-    pub(crate) async fn check_tracks(&self, user: UserId, product: ProductId) -> StoreResult<()> {
-        // language=PostgreSQL
-        let sql = "SELECT EXISTS (SELECT 1 FROM user_products WHERE user_id = $1 AND product_id = $2)";
-        let tracks: bool = sqlx::query_scalar(sql)
-            .bind(user.0)
-            .bind(product.0)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::db)?;
-        if tracks { Ok(()) } else { Err(StoreError::not_found("product", product)) }
-    }
-}
 
 #[async_trait]
 impl ReviewRepository for PgStore {

@@ -127,8 +127,7 @@ impl SnapshotRepository for PgStore {
         product: ProductId,
         range: TimeRange,
     ) -> StoreResult<Vec<ProductSnapshot>> {
-        // Any tracking row of the user's, active or not: history stays readable after
-        // untracking. Without one the product is "not found" for this user.
+        // The one tenancy rule of per-product reads (`check_tracks`): an active tracking row.
         self.check_tracks(user, product).await?;
         // Bounds as a range built by QueryBuilder so only the partitions of the range are
         // scanned (a `$2 IS NULL OR` predicate would defeat pruning under a generic plan).

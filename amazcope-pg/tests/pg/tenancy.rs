@@ -174,3 +174,77 @@ async fn second_user_sees_and_changes_none_of_the_first_users_rows(pool: PgPool)
     assert!(s.suggestions(b.id, None).await.unwrap().is_empty());
     assert_eq!(s.tracking(a.id, p.id).await.unwrap().unwrap().price_change_threshold, Some(5.0));
 }
+
+/// The one per-product read rule (`PgStore::check_tracks`): history, the statistics and
+/// replays made from it, the sliced history read and reviews are readable while the user
+/// actively tracks the product, and NotFound alike after untracking, for a user who never
+/// tracked it, and for a missing product; tracking again makes them readable again.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn untracked_products_are_not_readable_by_any_per_product_read(pool: PgPool) {
+    use amazcope_core::analytics::{AnalyticsRepository, CompareMetric, Granularity, TrendField};
+    use futures::StreamExt;
+
+    let s = store(pool);
+    let a = user(&s, "alice").await;
+    let b = user(&s, "bob").await;
+    let p = product(&s, "B000000081", Some(a.id)).await;
+    s.track(a.id, p.id, &TrackOptions::default()).await.unwrap();
+    for (i, d) in [1, 5, 9, 13, 17].into_iter().enumerate() {
+        s.insert_snapshot(&snapshot(&p, day(7, d), i as i64)).await.unwrap();
+    }
+    let since = day(6, 1);
+
+    // Alice tracks it: every read answers, and the slices cover the history in order.
+    s.check_tracks(a.id, p.id).await.unwrap();
+    assert_eq!(s.snapshot_history(a.id, p.id, TimeRange::default()).await.unwrap().len(), 5);
+    let slices = s.history_slices(a.id, p.id, since, 4).await.unwrap();
+    assert_eq!(slices.len(), 4);
+    assert_eq!(slices[0].from(), since);
+    for w in slices.windows(2) {
+        assert_eq!(w[0].to(), Some(w[1].from()), "slices are contiguous");
+        assert!(w[0].from() < w[1].from(), "slices are in time order");
+    }
+    assert_eq!(slices[3].to(), None, "the last slice is open-ended");
+    let mut bytes = Vec::new();
+    let mut stream = s.copy_history_slice(&slices[0]).await.unwrap();
+    while let Some(chunk) = stream.next().await {
+        bytes.extend_from_slice(chunk.unwrap().as_ref());
+    }
+    assert!(bytes.starts_with(b"PGCOPY\n\xff\r\n\0"), "a binary COPY stream");
+    // header (19 bytes), then a tuple: its field count is the number of history columns
+    assert_eq!(
+        i16::from_be_bytes([bytes[19], bytes[20]]),
+        amazcope_pg::history::HISTORY_COLUMNS.len() as i16
+    );
+    s.reviews(a.id, p.id, 10).await.unwrap();
+
+    // An empty range is one slice.
+    assert_eq!(s.history_slices(a.id, p.id, day(12, 1), 4).await.unwrap().len(), 1);
+
+    // After untracking, and for Bob who never tracked it: NotFound everywhere, the same
+    // answer as for a product that does not exist.
+    s.untrack(a.id, p.id).await.unwrap();
+    let missing = amazcope_core::ProductId(uuid::Uuid::new_v4());
+    for (who, product) in [(a.id, p.id), (b.id, p.id), (a.id, missing)] {
+        not_found(s.check_tracks(who, product).await, "check_tracks");
+        not_found(s.snapshot_history(who, product, TimeRange::default()).await, "history");
+        not_found(s.history_slices(who, product, since, 4).await, "history slices");
+        not_found(s.reviews(who, product, 10).await, "reviews");
+        let found = s.product_summary(who, product, day(8, 1)).await;
+        assert!(matches!(found, Ok(None) | Err(StoreError::NotFound { .. })), "summary: {found:?}");
+        not_found(
+            s.product_trends(who, product, &[TrendField::Price], TimeRange::default(), Granularity::Raw)
+                .await,
+            "trends",
+        );
+        not_found(
+            s.compare_products(who, &[product], CompareMetric::Price, TimeRange::default()).await,
+            "compare",
+        );
+        assert!(s.product_category(who, product).await.map_or(true, |c| c.is_none()), "category");
+    }
+
+    // Tracking again restores it.
+    s.track(a.id, p.id, &TrackOptions::default()).await.unwrap();
+    assert_eq!(s.snapshot_history(a.id, p.id, TimeRange::default()).await.unwrap().len(), 5);
+}

@@ -126,8 +126,9 @@ class Page:
 def parse(html: Union[str, bytes], marketplace: Optional[str] = None) -> Page:
     """Parses one saved or fetched Amazon page."""
 
-def fetch(asin: str, marketplace: str = "com", *, base_url: Optional[str] = None) -> Page:
-    """Fetches and parses one live product page; raises CaptchaError or FetchError."""
+def fetch(asin: str, marketplace: Optional[str] = None, *, base_url: Optional[str] = None) -> Page:
+    """Fetches and parses one live product page (an ASIN or a product URL); raises
+    CaptchaError or FetchError."""
 
 @final
 class Db:
@@ -154,20 +155,24 @@ class Client:
         """Creates a user."""
     def users(self) -> pyarrow.Table:
         """Every active user."""
-    def settings(self, user: str, **changes: Any) -> dict[str, Any]:
-        """The user's settings, changed first by keyword arguments."""
+    def settings(self, user: str) -> dict[str, Any]:
+        """The user's settings."""
+    def update_settings(self, user: str, **changes: Any) -> dict[str, Any]:
+        """Changes the settings named as keyword arguments; returns all of them."""
+    def reset_settings(self, user: str) -> dict[str, Any]:
+        """Puts every setting back to its default; returns them."""
     def track(
         self,
         user: str,
         asin: str,
-        marketplace: str = ...,
+        marketplace: Optional[str] = None,
         *,
         price_threshold: Optional[float] = None,
         bsr_threshold: Optional[float] = None,
         target_price: Optional[Decimal] = None,
     ) -> dict[str, Any]:
         """Starts tracking a product for a user."""
-    def untrack(self, user: str, asin: str, marketplace: str = ...) -> None:
+    def untrack(self, user: str, asin: str, marketplace: Optional[str] = None) -> None:
         """Stops tracking."""
     def tracked(self, user: str) -> pyarrow.Table:
         """The user's tracked products with their latest values."""
@@ -184,13 +189,21 @@ class Client:
         """Marks one alert (or all) read."""
     def notifications(self, user: str, unread: bool = False, limit: int = 1000) -> pyarrow.Table:
         """The user's notifications, newest first."""
-    def history(self, asin: str, marketplace: str = ..., days: int = 90, *, user: str) -> pyarrow.Table:
+    def mark_notifications_read(self, user: str, id: Optional[str] = None) -> int:
+        """Marks one notification (or all) read."""
+    def delete_notification(self, user: str, id: str) -> None:
+        """Deletes one of the user's notifications."""
+    def purge_notifications(self, user: str, older_than_days: int) -> int:
+        """Deletes the user's notifications older than so many days; returns how many."""
+    def history(
+        self, asin: str, marketplace: Optional[str] = None, days: int = 90, *, user: str
+    ) -> pyarrow.Table:
         """Price and rank history of a tracked product."""
     def report(self, user: str, hours: int = 24) -> dict[str, Any]:
         """The user's report over the last hours."""
-    def stats(self, asin: str, marketplace: str = ..., *, user: str) -> pyarrow.Table:
+    def stats(self, asin: str, marketplace: Optional[str] = None, *, user: str) -> pyarrow.Table:
         """Price and stock statistics over 30, 90, 180 and 365 days, one row per window."""
-    def replay(self, asin: str, marketplace: str = ..., *, user: str) -> pyarrow.Table:
+    def replay(self, asin: str, marketplace: Optional[str] = None, *, user: str) -> pyarrow.Table:
         """The alerts the user's rules would have raised over the stored history."""
     def refresh(
         self, user: Optional[str] = None, *, base_url: Optional[str] = None, limit: int = 10000
@@ -200,6 +213,8 @@ class Client:
         """Runs the suggestion generators over the user's tracked products."""
     def suggestions(self, user: str, status: Optional[str] = None) -> pyarrow.Table:
         """The user's suggestions, actions nested."""
+    def suggestion_stats(self, user: str) -> dict[str, Any]:
+        """How many suggestions the user has, by status, category and priority."""
     def suggestion(self, user: str, suggestion_id: str) -> dict[str, Any]:
         """One of the user's suggestions with its actions."""
     def approve(
@@ -212,12 +227,14 @@ class Client:
         self, user: str, suggestion_id: str, actions: Optional[Sequence[str]] = None
     ) -> dict[str, Any]:
         """Applies the approved actions of a suggestion, all or nothing."""
-    def summary(self, asin: str, marketplace: str = ..., *, user: str) -> Optional[dict[str, Any]]:
+    def summary(
+        self, asin: str, marketplace: Optional[str] = None, *, user: str
+    ) -> Optional[dict[str, Any]]:
         """Latest values with their 7- and 30-day changes."""
     def trends(
         self,
         asin: str,
-        marketplace: str = ...,
+        marketplace: Optional[str] = None,
         fields: Optional[Sequence[str]] = None,
         days: Optional[int] = None,
         granularity: str = ...,
@@ -228,7 +245,7 @@ class Client:
     def compare(
         self,
         asins: Sequence[str],
-        marketplace: str = ...,
+        marketplace: Optional[str] = None,
         metric: str = ...,
         days: Optional[int] = None,
         *,

@@ -173,11 +173,14 @@ async fn history_is_oldest_first_in_range_for_a_tracking_user_only(pool: PgPool)
     assert_eq!(days, vec![day(5, 3), day(5, 4), day(5, 5)]);
     assert_eq!(s.snapshot_history(u.id, p.id, TimeRange::default()).await.unwrap().len(), 10);
 
-    // Untracked (inactive row): history is still the user's.
-    s.untrack(u.id, p.id).await.unwrap();
-    assert_eq!(s.snapshot_history(u.id, p.id, TimeRange::default()).await.unwrap().len(), 10);
     assert!(matches!(
         s.snapshot_history(other.id, p.id, TimeRange::default()).await,
+        Err(StoreError::NotFound { entity: "product", .. })
+    ));
+    // Untracked (inactive row): no longer readable, like another user's (`check_tracks`).
+    s.untrack(u.id, p.id).await.unwrap();
+    assert!(matches!(
+        s.snapshot_history(u.id, p.id, TimeRange::default()).await,
         Err(StoreError::NotFound { entity: "product", .. })
     ));
 }

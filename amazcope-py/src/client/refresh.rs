@@ -1,0 +1,57 @@
+//! Fetching the due products from Amazon (or a local storefront).
+
+use super::Client;
+use crate::errors::{Error, Result};
+use crate::runtime::block_on;
+use crate::views;
+use amazcope_core::service::{RefreshOptions, RefreshService};
+use amazcope_core::{Marketplace, ValidationError};
+use amazcope_scrape::fetch::{Fetcher, FetcherConfig};
+use chrono::Utc;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::sync::Arc;
+
+/// The fetcher `refresh` uses: Amazon with the default politeness, or a local server
+/// (`base_url`) without delays, as `amazcope refresh --base-url` does.
+pub(crate) fn fetcher(base_url: Option<&str>) -> Result<Fetcher> {
+    let mut config = FetcherConfig::default();
+    if let Some(base) = base_url {
+        config = config
+            .with_min_spacing(std::time::Duration::ZERO)
+            .with_captcha_cooldown(std::time::Duration::ZERO);
+        for mp in Marketplace::ALL {
+            config = config
+                .with_base_url(*mp, base.trim_end_matches('/'))
+                .with_marketplace_spacing(*mp, std::time::Duration::ZERO);
+        }
+    }
+    Fetcher::new(config).map_err(|e| {
+        Error::Validation(ValidationError::new("base_url", base_url.unwrap_or(""), e.to_string()))
+    })
+}
+
+pub(super) fn refresh<'py>(
+    c: &Client,
+    py: Python<'py>,
+    user: Option<String>,
+    base_url: Option<String>,
+    limit: u32,
+) -> Result<Bound<'py, PyDict>> {
+    let source = Arc::new(fetcher(base_url.as_deref())?);
+    let svc = c.tracker();
+    let store = Arc::clone(&c.store);
+    let report = block_on(py, async move {
+        let user = match user {
+            Some(name) => Some(svc.user(&name).await?.id),
+            None => None,
+        };
+        let service = RefreshService::new(store, source);
+        let worker = format!("refresh-py-{}", std::process::id());
+        let mut options = RefreshOptions::new(worker, Utc::now());
+        options.user = user;
+        options.limit = limit.max(1);
+        Ok(service.refresh_due(&options, &mut |_| {}).await?)
+    })?;
+    Ok(views::refresh_dict(py, &report)?)
+}
