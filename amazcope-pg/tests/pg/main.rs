@@ -12,3 +12,4 @@ mod schema;
 mod schema_inspect;
 mod suggest;
 mod tenancy;
+mod writes;
