@@ -1,0 +1,171 @@
+//! Whether the main item can be bought now, in every storefront language.
+
+use super::{root, unparseable};
+use crate::region::IdIndex;
+use crate::text::{fragment, text};
+use amazcope_core::model::page::{Availability, Field, StockStatus};
+
+pub(super) const UNAVAILABLE: &[&str] = &[
+    "currently unavailable",
+    "derzeit nicht verfügbar",
+    "actuellement indisponible",
+    "attualmente non disponibile",
+    "no disponible",
+    "não disponível",
+    "indisponível",
+    "現在お取り扱いできません",
+    "momenteel niet verkrijgbaar",
+    "niet beschikbaar",
+    "غير متوفر",
+    "obecnie niedostępny",
+    "för närvarande inte tillgänglig",
+    "şu anda mevcut değil",
+];
+pub(super) const OUT_OF_STOCK: &[&str] = &[
+    "out of stock",
+    "nicht auf lager",
+    "rupture de stock",
+    "non disponibile",
+    "agotado",
+    "sem estoque",
+    "esgotado",
+    "在庫切れ",
+    "niet op voorraad",
+    "tijdelijk uitverkocht",
+    "temporarily out",
+    "nicht vorrätig",
+    "sin stock",
+    "fora de estoque",
+    // Before IN_STOCK's "dostępny", "i lager" and "متوفر", which these contain.
+    "chwilowo niedostępny",
+    "niedostępn",
+    "slut i lager",
+    "stokta yok",
+    "نفدت الكمية",
+];
+pub(super) const IN_STOCK: &[&str] = &[
+    "in stock",
+    "auf lager",
+    "en stock",
+    "disponibilità immediata",
+    "disponibile",
+    "em estoque",
+    "en existencia",
+    "disponible",
+    "在庫あり",
+    "op voorraad",
+    "left in stock",
+    "only ",
+    "nur noch",
+    "il ne reste plus",
+    "usually dispatched",
+    "usually ships",
+    "ships within",
+    "versandfertig",
+    "available",
+    "verfügbar",
+    "disponível",
+    "متوفر",
+    "dostępny",
+    "i lager",
+    "stokta",
+];
+
+/// Classifies an availability text in any storefront language.
+pub(crate) fn stock_status(t: &str) -> Option<StockStatus> {
+    let l = t.to_lowercase();
+    if UNAVAILABLE.iter().any(|k| l.contains(k)) {
+        return Some(StockStatus::Unavailable);
+    }
+    if OUT_OF_STOCK.iter().any(|k| l.contains(k)) {
+        return Some(StockStatus::OutOfStock);
+    }
+    if IN_STOCK.iter().any(|k| l.contains(k)) {
+        return Some(StockStatus::InStock);
+    }
+    None
+}
+
+pub(super) fn read_availability(idx: &IdIndex<'_>, has_price: bool) -> Field<Availability> {
+    let text_of = |id: &str| idx.element(id).map(|r| text(root(&fragment(r)))).filter(|t| !t.is_empty());
+    // `#outOfStock` replaces the buy box when nothing can be bought (2019+ layouts).
+    if let Some(t) = text_of("outOfStock") {
+        let status = stock_status(&t).filter(|s| !s.in_stock()).unwrap_or(StockStatus::Unavailable);
+        return Field::Read(Availability { status, text: Some(t) });
+    }
+    let t = text_of("availability").or_else(|| text_of("availability_feature_div"));
+    if let Some(t) = &t
+        && let Some(status) = stock_status(t)
+    {
+        return Field::Read(Availability { status, text: Some(t.clone()) });
+    }
+    // No availability line (Kindle, digital, some media): a buy button with a price means
+    // it can be bought now.
+    let buy = [
+        "add-to-cart-button",
+        "addToCart",
+        "buy-now-button",
+        "one-click-button",
+        "buyOneClick",
+        "add-to-cart-button-ubb",
+        "ebooksInstantOrderUpdate",
+    ]
+    .iter()
+    .any(|id| idx.has(id));
+    // Prime Video: the action box offers watching / buying now.
+    if buy && has_price || idx.has("dv-action-box") {
+        return Field::Read(Availability { status: StockStatus::InStock, text: t });
+    }
+    if !has_price && !buy && idx.has("buybox") {
+        return Field::Read(Availability { status: StockStatus::Unavailable, text: t });
+    }
+    match t {
+        Some(t) => unparseable("#availability", &t),
+        None => Field::Absent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Availability lines of the storefronts no saved page covers (Polish, Swedish, Turkish,
+    /// Arabic), beside the negations that contain an in-stock word.
+    #[test]
+    fn stock_words_of_every_storefront_language() {
+        use StockStatus::{InStock, OutOfStock, Unavailable};
+        for (text, want) in [
+            ("Dostępny.", InStock),
+            ("Chwilowo niedostępny.", OutOfStock),
+            ("Obecnie niedostępny.", Unavailable),
+            ("I lager.", InStock),
+            ("Endast 3 kvar i lager.", InStock),
+            ("Tillfälligt slut i lager.", OutOfStock),
+            ("För närvarande inte tillgänglig.", Unavailable),
+            ("Stokta var.", InStock),
+            ("Stokta sadece 2 adet kaldı.", InStock),
+            ("Geçici olarak stokta yok.", OutOfStock),
+            ("Şu anda mevcut değil.", Unavailable),
+            ("متوفر", InStock),
+            ("غير متوفر حاليًا.", Unavailable),
+            ("نفدت الكمية", OutOfStock),
+            ("Temporalmente sin stock.", OutOfStock),
+            ("Fora de estoque", OutOfStock),
+            ("Derzeit nicht auf Lager.", OutOfStock),
+            ("In stock", InStock),
+        ] {
+            assert_eq!(stock_status(text), Some(want), "{text}");
+        }
+        assert_eq!(stock_status("Lieferung Dienstag"), None);
+    }
+
+    #[test]
+    fn stock_words() {
+        assert_eq!(stock_status("Currently unavailable."), Some(StockStatus::Unavailable));
+        assert_eq!(stock_status("Non disponibile."), Some(StockStatus::OutOfStock));
+        assert_eq!(stock_status("Disponibile"), Some(StockStatus::InStock));
+        assert_eq!(stock_status("Only 3 left in stock - order soon."), Some(StockStatus::InStock));
+        assert_eq!(stock_status("Auf Lager"), Some(StockStatus::InStock));
+        assert_eq!(stock_status("現在在庫切れです。"), Some(StockStatus::OutOfStock));
+    }
+}

@@ -1,0 +1,34 @@
+//! Variations (child ASINs) of the twister.
+
+use super::{json_value_after, unparseable};
+use amazcope_core::Asin;
+use amazcope_core::model::page::{Field, Variation};
+use memchr::memmem;
+use std::collections::BTreeMap;
+
+/// Child ASINs with their dimension values, from the twister's `dimensionValuesDisplayData`
+/// JSON (2018+ twister) and `dimensionsDisplay` names.
+pub(super) fn read_variations(html: &str, selected: Asin) -> Field<Vec<Variation>> {
+    let Some(at) = memmem::find(html.as_bytes(), b"\"dimensionValuesDisplayData\"") else {
+        return Field::Absent;
+    };
+    let Some(obj) = json_value_after(html, at) else { return Field::Absent };
+    let Ok(map) = serde_json::from_str::<BTreeMap<String, Vec<String>>>(obj) else {
+        return unparseable("dimensionValuesDisplayData", obj);
+    };
+    let names: Vec<String> = memmem::find(html.as_bytes(), b"\"dimensionsDisplay\"")
+        .and_then(|a| json_value_after(html, a))
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (asin, values) in map {
+        let Ok(a) = asin.parse::<Asin>() else { continue };
+        let dimensions = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (names.get(i).cloned().unwrap_or_else(|| format!("dimension_{i}")), v))
+            .collect();
+        out.push(Variation { asin: a, dimensions, selected: a == selected });
+    }
+    if out.is_empty() { Field::Absent } else { Field::Read(out) }
+}
