@@ -86,6 +86,49 @@ pub(crate) fn stock_status(t: &str) -> Option<StockStatus> {
     None
 }
 
+/// Ids of the controls that buy the main offer now: desktop Add to Cart / Buy Now /
+/// 1-Click, the unified buy box's add button, Kindle's instant order.
+const BUY_ACTIONS: &[&str] = &[
+    "add-to-cart-button",
+    "addToCart",
+    "buy-now-button",
+    "one-click-button",
+    "buyOneClick",
+    "add-to-cart-button-ubb",
+    "ebooksInstantOrderUpdate",
+];
+
+/// Whether the page has a control that buys the main offer now.
+pub(super) fn has_buy_action(idx: &IdIndex<'_>) -> bool {
+    BUY_ACTIONS.iter().any(|id| idx.has(id))
+}
+
+/// A listing without a buy box: no control buys the main offer, and the page sends the
+/// shopper to the other offers instead ("See All Buying Options" button of the 2019+ buy box,
+/// `#buybox-see-all-buying-choices`; the 2023+ unqualified buy box `#unqualifiedBuyBox`).
+/// Any price such a page shows is some other offer's ("2 used & new from $X"), never a
+/// buy-box price.
+pub(super) fn no_buy_box_offer(idx: &IdIndex<'_>) -> bool {
+    !has_buy_action(idx)
+        && !idx.has("dv-action-box")
+        && (idx.has("buybox-see-all-buying-choices")
+            || idx.has("buybox-see-all-buying-choices-announce")
+            || idx.has("unqualifiedBuyBox"))
+}
+
+/// The availability line of the main offer in the all-offers display (AOD) widget that a
+/// page embeds when its buy box shows none: `#aod-pinned-offer` is the main offer, its
+/// `#aod-offer-availability` the line.
+fn aod_availability(idx: &IdIndex<'_>) -> Option<String> {
+    let region = idx.element("aod-pinned-offer").or_else(|| idx.element("aod-offer-availability"))?;
+    let h = fragment(region);
+    let t = match h.select(&crate::selectors::AOD_AVAILABILITY).next() {
+        Some(e) => text(e),
+        None => text(root(&h)),
+    };
+    (!t.is_empty()).then_some(t)
+}
+
 pub(super) fn read_availability(idx: &IdIndex<'_>, has_price: bool) -> Field<Availability> {
     let text_of = |id: &str| idx.element(id).map(|r| text(root(&fragment(r)))).filter(|t| !t.is_empty());
     // `#outOfStock` replaces the buy box when nothing can be bought (2019+ layouts).
@@ -93,28 +136,38 @@ pub(super) fn read_availability(idx: &IdIndex<'_>, has_price: bool) -> Field<Ava
         let status = stock_status(&t).filter(|s| !s.in_stock()).unwrap_or(StockStatus::Unavailable);
         return Field::Read(Availability { status, text: Some(t) });
     }
-    let t = text_of("availability").or_else(|| text_of("availability_feature_div"));
+    // No buy box: whatever the availability line says, nothing can be bought from the page.
+    if no_buy_box_offer(idx) {
+        let t = text_of("availability").or_else(|| aod_availability(idx));
+        return Field::Read(Availability { status: StockStatus::Unavailable, text: t });
+    }
+    // Books layouts put the line in `#availabilityInsideBuyBox_feature_div` or
+    // `#booksAvailability` (no `#availability`).
+    let t = [
+        "availability",
+        "availability_feature_div",
+        "availabilityInsideBuyBox_feature_div",
+        "booksAvailability",
+    ]
+    .iter()
+    .find_map(|id| text_of(id));
     if let Some(t) = &t
         && let Some(status) = stock_status(t)
     {
         return Field::Read(Availability { status, text: Some(t.clone()) });
     }
-    // No availability line (Kindle, digital, some media): a buy button with a price means
-    // it can be bought now.
-    let buy = [
-        "add-to-cart-button",
-        "addToCart",
-        "buy-now-button",
-        "one-click-button",
-        "buyOneClick",
-        "add-to-cart-button-ubb",
-        "ebooksInstantOrderUpdate",
-    ]
-    .iter()
-    .any(|id| idx.has(id));
+    let buy = has_buy_action(idx);
     // Prime Video: the action box offers watching / buying now.
     if buy && has_price || idx.has("dv-action-box") {
         return Field::Read(Availability { status: StockStatus::InStock, text: t });
+    }
+    // Only the AOD widget says (the main offer's line there): a negative line is taken; a
+    // positive one is not enough, as no control on the page buys the item.
+    if !buy
+        && let Some(a) = aod_availability(idx)
+        && let Some(status) = stock_status(&a).filter(|s| !s.in_stock())
+    {
+        return Field::Read(Availability { status, text: Some(a) });
     }
     if !has_price && !buy && idx.has("buybox") {
         return Field::Read(Availability { status: StockStatus::Unavailable, text: t });

@@ -6,6 +6,7 @@
 mod availability;
 mod details;
 mod media;
+mod offer;
 mod price;
 mod rating;
 mod variations;
@@ -14,10 +15,69 @@ use crate::region::{IdIndex, attr_in_tag, tags_containing};
 use crate::selectors as sel;
 use crate::text::{collapse, fragment, text};
 use crate::{ParseError, page::detect::canonical};
-use amazcope_core::model::page::{Field, ScrapedProduct};
+use amazcope_core::model::page::{Field, FieldQuality, Quality, Reading, ScrapedProduct, TrackedField};
 use amazcope_core::{Asin, Marketplace};
 use details::Details;
 use scraper::{ElementRef, Html};
+use std::collections::BTreeMap;
+
+/// Competing readings of the tracked fields whose sources disagreed.
+pub(super) type Readings = BTreeMap<TrackedField, Vec<Reading>>;
+
+/// Two or more sources on the page disagree about `field`: it is reported unparsed, never
+/// guessed, and every reading is kept for [`Quality::readings`].
+pub(super) fn disagree<T>(readings: &mut Readings, field: TrackedField, found: &[(&str, &str)]) -> Field<T> {
+    let list: Vec<Reading> = found
+        .iter()
+        .map(|(source, text)| Reading {
+            source: (*source).to_owned(),
+            text: text.chars().take(200).collect(),
+        })
+        .collect();
+    let selector = list.iter().map(|r| r.source.as_str()).collect::<Vec<_>>().join(" vs ");
+    let text = list.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join(" | ");
+    readings.insert(field, list);
+    Field::Unparseable { selector, text: text.chars().take(400).collect() }
+}
+
+fn quality_of<T>(f: &Field<T>) -> FieldQuality {
+    match f {
+        Field::Read(_) => FieldQuality::Ok,
+        Field::Absent => FieldQuality::Absent,
+        Field::Unparseable { .. } => FieldQuality::Unparsed,
+    }
+}
+
+/// The quality of the tracked fields of a parsed page: each field's state, and for every
+/// unparsed one its readings (the competing ones, or the one text that was not read).
+fn quality(p: &ScrapedProduct, mut readings: Readings) -> Quality {
+    let mut q = Quality::default();
+    let mut set = |field: TrackedField, state: FieldQuality, raw: Option<(&String, &String)>| {
+        q.set(field, state);
+        if state == FieldQuality::Unparsed
+            && let Some((source, text)) = raw
+        {
+            readings
+                .entry(field)
+                .or_insert_with(|| vec![Reading { source: source.clone(), text: text.clone() }]);
+        }
+    };
+    fn raw<T>(f: &Field<T>) -> Option<(&String, &String)> {
+        match f {
+            Field::Unparseable { selector, text } => Some((selector, text)),
+            _ => None,
+        }
+    }
+    set(TrackedField::Price, quality_of(&p.price), raw(&p.price));
+    set(TrackedField::ListPrice, quality_of(&p.list_price), raw(&p.list_price));
+    set(TrackedField::Bsr, quality_of(&p.ranks), raw(&p.ranks));
+    set(TrackedField::Rating, quality_of(&p.rating), raw(&p.rating));
+    set(TrackedField::ReviewCount, quality_of(&p.review_count), raw(&p.review_count));
+    set(TrackedField::Stock, quality_of(&p.availability), raw(&p.availability));
+    readings.retain(|f, _| q.get(*f) == FieldQuality::Unparsed);
+    q.readings = readings;
+    q
+}
 
 /// Offset of a sub-slice inside the page.
 pub(super) fn offset(html: &str, part: &str) -> usize {
@@ -45,6 +105,9 @@ pub(crate) fn parse(
     let mut p = ScrapedProduct::empty(asin, marketplace);
     p.url = canonical(html).map(str::to_owned);
 
+    p.parent_asin = variations::read_parent(html).filter(|a| *a != asin);
+    let mut readings = Readings::new();
+
     // Title: 2015+ `#productTitle`; Kindle 2016 `#ebooksProductTitle`; mobile Kindle
     // `#ebooksTitle`; pre-2015 `#btAsinTitle`; Prime Video `#aiv-content-title`.
     p.title = ["productTitle", "ebooksProductTitle", "ebooksTitle", "btAsinTitle", "aiv-content-title"]
@@ -52,13 +115,21 @@ pub(crate) fn parse(
         .find_map(|id| idx.element(id))
         .map(|r| text(root(&fragment(r))))
         .filter(|t| !t.is_empty())
-        .map_or(Field::Absent, Field::Read);
+        .map_or_else(|| books_title(idx), Field::Read);
 
     p.brand = read_brand(idx);
     let (price, list_price, prime) = price::read_prices(idx, marketplace);
-    p.price = price;
-    p.list_price = list_price;
-    let (rating, count) = rating::read_rating(idx);
+    let no_buy_box = availability::no_buy_box_offer(idx);
+    // A listing without a buy box shows only other offers' prices ("used & new from $X"):
+    // there is no buy-box price to read, and its reference price is no longer the main offer's.
+    if no_buy_box {
+        p.price = Field::Absent;
+        p.list_price = Field::Absent;
+    } else {
+        p.price = price::cross_check(price, html, idx, &mut readings);
+        p.list_price = list_price;
+    }
+    let (rating, count) = rating::read_rating(idx, &mut readings);
     p.rating = rating;
     p.review_count = count;
 
@@ -102,12 +173,11 @@ pub(crate) fn parse(
     p.images = media::read_images(idx, html);
     p.variations = variations::read_variations(html, asin);
     p.categories = read_breadcrumbs(idx);
-    p.seller =
-        read_text(idx, &["sellerProfileTriggerId", "merchantInfoFeature_feature_div", "merchant-info"])
-            .map(|s| strip_label(&s));
-    p.ships_from = read_text(idx, &["fulfillerInfoFeature_feature_div"]).map(|s| strip_label(&s));
+    p.seller = offer::read_seller(idx);
+    p.ships_from = offer::read_ships_from(idx);
     p.past_sales = read_text(idx, &["socialProofingAsinFaceout_feature_div"]);
     p.delivery_message = read_text(idx, &["mir-layout-DELIVERY_BLOCK", "deliveryBlockMessage"]);
+    p.quality = quality(&p, readings);
     Ok(p)
 }
 
@@ -128,12 +198,16 @@ fn read_asin(html: &str, idx: &IdIndex<'_>) -> Option<Asin> {
     canonical(html).and_then(Asin::from_url)
 }
 
-fn strip_label(s: &str) -> String {
-    let s = s.trim();
-    match s.split_once(':') {
-        Some((label, rest)) if label.len() < 40 && !rest.trim().is_empty() => rest.trim().to_owned(),
-        _ => s.to_owned(),
-    }
+/// Books layout of 2024+: the title sits in `#title` without `#productTitle`; its main
+/// span is the large one, beside the format and date in `.a-color-secondary` spans.
+fn books_title(idx: &IdIndex<'_>) -> Field<String> {
+    let Some(region) = idx.element("title") else { return Field::Absent };
+    let h = fragment(region);
+    let t = match h.select(&sel::BOOKS_TITLE).map(text).find(|t| !t.is_empty()) {
+        Some(t) => t,
+        None => text(root(&h)),
+    };
+    if t.is_empty() { Field::Absent } else { Field::Read(t) }
 }
 
 /// Brand from the byline, without the store wording of each language.
@@ -257,9 +331,14 @@ fn read_breadcrumbs(idx: &IdIndex<'_>) -> Field<Vec<String>> {
 
 /// The JSON value (object or array) after the `:` following `at`.
 pub(super) fn json_value_after(html: &str, at: usize) -> Option<&str> {
-    let rest = &html[at..];
+    let rest = html.get(at..)?;
     let colon = rest.find(':')?;
-    let body = rest[colon + 1..].trim_start();
+    json_value_at(&rest[colon + 1..])
+}
+
+/// The JSON value (object or array) that `text` starts with, after white space.
+pub(super) fn json_value_at(text: &str) -> Option<&str> {
+    let body = text.trim_start();
     let open = body.chars().next()?;
     let close = match open {
         '{' => '}',

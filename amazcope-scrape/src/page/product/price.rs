@@ -1,14 +1,17 @@
 //! Buy-box price, struck-through list price and the Prime badge beside them.
 
-use super::{root, unparseable};
+use super::{Readings, disagree, json_value_at, root, unparseable};
 use crate::locale::{currency_of, money_in, parse_money};
-use crate::region::IdIndex;
+use crate::region::{IdIndex, attr_in_tag};
 use crate::selectors as sel;
 use crate::text::{first_text, fragment, text};
-use amazcope_core::model::page::Field;
+use amazcope_core::model::page::{Field, TrackedField};
 use amazcope_core::{Marketplace, Money};
 use memchr::memmem;
+use rust_decimal::Decimal;
 use scraper::{ElementRef, Html};
+use std::collections::BTreeMap;
+use std::str::FromStr;
 
 /// Price regions of the buy box, newest layout first.
 pub(super) const PRICE_REGIONS: &[&str] = &[
@@ -173,4 +176,73 @@ pub(super) fn price_of_a_price(b: ElementRef<'_>, mp: Marketplace, id: &str) -> 
 pub(super) fn buybox_has_prime(idx: &IdIndex<'_>) -> bool {
     ["prime-badge", "primeBadge", "bbop-sbbop-container"].iter().any(|id| idx.has(id))
         || idx.element("buybox").is_some_and(|r| memmem::find(r.as_bytes(), b"a-icon-prime").is_some())
+}
+
+/// One buying option of the embedded price JSON (`twister-plus-buying-options-price-data`).
+#[derive(serde::Deserialize)]
+struct EmbeddedOffer {
+    #[serde(rename = "priceAmount")]
+    price_amount: Option<serde_json::Number>,
+    #[serde(rename = "displayPrice")]
+    display_price: Option<String>,
+    #[serde(rename = "buyingOptionType")]
+    buying_option_type: Option<String>,
+}
+
+/// The embedded JSON after `MARK`: an array of offers (2022 layout) or an object of
+/// groups of them (`{"desktop_buybox_group_1": [..]}`, 2023+); the buy box's new offer.
+fn embedded_offer(html: &str) -> Option<EmbeddedOffer> {
+    const MARK: &[u8] = b"twister-plus-buying-options-price-data";
+    let at = memmem::find(html.as_bytes(), MARK)?;
+    let gt = at + html.get(at..)?.find('>')?;
+    let body = json_value_at(html.get(gt + 1..)?)?;
+    let offers: Vec<EmbeddedOffer> = match body.chars().next()? {
+        '[' => serde_json::from_str(body).ok()?,
+        _ => {
+            let groups: BTreeMap<String, Vec<EmbeddedOffer>> = serde_json::from_str(body).ok()?;
+            let mut groups = groups.into_iter();
+            let first = groups.next()?;
+            first.1
+        }
+    };
+    offers.into_iter().find(|o| o.buying_option_type.as_deref().is_none_or(|t| t == "NEW"))
+}
+
+/// The buy-box price the page embeds for its scripts, apart from the visible one: the
+/// 2022+ buying-options JSON (the first new offer of the desktop buy box), else the hidden
+/// `#twister-plus-price-data-price` input. Returns the candidate amounts (the input is in
+/// major units on some storefronts, `8.99`, and in minor units on others, `43190` for
+/// R$ 431,90), the source, and the text.
+fn embedded_price(html: &str, idx: &IdIndex<'_>) -> Option<(Vec<Decimal>, &'static str, String)> {
+    if let Some(o) = embedded_offer(html)
+        && let Some(n) = &o.price_amount
+        && let Ok(d) = Decimal::from_str(&n.to_string())
+    {
+        let shown = o.display_price.clone().unwrap_or_else(|| n.to_string());
+        return Some((vec![d], "twister-plus-buying-options-price-data priceAmount", shown));
+    }
+    let v = attr_in_tag(idx.element("twister-plus-price-data-price")?, 0, "value")?.trim();
+    let d = Decimal::from_str(v).ok()?;
+    let mut amounts = vec![d];
+    if !v.contains('.') {
+        amounts.push(d / Decimal::ONE_HUNDRED);
+    }
+    Some((amounts, "#twister-plus-price-data-price", v.to_owned()))
+}
+
+/// Checks the visible buy-box price against the embedded one: when both are there and
+/// differ, the price is unparsed with both readings.
+pub(super) fn cross_check(
+    price: Field<Money>,
+    html: &str,
+    idx: &IdIndex<'_>,
+    readings: &mut Readings,
+) -> Field<Money> {
+    let Field::Read(m) = &price else { return price };
+    let Some((embedded, source, shown)) = embedded_price(html, idx) else { return price };
+    if embedded.contains(&m.amount) {
+        return price;
+    }
+    let visible = format!("{} {}", m.amount, m.currency);
+    disagree(readings, TrackedField::Price, &[("buy box", &visible), (source, &shown)])
 }

@@ -32,3 +32,12 @@ pub(super) fn read_variations(html: &str, selected: Asin) -> Field<Vec<Variation
     }
     if out.is_empty() { Field::Absent } else { Field::Read(out) }
 }
+
+/// The parent ASIN of the variation family, from the twister / page-state JSON
+/// (`"parentAsin":"B07KV4J4S8"`, with or without spaces around the colon).
+pub(super) fn read_parent(html: &str) -> Option<Asin> {
+    let at = memmem::find(html.as_bytes(), b"\"parentAsin\"")? + "\"parentAsin\"".len();
+    let rest = html.get(at..at.saturating_add(40).min(html.len()))?;
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    rest.get(..10)?.parse().ok()
+}
