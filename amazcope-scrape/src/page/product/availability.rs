@@ -1,9 +1,9 @@
 //! Whether the main item can be bought now, in every storefront language.
 
-use super::{root, unparseable};
+use super::{Readings, disagree, root, unparseable};
 use crate::region::IdIndex;
 use crate::text::{fragment, text};
-use amazcope_core::model::page::{Availability, Field, StockStatus};
+use amazcope_core::model::page::{Availability, Field, StockStatus, TrackedField};
 
 pub(super) const UNAVAILABLE: &[&str] = &[
     "currently unavailable",
@@ -35,6 +35,8 @@ pub(super) const OUT_OF_STOCK: &[&str] = &[
     "temporarily out",
     "nicht vorrätig",
     "sin stock",
+    // Portuguese of Portugal, before IN_STOCK's "em stock".
+    "sem stock",
     "fora de estoque",
     // Before IN_STOCK's "dostępny", "i lager" and "متوفر", which these contain.
     "chwilowo niedostępny",
@@ -50,6 +52,7 @@ pub(super) const IN_STOCK: &[&str] = &[
     "disponibilità immediata",
     "disponibile",
     "em estoque",
+    "em stock",
     "en existencia",
     "disponible",
     "在庫あり",
@@ -129,7 +132,11 @@ fn aod_availability(idx: &IdIndex<'_>) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-pub(super) fn read_availability(idx: &IdIndex<'_>, has_price: bool) -> Field<Availability> {
+pub(super) fn read_availability(
+    idx: &IdIndex<'_>,
+    has_price: bool,
+    readings: &mut Readings,
+) -> Field<Availability> {
     let text_of = |id: &str| idx.element(id).map(|r| text(root(&fragment(r)))).filter(|t| !t.is_empty());
     // `#outOfStock` replaces the buy box when nothing can be bought (2019+ layouts).
     if let Some(t) = text_of("outOfStock") {
@@ -151,12 +158,24 @@ pub(super) fn read_availability(idx: &IdIndex<'_>, has_price: bool) -> Field<Ava
     ]
     .iter()
     .find_map(|id| text_of(id));
+    let buy = has_buy_action(idx);
     if let Some(t) = &t
         && let Some(status) = stock_status(t)
     {
+        // The line says in stock but nothing on the page buys it, and the all-offers
+        // display says the main offer is not available: two sources disagree.
+        if status.in_stock()
+            && !buy
+            && let Some(a) = aod_availability(idx).filter(|a| stock_status(a).is_some_and(|s| !s.in_stock()))
+        {
+            return disagree(
+                readings,
+                TrackedField::Stock,
+                &[("#availability", t), ("#aod-offer-availability", &a)],
+            );
+        }
         return Field::Read(Availability { status, text: Some(t.clone()) });
     }
-    let buy = has_buy_action(idx);
     // Prime Video: the action box offers watching / buying now.
     if buy && has_price || idx.has("dv-action-box") {
         return Field::Read(Availability { status: StockStatus::InStock, text: t });
@@ -206,6 +225,8 @@ mod tests {
             ("Fora de estoque", OutOfStock),
             ("Derzeit nicht auf Lager.", OutOfStock),
             ("In stock", InStock),
+            ("Em stock.", InStock),
+            ("Sem stock.", OutOfStock),
         ] {
             assert_eq!(stock_status(text), Some(want), "{text}");
         }

@@ -159,7 +159,8 @@ pub(crate) fn parse(
     p.technical_details =
         if details.rows.is_empty() { Field::Absent } else { Field::Read(details.rows.clone()) };
 
-    p.availability = availability::read_availability(idx, p.price.is_read());
+    // A shown price counts even when unparsed (sources disagree about it, or a range).
+    p.availability = availability::read_availability(idx, !matches!(p.price, Field::Absent), &mut readings);
     p.is_prime = Field::Read(prime || price::buybox_has_prime(idx));
     p.amazons_choice = read_choice(idx);
     p.coupon = read_text_containing(

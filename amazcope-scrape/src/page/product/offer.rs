@@ -11,6 +11,9 @@ use amazcope_core::model::page::Field;
 /// goes before "sold by".
 const SOLD_BY: &[&str] = &[
     "ships from and sold by",
+    "verkauf und versand durch",
+    "vendu et expédié par",
+    "vendido y enviado por",
     "dispatched from and sold by",
     "versand und verkauf durch",
     "expédié et vendu par",
@@ -35,6 +38,9 @@ const SOLD_BY: &[&str] = &[
 /// "Ships from" in the storefront languages (the combined labels first).
 const SHIPS_FROM: &[&str] = &[
     "ships from and sold by",
+    "verkauf und versand durch",
+    "vendu et expédié par",
+    "vendido y enviado por",
     "dispatched from and sold by",
     "versand und verkauf durch",
     "expédié et vendu par",
@@ -188,6 +194,11 @@ mod tests {
             ("Sold by SainSmart Official and Fulfilled by Amazon.", "SainSmart Official"),
             ("Verkauf durch Amazon.de", "Amazon.de"),
             ("Versand und Verkauf durch Amazon.", "Amazon"),
+            ("Verkauf und Versand durch Amazon. Geschenkverpackung verfügbar.", "Amazon"),
+            (
+                "Ships from and sold by Amazon Digital Services LLC. Gift-wrap available.",
+                "Amazon Digital Services LLC",
+            ),
             ("Vendu par Amazon.fr Vendu par Amazon.fr", "Amazon.fr"),
             ("販売元 Amazon.co.jp", "Amazon.co.jp"),
             ("EGKStore", "EGKStore"),

@@ -40,41 +40,38 @@ pub(super) fn read_rating(idx: &IdIndex<'_>, readings: &mut Readings) -> (Field<
     // books layout `#averageCustomerReviews` (stars without the popover id).
     let stars = ["acrPopover", "acrCustomerReviewLink", "reviewStars", "averageCustomerReviews"]
         .iter()
-        .find_map(|id| idx.element(id).map(|r| (*id, r)));
+        .filter_map(|id| idx.element(id).map(|r| (*id, r)));
     let mut rating_text = String::new();
-    let mut rating = match stars {
-        Some((id, region)) => {
-            let title = attr_in_tag(region, 0, "title").map(str::to_owned);
-            let h = fragment(region);
-            let r = root(&h);
-            let t = title
-                .filter(|t| !t.is_empty())
-                .or_else(|| first_text(r, &sel::ICON_ALT))
-                .or_else(|| star_icon(r))
-                .unwrap_or_default();
-            rating_text.clone_from(&t);
-            // 2023+: the number also stands visibly beside the stars.
-            let visible = first_text(r, &sel::RATING_NUMBER).filter(|v| rating_of(v).is_some());
-            if t.is_empty() {
-                Field::Absent
-            } else {
-                match rating_of(&t) {
-                    Some(v) => match visible {
-                        Some(vis) if rating_of(&vis).is_some_and(|w| (w.get() - v.get()).abs() >= 0.05) => {
-                            disagree(
-                                readings,
-                                TrackedField::Rating,
-                                &[(&format!("#{id} title"), &t), (&format!("#{id} .a-color-base"), &vis)],
-                            )
-                        }
-                        _ => Field::Read(v),
-                    },
-                    None => unparseable(&format!("#{id}"), &t),
-                }
-            }
+    let mut rating = Field::Absent;
+    for (id, region) in stars {
+        let title = attr_in_tag(region, 0, "title").map(str::to_owned);
+        let h = fragment(region);
+        let r = root(&h);
+        let t = title
+            .filter(|t| !t.is_empty())
+            .or_else(|| first_text(r, &sel::ICON_ALT))
+            .or_else(|| star_icon(r))
+            .unwrap_or_default();
+        // A block without stars (the count link of the books layout): try the next.
+        if t.is_empty() {
+            continue;
         }
-        None => Field::Absent,
-    };
+        rating_text.clone_from(&t);
+        // 2023+: the number also stands visibly beside the stars.
+        let visible = first_text(r, &sel::RATING_NUMBER).filter(|v| rating_of(v).is_some());
+        rating = match rating_of(&t) {
+            Some(v) => match visible {
+                Some(vis) if rating_of(&vis).is_some_and(|w| (w.get() - v.get()).abs() >= 0.05) => disagree(
+                    readings,
+                    TrackedField::Rating,
+                    &[(&format!("#{id} title"), &t), (&format!("#{id} .a-color-base"), &vis)],
+                ),
+                _ => Field::Read(v),
+            },
+            None => unparseable(&format!("#{id}"), &t),
+        };
+        break;
+    }
     rating = cross_check(
         rating,
         &rating_text,
