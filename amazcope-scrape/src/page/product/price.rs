@@ -218,7 +218,11 @@ fn embedded_price(html: &str, idx: &IdIndex<'_>) -> Option<(Vec<Decimal>, &'stat
         && let Some(n) = &o.price_amount
         && let Ok(d) = Decimal::from_str(&n.to_string())
     {
-        let shown = o.display_price.clone().unwrap_or_else(|| n.to_string());
+        // The amount compared, with the display text the scripts would show beside it.
+        let shown = match &o.display_price {
+            Some(t) => format!("{n} ({t})"),
+            None => n.to_string(),
+        };
         return Some((vec![d], "twister-plus-buying-options-price-data priceAmount", shown));
     }
     let v = attr_in_tag(idx.element("twister-plus-price-data-price")?, 0, "value")?.trim();
