@@ -10,22 +10,17 @@
 //! price and no wrong stock state (wrong = a value that differs from the truth; a missing
 //! value is not wrong).
 
+mod common;
+
+use common::fixtures_dir;
+
 use amazcope_core::model::page::{FieldQuality, ParsedPage, ScrapedProduct, TrackedField};
 use amazcope_scrape::{locale::parse_decimal, parse_page};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 /// The base pages looked at while writing the parser changes.
 const DEV: &[&str] = &["com_dp_B0057OC5O8.html", "ae_dp_B00LAYVPOU.html", "in_dp_B0GSWFSHQ4.html"];
-
-fn fixtures_dir() -> PathBuf {
-    let dir = std::env::var("AMAZCOPE_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/pages"));
-    assert!(dir.is_dir(), "fixtures folder {} is missing (set AMAZCOPE_FIXTURES)", dir.display());
-    dir
-}
 
 fn read(file: &str) -> String {
     let path = fixtures_dir().join(file);
@@ -143,39 +138,48 @@ fn prepend_into(html: &str, id: &str, new: &str) -> Option<String> {
     Some(format!("{}{new}{}", &html[..open_end], &html[open_end..]))
 }
 
-const BUY_ACTIONS: &[&str] = &[
-    "add-to-cart-button",
-    "addToCart",
-    "buy-now-button",
-    "one-click-button",
-    "buyOneClick",
-    "add-to-cart-button-ubb",
-    "ebooksInstantOrderUpdate",
-];
-
-/// Every buy-box price region the parser knows, and the books formats' swatches.
-const PRICE_REGIONS: &[&str] = &[
-    "corePriceDisplay_desktop_feature_div",
-    "corePrice_desktop",
-    "corePrice_feature_div",
-    "price_inside_buybox",
-    "newBuyBoxPrice",
-    "kindle-price",
-    "ebooksPrice_feature_div",
-    "newOfferAccordionRow",
-    "buyNewSection",
-    "priceblock_ourprice",
-    "priceblock_dealprice",
-    "priceblock_saleprice",
-    "tmmSwatches",
-];
-
-fn without_buy_actions(html: &str) -> String {
-    BUY_ACTIONS.iter().fold(html.to_owned(), |h, id| rename_id(&h, id, &format!("gone-{id}")))
+/// Renames every element id for which `hit` holds to `gone-<id>`.
+fn rename_ids_where(html: &str, hit: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("id=\"") {
+        let (head, tail) = rest.split_at(at + 4);
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        if hit(&tail[..end]) {
+            out.push_str("gone-");
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
+/// Add to Cart, Buy Now, 1-Click and Kindle's instant order, described by Amazon's own id
+/// wording rather than the parser's list.
+fn without_buy_actions(html: &str) -> String {
+    rename_ids_where(html, |id| {
+        let l = id.to_ascii_lowercase();
+        ["add-to-cart", "addtocart", "buy-now", "one-click", "buyoneclick", "instantorder"]
+            .iter()
+            .any(|w| l.contains(w))
+    })
+}
+
+/// The buy-box price blocks of every layout (core price, price block table, Kindle, mobile,
+/// accordion, books formats' swatches).
 fn without_price_regions(html: &str) -> String {
-    PRICE_REGIONS.iter().fold(html.to_owned(), |h, id| rename_id(&h, id, &format!("gone-{id}")))
+    rename_ids_where(html, |id| {
+        id.starts_with("corePrice")
+            || id.starts_with("priceblock_")
+            || id.starts_with("price_inside")
+            || id.starts_with("newBuyBox")
+            || id.starts_with("newOfferAccordion")
+            || id.starts_with("buyNewSection")
+            || id.starts_with("kindle-price")
+            || id.starts_with("ebooksPrice")
+            || id == "tmmSwatches"
+    })
 }
 
 fn symbol(mp: &str) -> &'static str {
@@ -207,7 +211,7 @@ fn no_buy_box(base: &str, html: &str, t: &BTreeMap<String, String>) -> Option<Ge
         r#"<div id="corePrice_feature_div"><div class="a-section"><span class="a-size-base a-color-base">2 used &amp; new from</span> <span class="a-price" data-a-size="m"><span class="a-offscreen">{}{from}</span></span></div></div>"#,
         symbol(mp)
     );
-    h = PRICE_REGIONS.iter().fold(h, |h, id| rename_id(&h, id, &format!("gone-{id}")));
+    h = without_price_regions(&h);
     h = prepend_into(&h, "buybox", &olp)?;
     h = prepend_into(
         &h,

@@ -590,3 +590,49 @@ pub struct FetchedPage {
     /// What it is.
     pub page: ParsedPage,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_serializes_snake_case_with_readings_only_when_unparsed() {
+        let mut q = Quality::default();
+        q.set(TrackedField::Price, FieldQuality::Unparsed);
+        q.set(TrackedField::Stock, FieldQuality::Ok);
+        q.readings.insert(
+            TrackedField::Price,
+            vec![
+                Reading { source: "buy box".into(), text: "8.99 USD".into() },
+                Reading { source: "priceAmount".into(), text: "1.23".into() },
+            ],
+        );
+        let v = serde_json::to_value(&q).expect("json");
+        assert_eq!(v["price"], "unparsed");
+        assert_eq!(v["list_price"], "absent");
+        assert_eq!(v["stock"], "ok");
+        assert_eq!(v["readings"]["price"][1]["text"], "1.23");
+        let back: Quality = serde_json::from_value(v).expect("round trip");
+        assert_eq!(back, q);
+        // Snapshots stored before quality existed read as all absent.
+        assert_eq!(serde_json::from_str::<Quality>("{}").expect("empty"), Quality::default());
+        assert_eq!(Quality::blocked().get(TrackedField::Bsr), FieldQuality::Blocked);
+    }
+
+    #[test]
+    fn a_page_shows_its_own_asin_its_parent_and_its_variations() {
+        let asin = |s: &str| s.parse::<Asin>().expect("asin");
+        let mut p = ScrapedProduct::empty(asin("B0057OC5O8"), Marketplace::Com);
+        p.parent_asin = Some(asin("B0B31MHVGM"));
+        p.variations = Field::Read(vec![Variation {
+            asin: asin("B0057OC5O9"),
+            dimensions: BTreeMap::new(),
+            selected: false,
+        }]);
+        for a in ["B0057OC5O8", "B0B31MHVGM", "B0057OC5O9"] {
+            assert!(p.shows(asin(a)), "{a}");
+        }
+        assert!(!p.shows(asin("B000000000")));
+        assert_eq!(p.variation_asins(), [asin("B0057OC5O9")]);
+    }
+}

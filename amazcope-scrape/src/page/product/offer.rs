@@ -7,9 +7,9 @@ use crate::selectors as sel;
 use crate::text::{collapse, fragment, text};
 use amazcope_core::model::page::Field;
 
-/// "Sold by" in the storefront languages, longest first so that "ships from and sold by"
-/// goes before "sold by".
-const SOLD_BY: &[&str] = &[
+/// Labels that name one party for both roles ("Ships from and sold by"): tried before the
+/// single labels, which they contain.
+const BOTH: &[&str] = &[
     "ships from and sold by",
     "verkauf und versand durch",
     "vendu et expédié par",
@@ -21,6 +21,10 @@ const SOLD_BY: &[&str] = &[
     "enviado y vendido por",
     "vendido e enviado por",
     "verzonden en verkocht door",
+];
+
+/// "Sold by" in the storefront languages.
+const SOLD_BY: &[&str] = &[
     "sold by",
     "verkauf durch",
     "verkäufer",
@@ -35,19 +39,8 @@ const SOLD_BY: &[&str] = &[
     "satıcı",
 ];
 
-/// "Ships from" in the storefront languages (the combined labels first).
+/// "Ships from" in the storefront languages.
 const SHIPS_FROM: &[&str] = &[
-    "ships from and sold by",
-    "verkauf und versand durch",
-    "vendu et expédié par",
-    "vendido y enviado por",
-    "dispatched from and sold by",
-    "versand und verkauf durch",
-    "expédié et vendu par",
-    "venduto e spedito da",
-    "enviado y vendido por",
-    "vendido e enviado por",
-    "verzonden en verkocht door",
     "ships from",
     "dispatches from",
     "fulfilled by",
@@ -143,7 +136,7 @@ fn find_label(t: &str, labels: &[&str]) -> Option<(usize, usize)> {
     if lower.len() != t.len() {
         return None;
     }
-    labels.iter().find_map(|l| lower.find(l).map(|at| (at, at + l.len())))
+    BOTH.iter().chain(labels).find_map(|l| lower.find(l).map(|at| (at, at + l.len())))
 }
 
 /// The name in a seller / shipper text: after its label (up to a sentence's next clause),
