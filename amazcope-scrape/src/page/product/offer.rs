@@ -6,6 +6,7 @@ use crate::region::IdIndex;
 use crate::selectors as sel;
 use crate::text::{collapse, fragment, text};
 use amazcope_core::model::page::Field;
+use scraper::Selector;
 
 /// Labels that name one party for both roles ("Ships from and sold by"): tried before the
 /// single labels, which they contain.
@@ -68,9 +69,11 @@ pub(super) fn read_seller(idx: &IdIndex<'_>) -> Field<String> {
     // merchant sentence (`#merchant-info`).
     read_name(
         idx,
-        &["merchantInfoFeature_feature_div", "sellerProfileTriggerId"],
-        "aod-offer-soldBy",
-        &["merchant-info"],
+        &[
+            ("merchantInfoFeature_feature_div", &sel::OFFER_DISPLAY_TEXT),
+            ("sellerProfileTriggerId", &sel::OFFER_DISPLAY_TEXT),
+            ("aod-offer-soldBy", &sel::AOD_NAME),
+        ],
         SOLD_BY,
     )
 }
@@ -79,25 +82,22 @@ pub(super) fn read_seller(idx: &IdIndex<'_>) -> Field<String> {
 pub(super) fn read_ships_from(idx: &IdIndex<'_>) -> Field<String> {
     read_name(
         idx,
-        &["fulfillerInfoFeature_feature_div"],
-        "aod-offer-shipsFrom",
-        &["merchant-info"],
+        &[
+            ("fulfillerInfoFeature_feature_div", &sel::OFFER_DISPLAY_TEXT),
+            ("aod-offer-shipsFrom", &sel::AOD_NAME),
+        ],
         SHIPS_FROM,
     )
 }
 
-fn read_name(
-    idx: &IdIndex<'_>,
-    structured: &[&str],
-    aod: &str,
-    sentences: &[&str],
-    labels: &[&str],
-) -> Field<String> {
-    for id in structured {
+/// The name from the first of `cells` (region id, selector of its value) the page has,
+/// else from the pre-2022 merchant sentence.
+fn read_name(idx: &IdIndex<'_>, cells: &[(&str, &Selector)], labels: &[&str]) -> Field<String> {
+    for (id, value) in cells {
         let Some(region) = idx.element(id) else { continue };
         let h = fragment(region);
         // The first value cell is the visible one; the side sheet repeats it hidden.
-        let t = match h.select(&sel::OFFER_DISPLAY_TEXT).map(text).find(|t| !t.is_empty()) {
+        let t = match h.select(value).map(text).find(|t| !t.is_empty()) {
             Some(t) => t,
             None => text(root(&h)),
         };
@@ -105,18 +105,7 @@ fn read_name(
             return Field::Read(n);
         }
     }
-    if let Some(region) = idx.element(aod) {
-        let h = fragment(region);
-        let t = match h.select(&sel::AOD_NAME).map(text).find(|t| !t.is_empty()) {
-            Some(t) => t,
-            None => text(root(&h)),
-        };
-        if let Some(n) = name_in(&t, labels, false) {
-            return Field::Read(n);
-        }
-    }
-    for id in sentences {
-        let Some(region) = idx.element(id) else { continue };
+    if let Some(region) = idx.element("merchant-info") {
         let t = text(root(&fragment(region)));
         // A sentence names the party only after its label; without the label it says nothing
         // about this party ("Ships from and sold by" answers both).
