@@ -70,8 +70,9 @@ pub(super) fn read_seller(idx: &IdIndex<'_>) -> Field<String> {
     read_name(
         idx,
         &[
-            ("merchantInfoFeature_feature_div", &sel::OFFER_DISPLAY_TEXT),
+            // The link alone first: a few bytes to parse instead of the whole offer row.
             ("sellerProfileTriggerId", &sel::OFFER_DISPLAY_TEXT),
+            ("merchantInfoFeature_feature_div", &sel::OFFER_DISPLAY_TEXT),
             ("aod-offer-soldBy", &sel::AOD_NAME),
         ],
         SOLD_BY,
