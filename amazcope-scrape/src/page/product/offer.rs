@@ -12,6 +12,7 @@ use scraper::Selector;
 /// single labels, which they contain.
 const BOTH: &[&str] = &[
     "ships from and sold by",
+    "shipper / seller",
     "verkauf und versand durch",
     "vendu et expédié par",
     "vendido y enviado por",
@@ -81,14 +82,25 @@ pub(super) fn read_seller(idx: &IdIndex<'_>) -> Field<String> {
 
 /// Who ships the main offer.
 pub(super) fn read_ships_from(idx: &IdIndex<'_>) -> Field<String> {
-    read_name(
+    let own = read_name(
         idx,
         &[
             ("fulfillerInfoFeature_feature_div", &sel::OFFER_DISPLAY_TEXT),
             ("aod-offer-shipsFrom", &sel::AOD_NAME),
         ],
         SHIPS_FROM,
-    )
+    );
+    if own.is_read() {
+        return own;
+    }
+    // One offer-display row for both parties ("Shipper / Seller", amazon.sa 2025): the
+    // seller's row names the shipper too.
+    if let Some(region) = idx.element("merchantInfoFeature_feature_div")
+        && BOTH.iter().any(|l| text(root(&fragment(region))).to_lowercase().contains(l))
+    {
+        return read_seller(idx);
+    }
+    own
 }
 
 /// The name from the first of `cells` (region id, selector of its value) the page has,
@@ -192,6 +204,7 @@ mod tests {
             ("Ships from Amazon.com Amazon.com Ships from Amazon.com", "Amazon.com"),
             ("Ships from and sold by Amazon.com.", "Amazon.com"),
             ("Expédié par Amazon", "Amazon"),
+            ("Shipper / Seller Amazon.sa", "Amazon.sa"),
         ] {
             assert_eq!(name_in(t, SHIPS_FROM, true).as_deref(), Some(want), "{t}");
         }
