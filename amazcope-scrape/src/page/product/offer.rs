@@ -65,19 +65,33 @@ const NAME_ENDS: &[&str] = &[" and ", " und ", " et ", " e ", " y ", " en ", ". 
 
 /// The seller of the main offer.
 pub(super) fn read_seller(idx: &IdIndex<'_>) -> Field<String> {
+    // The seller link inside the main offer row: a few bytes to parse instead of the row. A
+    // link elsewhere (a second offer's) is not the main offer's seller.
+    if let (Some(row), Some(link)) =
+        (idx.element("merchantInfoFeature_feature_div"), idx.element("sellerProfileTriggerId"))
+        && within(row, link)
+        && let Some(n) = name_in(&text(root(&fragment(link))), SOLD_BY, false)
+    {
+        return Field::Read(n);
+    }
     // 2022+ offer display (`#merchantInfoFeature_feature_div`), the seller link of 2016+
     // pages (`#sellerProfileTriggerId`), the all-offers display's pinned offer, the pre-2022
     // merchant sentence (`#merchant-info`).
     read_name(
         idx,
         &[
-            // The link alone first: a few bytes to parse instead of the whole offer row.
-            ("sellerProfileTriggerId", &sel::OFFER_DISPLAY_TEXT),
             ("merchantInfoFeature_feature_div", &sel::OFFER_DISPLAY_TEXT),
+            ("sellerProfileTriggerId", &sel::OFFER_DISPLAY_TEXT),
             ("aod-offer-soldBy", &sel::AOD_NAME),
         ],
         SOLD_BY,
     )
+}
+
+/// Whether the slice `inner` lies inside the slice `outer` of the same page.
+fn within(outer: &str, inner: &str) -> bool {
+    let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
+    i >= o && i + inner.len() <= o + outer.len()
 }
 
 /// Who ships the main offer.
