@@ -78,6 +78,22 @@ selectors! {
     /// Image elements.
     IMG = "img";
 
+    /// Availability line of the pinned (main) offer in the all-offers display widget.
+    AOD_AVAILABILITY = "#aod-offer-availability span, #aod-offer-availability";
+    /// Value text of a 2022+ offer-display row (`Sold by` / `Ships from` name), and the
+    /// seller link of the older merchant line.
+    OFFER_DISPLAY_TEXT = ".offer-display-feature-text-message, #sellerProfileTriggerId";
+    /// Seller or shipper name in an all-offers display row (`#aod-offer-soldBy`).
+    AOD_NAME = "a.a-link-normal, .a-size-small.a-color-base";
+    /// Visible rating number beside the stars (2023+ `#acrPopover`).
+    RATING_NUMBER = ".a-size-base.a-color-base, .a-size-small.a-color-base";
+    /// Star icon of a rating block, its alt text or `data-rating` (books layouts).
+    STAR_ICON = "i.a-icon-star .a-icon-alt, i.a-icon-star-small .a-icon-alt, [data-rating]";
+
+    /// Main title span of the 2024+ books layout (`#title` without `#productTitle`), not the
+    /// format / date beside it.
+    BOOKS_TITLE = "span.a-size-extra-large, span.a-size-large:not(.a-color-secondary)";
+
     // ---- best-seller lists ----
     /// 2021+ grid item (`#gridItemRoot`), and the 2019 list item (`.zg-item-immersion`).
     ZG_ITEM = "#gridItemRoot, .zg-item-immersion, li.zg_itemImmersion, div.zg_itemImmersion";

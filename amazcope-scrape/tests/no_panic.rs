@@ -1,18 +1,15 @@
 //! Property tests: no input makes the parser panic — arbitrary strings, bytes read lossily,
 //! and real pages cut at random points.
 
+mod common;
+
+use common::fixtures_dir;
+
+use std::path::PathBuf;
+
 use amazcope_scrape::{locale, parse_page};
 use proptest::prelude::*;
-use std::path::PathBuf;
 use std::sync::LazyLock;
-
-fn fixtures_dir() -> PathBuf {
-    let dir = std::env::var("AMAZCOPE_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/pages"));
-    assert!(dir.is_dir(), "fixtures folder {} is missing (set AMAZCOPE_FIXTURES)", dir.display());
-    dir
-}
 
 /// A few real pages of different kinds and layouts.
 static PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {

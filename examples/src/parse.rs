@@ -1,13 +1,16 @@
 //! `amazcope parse FILE... [--marketplace M] [--json]`: parses saved Amazon pages without
-//! network and prints what they hold.
+//! network and prints what they hold, with the quality of each tracked field.
+//! `amazcope parse --summary DIR [--json]`: per tracked field, how many pages of a folder gave
+//! ok / absent / unparsed / blocked, so a layout change shows the day it happens.
 
 use crate::common;
-use amazcope_core::model::page::{Field, ParsedPage, ScrapedProduct};
+use amazcope_core::model::page::{Field, FieldQuality, ParsedPage, Quality, ScrapedProduct, TrackedField};
 use amazcope_core::{Marketplace, Money};
 use amazcope_scrape::parse_page;
 use anyhow::Context;
 use clap::Args;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -15,8 +18,12 @@ use std::time::Instant;
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Saved pages to parse.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "summary", conflicts_with = "summary")]
     pub files: Vec<PathBuf>,
+    /// Parse every page of a folder and count, per tracked field, the pages that gave ok /
+    /// absent / unparsed / blocked.
+    #[arg(long, value_name = "DIR")]
+    pub summary: Option<PathBuf>,
     /// The storefront the pages come from (`com`, `co.uk`, `de`...); detected when not given.
     #[arg(long)]
     pub marketplace: Option<String>,
@@ -34,6 +41,9 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
         Some(m) => Some(common::marketplace(m)?),
         None => None,
     };
+    if let Some(dir) = &args.summary {
+        return summary_of_folder(dir, hint, args.json);
+    }
     let mut pages = Vec::with_capacity(args.files.len());
     for f in &args.files {
         pages.push((f.as_path(), read_page(f)?));
@@ -150,6 +160,9 @@ fn product_json(p: &ScrapedProduct) -> Value {
         "technical_details": val(&p.technical_details),
         "past_sales": val(&p.past_sales),
         "delivery_message": val(&p.delivery_message),
+        "parent_asin": p.parent_asin.map(|a| a.to_string()),
+        "variation_asins": p.variation_asins().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "quality": quality_json(&p.quality),
         "problems": problems,
     })
 }
@@ -202,9 +215,11 @@ fn to_json(file: &Path, html: &str, hint: Option<Marketplace>) -> Value {
             json!({"kind": page.kind().as_str(), "marketplace": l.marketplace.code(),
                    "asin": l.asin.map(|a| a.to_string()), "items": items, "problems": []})
         }
-        ParsedPage::Captcha { marketplace }
-        | ParsedPage::NotFound { marketplace }
-        | ParsedPage::ErrorPage { marketplace } => {
+        ParsedPage::Captcha { marketplace } | ParsedPage::ErrorPage { marketplace } => {
+            json!({"kind": page.kind().as_str(), "marketplace": marketplace.map(|m| m.code()),
+                   "quality": quality_json(&Quality::blocked()), "problems": []})
+        }
+        ParsedPage::NotFound { marketplace } => {
             json!({"kind": page.kind().as_str(), "marketplace": marketplace.map(|m| m.code()), "problems": []})
         }
     };
@@ -212,6 +227,77 @@ fn to_json(file: &Path, html: &str, hint: Option<Marketplace>) -> Value {
         o.insert("file".into(), Value::String(file.display().to_string()));
     }
     v
+}
+
+fn quality_json(q: &Quality) -> Value {
+    serde_json::to_value(q).unwrap_or(Value::Null)
+}
+
+/// The quality a page gives each tracked field, if it counts for the report: products give
+/// their own, captcha and error pages `blocked`, other pages none.
+fn page_quality(page: &ParsedPage) -> Option<Quality> {
+    match page {
+        ParsedPage::Product(p) => Some(p.quality.clone()),
+        ParsedPage::Captcha { .. } | ParsedPage::ErrorPage { .. } => Some(Quality::blocked()),
+        _ => None,
+    }
+}
+
+const STATES: [FieldQuality; 4] =
+    [FieldQuality::Ok, FieldQuality::Absent, FieldQuality::Unparsed, FieldQuality::Blocked];
+
+fn summary_of_folder(dir: &Path, hint: Option<Marketplace>, as_json: bool) -> anyhow::Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"))
+        })
+        .collect();
+    files.sort();
+    let mut kinds: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<TrackedField, BTreeMap<FieldQuality, usize>> = BTreeMap::new();
+    for f in &files {
+        let html = read_page(f)?;
+        let page = parse_page(&html, hint);
+        let kind = page.as_ref().map_or("unknown", |p| p.kind().as_str());
+        *kinds.entry(kind).or_default() += 1;
+        if let Some(q) = page.ok().as_ref().and_then(page_quality) {
+            for field in TrackedField::ALL {
+                *counts.entry(field).or_default().entry(q.get(field)).or_default() += 1;
+            }
+        }
+    }
+    let n = |field: TrackedField, state: FieldQuality| {
+        counts.get(&field).and_then(|c| c.get(&state)).copied().unwrap_or(0)
+    };
+    if as_json {
+        let fields: serde_json::Map<String, Value> = TrackedField::ALL
+            .iter()
+            .map(|f| {
+                let per: serde_json::Map<String, Value> =
+                    STATES.iter().map(|s| (s.as_str().to_owned(), json!(n(*f, *s)))).collect();
+                (f.as_str().to_owned(), Value::Object(per))
+            })
+            .collect();
+        let v = json!({"folder": dir.display().to_string(), "pages": files.len(), "kinds": kinds, "fields": fields});
+        outln!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let kinds_text: Vec<String> = kinds.iter().map(|(k, c)| format!("{k} {c}")).collect();
+    outln!("{}: {} pages ({})", dir.display(), files.len(), kinds_text.join(", "));
+    outln!("{:<14}{:>8}{:>8}{:>10}{:>9}", "field", "ok", "absent", "unparsed", "blocked");
+    for f in TrackedField::ALL {
+        outln!(
+            "{:<14}{:>8}{:>8}{:>10}{:>9}",
+            f.as_str(),
+            n(f, FieldQuality::Ok),
+            n(f, FieldQuality::Absent),
+            n(f, FieldQuality::Unparsed),
+            n(f, FieldQuality::Blocked)
+        );
+    }
+    Ok(())
 }
 
 fn summary(v: &Value) -> String {
@@ -237,6 +323,18 @@ fn summary(v: &Value) -> String {
         ));
     } else if let Some(Value::Array(items)) = v.get("items") {
         out.push_str(&format!("  {} items", items.len()));
+    }
+    if let Some(Value::Object(q)) = v.get("quality") {
+        let flags: Vec<String> = TrackedField::ALL
+            .iter()
+            .filter_map(|f| q.get(f.as_str()).and_then(Value::as_str).map(|s| format!("{} {s}", f.as_str())))
+            .collect();
+        out.push_str(&format!("\n  quality: {}", flags.join(", ")));
+        if let Some(Value::Object(r)) = q.get("readings") {
+            for (field, list) in r {
+                out.push_str(&format!("\n    {field} readings: {list}"));
+            }
+        }
     }
     if let Some(e) = v.get("error") {
         out.push_str(&format!("  error: {e}"));

@@ -119,11 +119,159 @@ pub struct NameValue {
     pub value: String,
 }
 
+/// How far one tracked value of a product page can be trusted. Stored with every snapshot;
+/// alert rules act only on [`FieldQuality::Ok`] values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldQuality {
+    /// Read, and every source the page has for it agrees.
+    Ok,
+    /// The page shows no such value (no ratings yet, no list price, no buy-box price).
+    #[default]
+    Absent,
+    /// The page shows something but it was not read, or two sources on the page disagree;
+    /// the raw readings are in [`Quality::readings`].
+    Unparsed,
+    /// The page was no product page (captcha, robot check, error page): nothing was read.
+    Blocked,
+}
+
+impl FieldQuality {
+    /// The name used in JSON and in the database (`ok`, `absent`, `unparsed`, `blocked`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldQuality::Ok => "ok",
+            FieldQuality::Absent => "absent",
+            FieldQuality::Unparsed => "unparsed",
+            FieldQuality::Blocked => "blocked",
+        }
+    }
+}
+
+/// The values whose quality is tracked (the ones alert rules read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackedField {
+    /// [`ScrapedProduct::price`].
+    Price,
+    /// [`ScrapedProduct::list_price`].
+    ListPrice,
+    /// [`ScrapedProduct::ranks`].
+    Bsr,
+    /// [`ScrapedProduct::rating`].
+    Rating,
+    /// [`ScrapedProduct::review_count`].
+    ReviewCount,
+    /// [`ScrapedProduct::availability`].
+    Stock,
+}
+
+impl TrackedField {
+    /// Every tracked field, in the order reports list them.
+    pub const ALL: [TrackedField; 6] = [
+        TrackedField::Price,
+        TrackedField::ListPrice,
+        TrackedField::Bsr,
+        TrackedField::Rating,
+        TrackedField::ReviewCount,
+        TrackedField::Stock,
+    ];
+
+    /// The name used in JSON (`list_price`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackedField::Price => "price",
+            TrackedField::ListPrice => "list_price",
+            TrackedField::Bsr => "bsr",
+            TrackedField::Rating => "rating",
+            TrackedField::ReviewCount => "review_count",
+            TrackedField::Stock => "stock",
+        }
+    }
+}
+
+/// One raw reading of a value that was not taken: where on the page, and the text found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    /// The source: a selector, an embedded JSON key, a data attribute.
+    pub source: String,
+    /// The text found there, trimmed (at most 200 characters).
+    pub text: String,
+}
+
+/// Per-field quality of the tracked values of one product page, plus the raw readings of
+/// the unparsed ones (two or more when sources disagreed). Serialized as
+/// `{"price": "ok", ..., "readings": {"price": [{"source": .., "text": ..}, ..]}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Quality {
+    /// Buy-box price.
+    pub price: FieldQuality,
+    /// Struck-through reference price.
+    pub list_price: FieldQuality,
+    /// Best-sellers ranks.
+    pub bsr: FieldQuality,
+    /// Star rating.
+    pub rating: FieldQuality,
+    /// Number of ratings.
+    pub review_count: FieldQuality,
+    /// Availability (in stock or not).
+    pub stock: FieldQuality,
+    /// The competing or unreadable texts of each `unparsed` field.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub readings: BTreeMap<TrackedField, Vec<Reading>>,
+}
+
+impl Quality {
+    /// Every field `blocked`: the quality of a captcha or error page.
+    pub fn blocked() -> Self {
+        let b = FieldQuality::Blocked;
+        Self {
+            price: b,
+            list_price: b,
+            bsr: b,
+            rating: b,
+            review_count: b,
+            stock: b,
+            readings: BTreeMap::new(),
+        }
+    }
+
+    /// The quality of one field.
+    pub fn get(&self, f: TrackedField) -> FieldQuality {
+        match f {
+            TrackedField::Price => self.price,
+            TrackedField::ListPrice => self.list_price,
+            TrackedField::Bsr => self.bsr,
+            TrackedField::Rating => self.rating,
+            TrackedField::ReviewCount => self.review_count,
+            TrackedField::Stock => self.stock,
+        }
+    }
+
+    /// Sets the quality of one field.
+    pub fn set(&mut self, f: TrackedField, q: FieldQuality) {
+        let slot = match f {
+            TrackedField::Price => &mut self.price,
+            TrackedField::ListPrice => &mut self.list_price,
+            TrackedField::Bsr => &mut self.bsr,
+            TrackedField::Rating => &mut self.rating,
+            TrackedField::ReviewCount => &mut self.review_count,
+            TrackedField::Stock => &mut self.stock,
+        };
+        *slot = q;
+    }
+}
+
 /// A product detail page (`/dp/ASIN`, `/gp/product/ASIN`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScrapedProduct {
-    /// The product the page is about (the selected variation, if any).
+    /// The product the page is about (the selected variation, if any): the page's own ASIN,
+    /// which may differ from the one requested (see [`ScrapedProduct::shows`]).
     pub asin: Asin,
+    /// The parent ASIN of a variation family, when the page names one.
+    #[serde(default)]
+    pub parent_asin: Option<Asin>,
     /// The marketplace of the page.
     pub marketplace: Marketplace,
     /// The canonical URL, when the page gives one.
@@ -178,6 +326,9 @@ pub struct ScrapedProduct {
     pub past_sales: Field<String>,
     /// Delivery message.
     pub delivery_message: Field<String>,
+    /// Quality of the tracked values (price, list price, BSR, rating, review count, stock).
+    #[serde(default)]
+    pub quality: Quality,
 }
 
 impl ScrapedProduct {
@@ -212,7 +363,23 @@ impl ScrapedProduct {
             technical_details: Field::Absent,
             past_sales: Field::Absent,
             delivery_message: Field::Absent,
+            parent_asin: None,
+            quality: Quality::default(),
         }
+    }
+
+    /// The child ASINs of the page's variation family (the page's own included when listed).
+    pub fn variation_asins(&self) -> Vec<Asin> {
+        self.variations.value().map(|v| v.iter().map(|v| v.asin).collect()).unwrap_or_default()
+    }
+
+    /// Whether this page is about `requested`: its own ASIN, its parent, or one of its
+    /// variations. Amazon may serve the selected child or the parent for a requested ASIN;
+    /// a page that `shows` the requested ASIN belongs to the requested product.
+    pub fn shows(&self, requested: Asin) -> bool {
+        self.asin == requested
+            || self.parent_asin == Some(requested)
+            || self.variations.value().is_some_and(|v| v.iter().any(|v| v.asin == requested))
     }
 }
 
@@ -422,4 +589,50 @@ pub struct FetchedPage {
     pub fetched_at: DateTime<Utc>,
     /// What it is.
     pub page: ParsedPage,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_serializes_snake_case_with_readings_only_when_unparsed() {
+        let mut q = Quality::default();
+        q.set(TrackedField::Price, FieldQuality::Unparsed);
+        q.set(TrackedField::Stock, FieldQuality::Ok);
+        q.readings.insert(
+            TrackedField::Price,
+            vec![
+                Reading { source: "buy box".into(), text: "8.99 USD".into() },
+                Reading { source: "priceAmount".into(), text: "1.23".into() },
+            ],
+        );
+        let v = serde_json::to_value(&q).expect("json");
+        assert_eq!(v["price"], "unparsed");
+        assert_eq!(v["list_price"], "absent");
+        assert_eq!(v["stock"], "ok");
+        assert_eq!(v["readings"]["price"][1]["text"], "1.23");
+        let back: Quality = serde_json::from_value(v).expect("round trip");
+        assert_eq!(back, q);
+        // Snapshots stored before quality existed read as all absent.
+        assert_eq!(serde_json::from_str::<Quality>("{}").expect("empty"), Quality::default());
+        assert_eq!(Quality::blocked().get(TrackedField::Bsr), FieldQuality::Blocked);
+    }
+
+    #[test]
+    fn a_page_shows_its_own_asin_its_parent_and_its_variations() {
+        let asin = |s: &str| s.parse::<Asin>().expect("asin");
+        let mut p = ScrapedProduct::empty(asin("B0057OC5O8"), Marketplace::Com);
+        p.parent_asin = Some(asin("B0B31MHVGM"));
+        p.variations = Field::Read(vec![Variation {
+            asin: asin("B0057OC5O9"),
+            dimensions: BTreeMap::new(),
+            selected: false,
+        }]);
+        for a in ["B0057OC5O8", "B0B31MHVGM", "B0057OC5O9"] {
+            assert!(p.shows(asin(a)), "{a}");
+        }
+        assert!(!p.shows(asin("B000000000")));
+        assert_eq!(p.variation_asins(), [asin("B0057OC5O9")]);
+    }
 }

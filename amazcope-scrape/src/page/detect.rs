@@ -54,7 +54,12 @@ pub(crate) fn kind_with(html: &str, idx: &IdIndex<'_>) -> Option<PageKind> {
     if captcha && !product {
         return Some(PageKind::Captcha);
     }
-    if title.contains("something went wrong") || title.contains("service unavailable") {
+    // Amazon's 500/503 page: its links and images carry `cs_503` / `500_503`, whatever the
+    // storefront's language; the English title as a fallback.
+    if title.contains("something went wrong")
+        || title.contains("service unavailable")
+        || (!product && (has(html, "ref=cs_503") || has(html, "error/500_503")))
+    {
         return Some(PageKind::ErrorPage);
     }
     if title.contains("page not found")
@@ -104,7 +109,8 @@ pub(crate) fn kind_with(html: &str, idx: &IdIndex<'_>) -> Option<PageKind> {
 }
 
 /// The storefront of a page: its canonical link, the `ue_sn` host Amazon's metrics script
-/// names, else the `amazon.<suffix>` host its links name most often.
+/// names, the storefront its `<title>` or logo names ("Amazon.de"), else the
+/// `amazon.<suffix>` host its links name most often.
 pub fn detect_marketplace(html: &str) -> Option<Marketplace> {
     if let Some(m) = canonical(html).and_then(Marketplace::from_host) {
         return Some(m);
@@ -118,15 +124,44 @@ pub fn detect_marketplace(html: &str) -> Option<Marketplace> {
             }
         }
     }
+    // Error and captcha pages have neither: their title ("Amazon.co.uk: ...") or the logo's
+    // alt text (`alt="Amazon.de"`) names the storefront.
+    if let Some(m) = title(html).filter(|t| t.len() < 300).and_then(Marketplace::from_host) {
+        return Some(m);
+    }
+    for lt in crate::region::tags_containing(html, "alt=\"Amazon.") {
+        if let Some(m) = crate::region::attr_in_tag(html, lt, "alt").and_then(Marketplace::from_host) {
+            return Some(m);
+        }
+    }
     most_named_host(html, "www.amazon.").or_else(|| most_named_host(html, "amazon."))
+}
+
+/// Byte ranges of the HTML comments of a page (`<!-- .. -->`).
+fn comments(html: &str) -> Vec<(usize, usize)> {
+    let bytes = html.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(open) = memmem::find(&bytes[from..], b"<!--").map(|i| from + i) {
+        let close = memmem::find(&bytes[open..], b"-->").map_or(bytes.len(), |i| open + i + 3);
+        out.push((open, close));
+        from = close;
+    }
+    out
 }
 
 fn most_named_host(html: &str, needle: &str) -> Option<Marketplace> {
     let bytes = html.as_bytes();
     let mut counts: HashMap<Marketplace, usize> = HashMap::new();
+    // The automated-access notice every storefront's error page opens with names amazon.com
+    // addresses in a comment; mail addresses name no storefront either.
+    let skip = comments(html);
     for pos in memmem::find_iter(bytes, needle.as_bytes()) {
         // CDN hosts (`m.media-amazon.com`, `images-amazon.com`) serve every storefront.
-        if pos > 0 && (bytes[pos - 1] == b'-' || bytes[pos - 1].is_ascii_alphanumeric()) {
+        if pos > 0 && (matches!(bytes[pos - 1], b'-' | b'@') || bytes[pos - 1].is_ascii_alphanumeric()) {
+            continue;
+        }
+        if skip.iter().any(|(a, b)| (*a..*b).contains(&pos)) {
             continue;
         }
         let end = (pos + needle.len() + 12).min(bytes.len());
