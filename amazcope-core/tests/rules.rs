@@ -439,3 +439,55 @@ mod properties {
         }
     }
 }
+
+/// A snapshot's value flagged other than `ok` never fires: unparsed price, absent stock, a
+/// blocked page; an `absent` price after an `ok` one is no drop to zero. Snapshots without
+/// quality (stored before it was recorded) behave as before.
+#[test]
+fn no_alert_fires_on_a_value_that_is_not_ok() {
+    use amazcope_core::model::page::{FieldQuality, Quality, TrackedField};
+    let with = |mut s: NewSnapshot, field: TrackedField, q: FieldQuality| {
+        let mut quality = s.quality.take().unwrap_or_else(|| {
+            let mut all_ok = Quality::default();
+            for f in TrackedField::ALL {
+                all_ok.set(f, FieldQuality::Ok);
+            }
+            all_ok
+        });
+        quality.set(field, q);
+        s.quality = Some(quality);
+        s
+    };
+    let t = [tracker(1, 10.0, 30.0)];
+    let prev = snap(0, "29.99", 1000);
+    // Legacy snapshots (no quality): the drop alerts, as before.
+    assert_eq!(types(&run(Some(&prev), &snap(24, "19.99", 1000), &t, &[])), [AlertType::PriceChange]);
+    // The same drop with the new price unparsed: nothing.
+    let cur = with(snap(24, "19.99", 1000), TrackedField::Price, FieldQuality::Unparsed);
+    assert!(run(Some(&prev), &cur, &t, &[]).is_empty());
+    // The previous price unparsed: nothing either.
+    let p = with(snap(0, "29.99", 1000), TrackedField::Price, FieldQuality::Unparsed);
+    assert!(run(Some(&p), &snap(24, "19.99", 1000), &t, &[]).is_empty());
+    // A price that became absent is no drop to zero.
+    let mut gone = with(snap(24, "0", 1000), TrackedField::Price, FieldQuality::Absent);
+    gone.price = None;
+    assert!(run(Some(&prev), &gone, &t, &[]).is_empty());
+    // Stock the page does not show reads as not in stock, but is no out_of_stock alert.
+    let mut no_stock = with(snap(24, "29.99", 1000), TrackedField::Stock, FieldQuality::Absent);
+    no_stock.in_stock = false;
+    assert!(run(Some(&prev), &no_stock, &t, &[]).is_empty());
+    let mut out = with(snap(24, "29.99", 1000), TrackedField::Stock, FieldQuality::Ok);
+    out.in_stock = false;
+    assert_eq!(types(&run(Some(&prev), &out, &t, &[])), [AlertType::OutOfStock]);
+    // Rank, rating and reviews the same way.
+    let cur = with(snap(24, "29.99", 3000), TrackedField::Bsr, FieldQuality::Blocked);
+    assert!(run(Some(&prev), &cur, &t, &[]).is_empty());
+    let mut cur = with(snap(24, "29.99", 1000), TrackedField::Rating, FieldQuality::Unparsed);
+    cur.rating = Some(3.0);
+    assert!(run(Some(&prev), &cur, &t, &[]).is_empty());
+    // A target price reached on an unparsed price: nothing.
+    let mut target = tracker(1, 10.0, 30.0);
+    target.target_price = Some(dec("25.00"));
+    let cur = with(snap(24, "19.99", 1000), TrackedField::Price, FieldQuality::Unparsed);
+    assert!(run(Some(&prev), &cur, &[target], &[]).is_empty());
+}

@@ -25,8 +25,10 @@ pub(crate) use readable_tracking;
 /// The columns of a history COPY, in order. Each row of the stream has these fields, with
 /// their PostgreSQL types: `scraped_at` timestamptz, `price` and `original_price`
 /// numeric(10,2), `currency` varchar, `bsr_main_category` and `bsr_small_category` int4,
-/// `rating` float8, `review_count` int4, `in_stock` and `is_prime` bool.
-pub const HISTORY_COLUMNS: [&str; 10] = [
+/// `rating` float8, `review_count` int4, `in_stock` and `is_prime` bool; then the quality of
+/// each tracked value (`price_quality` ... `stock_quality`: `ok`, `absent`, `unparsed`,
+/// `blocked`, NULL before quality was recorded) and `page_asin`, all varchar.
+pub const HISTORY_COLUMNS: [&str; 17] = [
     "scraped_at",
     "price",
     "original_price",
@@ -37,6 +39,13 @@ pub const HISTORY_COLUMNS: [&str; 10] = [
     "review_count",
     "in_stock",
     "is_prime",
+    "price_quality",
+    "list_price_quality",
+    "bsr_quality",
+    "rating_quality",
+    "review_count_quality",
+    "stock_quality",
+    "page_asin",
 ];
 
 /// One time slice of a product's history, `from <= scraped_at < to` (no upper bound when

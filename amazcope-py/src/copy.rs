@@ -46,6 +46,8 @@ pub struct HistoryDecoder {
     reviews: Int32Builder,
     in_stock: BooleanBuilder,
     prime: BooleanBuilder,
+    /// The six quality flags, in the order of the store's columns, then the page's ASIN.
+    texts: [StringBuilder; 7],
 }
 
 impl std::fmt::Debug for HistoryDecoder {
@@ -70,6 +72,7 @@ impl Default for HistoryDecoder {
             reviews: Int32Builder::new(),
             in_stock: BooleanBuilder::new(),
             prime: BooleanBuilder::new(),
+            texts: std::array::from_fn(|_| StringBuilder::new()),
         }
     }
 }
@@ -226,6 +229,13 @@ impl HistoryDecoder {
         let boolean = |x: Option<&[u8]>, c: &str| x.map(|x| exact::<1>(x, c).map(|b| b[0] != 0)).transpose();
         self.in_stock.append_option(boolean(v(8), "in_stock")?);
         self.prime.append_option(boolean(v(9), "is_prime")?);
+        for (i, builder) in self.texts.iter_mut().enumerate() {
+            match v(10 + i) {
+                Some(x) => builder
+                    .append_value(std::str::from_utf8(x).map_err(|_| bad("a text column is not UTF-8"))?),
+                None => builder.append_null(),
+            }
+        }
         Ok(())
     }
 
@@ -248,6 +258,9 @@ impl HistoryDecoder {
         c.push("review_count", Arc::new(self.reviews.finish()));
         c.push("in_stock", Arc::new(self.in_stock.finish()));
         c.push("is_prime", Arc::new(self.prime.finish()));
+        for (name, builder) in amazcope_pg::history::HISTORY_COLUMNS[10..].iter().zip(self.texts.iter_mut()) {
+            c.push(name, Arc::new(builder.finish()));
+        }
         Ok(c)
     }
 }
@@ -322,6 +335,13 @@ mod tests {
             Some(12i32.to_be_bytes().to_vec()),
             Some(vec![1]),
             Some(vec![0]),
+            Some(b"ok".to_vec()),
+            Some(b"absent".to_vec()),
+            Some(b"ok".to_vec()),
+            Some(b"ok".to_vec()),
+            Some(b"ok".to_vec()),
+            Some(b"unparsed".to_vec()),
+            None,
         ]
     }
 

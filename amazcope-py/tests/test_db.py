@@ -175,18 +175,26 @@ def test_history_equals_a_direct_read_across_slices(database_url: str) -> None:
         c.execute(
             """INSERT INTO product_snapshots
                  (product_id, scraped_at, price, original_price, currency, bsr_main_category,
-                  bsr_small_category, rating, review_count, in_stock, is_prime)
+                  bsr_small_category, rating, review_count, in_stock, is_prime, price_quality,
+                  list_price_quality, bsr_quality, rating_quality, review_count_quality,
+                  stock_quality, page_asin)
                SELECT %s, now() - interval '60 days' + g * interval '37 minutes 0.000123 seconds',
                       CASE WHEN g %% 7 = 0 THEN NULL ELSE round((g %% 100000)::numeric / 7, 2) END,
                       CASE WHEN g %% 3 = 0 THEN 12345678.90 ELSE NULL END, 'EUR',
                       NULLIF(g %% 5, 0) * 1000, NULL, CASE WHEN g %% 2 = 0 THEN 4.5 END,
-                      g, g %% 4 <> 0, g %% 2 = 0
+                      g, g %% 4 <> 0, g %% 2 = 0,
+                      CASE WHEN g %% 7 = 0 THEN 'absent' WHEN g %% 11 = 0 THEN NULL ELSE 'ok' END,
+                      CASE WHEN g %% 3 = 0 THEN 'ok' ELSE 'absent' END, 'ok', 'ok', 'ok',
+                      CASE WHEN g %% 13 = 0 THEN 'unparsed' ELSE 'ok' END,
+                      CASE WHEN g %% 17 = 0 THEN 'B000000017' END
                  FROM generate_series(0, 2300) g""",
             (product,),
         )
         cur = c.execute(
             """SELECT scraped_at, price, original_price, currency, bsr_main_category,
-                      bsr_small_category, rating, review_count, in_stock, is_prime
+                      bsr_small_category, rating, review_count, in_stock, is_prime, price_quality,
+                      list_price_quality, bsr_quality, rating_quality, review_count_quality,
+                      stock_quality, page_asin
                  FROM product_snapshots WHERE product_id = %s AND scraped_at >= now() - interval '50 days'
                 ORDER BY scraped_at""",
             (product,),

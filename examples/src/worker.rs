@@ -112,6 +112,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     // On a terminal a spinner shows the running totals; each batch's line is printed above it.
     let bar = common::progress(None, "{spinner} {msg}", false);
     let mut total = (0, 0, 0);
+    // Windows of 50 product pages; a rise of 20 points of pages with an unreadable value warns.
+    let mut watch = amazcope_core::service::UnparsedWatch::new(50, 0.2);
     let cancel_for_idle = Arc::clone(&cancel);
     let totals = worker
         .run(
@@ -130,6 +132,12 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
                 }
             },
             &mut |b| {
+                // A marketplace whose pages suddenly stop reading fully: its layout changed.
+                for item in &b.items {
+                    if let Some(jump) = watch.observe(item.marketplace, !item.unparsed.is_empty()) {
+                        bar.suspend(|| eprintln!("{id}: warning: {jump}"));
+                    }
+                }
                 bar.suspend(|| {
                     eprintln!(
                         "{id}: {} claimed, {} stored, {} without snapshot, {} alerts",

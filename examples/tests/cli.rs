@@ -56,6 +56,11 @@ async fn track_import_and_read_back_through_the_cli() {
         "bob tracks nothing"
     );
 
+    // Each snapshot carries the quality of its tracked values (issue 17).
+    let json = db.json(&["history", "B0011UCPM4", "--marketplace", "com", "--json"]);
+    let q = &json[0]["quality"];
+    assert_eq!((q["price"].as_str(), q["stock"].as_str()), (Some("ok"), Some("ok")), "{json}");
+    assert!(json[0]["page_asin"].is_null(), "{json}");
     let history = db.ok(&["history", "B0011UCPM4", "--marketplace", "com", "--csv"]);
     let lines: Vec<&str> = history.lines().collect();
     assert_eq!(lines.len(), 2, "{history}");

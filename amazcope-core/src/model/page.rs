@@ -148,6 +148,18 @@ impl FieldQuality {
     }
 }
 
+impl std::str::FromStr for FieldQuality {
+    type Err = crate::ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [FieldQuality::Ok, FieldQuality::Absent, FieldQuality::Unparsed, FieldQuality::Blocked]
+            .into_iter()
+            .find(|q| q.as_str() == s)
+            .ok_or_else(|| {
+                crate::ValidationError::new("field quality", s, "must be ok, absent, unparsed or blocked")
+            })
+    }
+}
+
 /// The values whose quality is tracked (the ones alert rules read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -366,6 +378,47 @@ impl ScrapedProduct {
             parent_asin: None,
             quality: Quality::default(),
         }
+    }
+
+    /// The quality to store with this page's snapshot: the parser's flags reconciled with the
+    /// values present. A value that was read counts as `ok` unless its flag says `unparsed`
+    /// or `blocked`; a flag `ok` without a value is `absent`; a value the page shows but that
+    /// was not read ([`Field::Unparseable`]) is `unparsed`. So a page built in code (a test,
+    /// an import from another source) gets flags that agree with its values.
+    pub fn effective_quality(&self) -> Quality {
+        let mut q = self.quality.clone();
+        for f in TrackedField::ALL {
+            let (read, unreadable) = match f {
+                TrackedField::Price => {
+                    (self.price.is_read(), matches!(self.price, Field::Unparseable { .. }))
+                }
+                TrackedField::ListPrice => {
+                    (self.list_price.is_read(), matches!(self.list_price, Field::Unparseable { .. }))
+                }
+                TrackedField::Bsr => (
+                    self.ranks.value().is_some_and(|r| !r.is_empty()),
+                    matches!(self.ranks, Field::Unparseable { .. }),
+                ),
+                TrackedField::Rating => {
+                    (self.rating.is_read(), matches!(self.rating, Field::Unparseable { .. }))
+                }
+                TrackedField::ReviewCount => {
+                    (self.review_count.is_read(), matches!(self.review_count, Field::Unparseable { .. }))
+                }
+                TrackedField::Stock => {
+                    (self.availability.is_read(), matches!(self.availability, Field::Unparseable { .. }))
+                }
+            };
+            let flag = q.get(f);
+            let fixed = match (flag, read) {
+                (FieldQuality::Unparsed | FieldQuality::Blocked, _) => flag,
+                (_, true) => FieldQuality::Ok,
+                (_, false) if unreadable => FieldQuality::Unparsed,
+                (_, false) => FieldQuality::Absent,
+            };
+            q.set(f, fixed);
+        }
+        q
     }
 
     /// The child ASINs of the page's variation family (the page's own included when listed).

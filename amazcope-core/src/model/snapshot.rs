@@ -1,7 +1,7 @@
 //! The time series: one row per product per scrape (`product_snapshots`).
 
-use crate::model::page::ScrapedProduct;
-use crate::{Currency, ProductId, SnapshotId};
+use crate::model::page::{FieldQuality, Quality, Reading, ScrapedProduct, TrackedField};
+use crate::{Asin, Currency, ProductId, SnapshotId};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,12 @@ pub struct NewSnapshot {
     pub category_avg_price: Option<Decimal>,
     pub category_avg_rating: Option<f64>,
     pub category_avg_reviews: Option<i32>,
+    /// How far each tracked value can be trusted (`None`: not from a parsed page, or stored
+    /// before quality was recorded; treated as [`FieldQuality::Ok`]).
+    pub quality: Option<Quality>,
+    /// The ASIN the page showed, when it was filed under a requested product that is one of
+    /// its variations (`None`: the page is the product's own).
+    pub page_asin: Option<Asin>,
 }
 
 impl NewSnapshot {
@@ -104,6 +110,8 @@ impl NewSnapshot {
             category_avg_price: None,
             category_avg_rating: None,
             category_avg_reviews: None,
+            quality: None,
+            page_asin: None,
         }
     }
 
@@ -145,6 +153,39 @@ impl NewSnapshot {
         s.has_amazons_choice = page.amazons_choice.is_read();
         s.past_sales = page.past_sales.value().cloned();
         s.delivery_message = page.delivery_message.value().cloned();
+        s.quality = Some(page.effective_quality());
         s
+    }
+
+    /// Marks this snapshot, filed under a requested variation, as showing another variation's
+    /// offer: its price, list price and stock belong to another item, so they are dropped and
+    /// flagged `unparsed`, with what was shown kept as readings (`page_asin` names the item).
+    pub fn not_this_variation(&mut self) {
+        let shown = self.page_asin.map(|a| a.to_string()).unwrap_or_default();
+        let q = self.quality.get_or_insert_with(Quality::default);
+        let mut note = |field: TrackedField, text: Option<String>| {
+            q.set(field, FieldQuality::Unparsed);
+            if let Some(text) = text {
+                q.readings
+                    .entry(field)
+                    .or_default()
+                    .push(Reading { source: format!("the page of variation {shown}"), text });
+            }
+        };
+        note(TrackedField::Price, self.price.map(|p| p.to_string()));
+        note(TrackedField::ListPrice, self.original_price.map(|p| p.to_string()));
+        note(TrackedField::Stock, self.stock_status.clone());
+        self.price = None;
+        self.original_price = None;
+        self.buybox_price = None;
+        self.discount_percentage = None;
+        self.in_stock = false;
+        self.stock_status = None;
+    }
+
+    /// Whether `field` of this snapshot can be acted on: its quality is `ok`, or unknown
+    /// (a snapshot from before quality was recorded, or from no page).
+    pub fn is_ok(&self, field: TrackedField) -> bool {
+        self.quality.as_ref().is_none_or(|q| q.get(field) == FieldQuality::Ok)
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::model::alert::{Alert, NewAlert};
 use crate::model::enums::{AlertType, Severity};
+use crate::model::page::TrackedField;
 use crate::model::snapshot::NewSnapshot;
 use crate::model::tracking::Tracker;
 use crate::rules::config::RuleConfig;
@@ -122,6 +123,11 @@ struct Candidate {
 /// * **amazons_choice_lost** (`warning`) / **amazons_choice_gained** (`info`).
 /// * **target_price_reached** (`warning`): the price is at or below the user's target and
 ///   was above it before (or there is no previous snapshot): it fires on the crossing only.
+///
+/// Quality: a rule reads a value only when its quality is `ok` on both snapshots (unknown,
+/// for snapshots from before quality was recorded, counts as ok): an `absent`, `unparsed`
+/// or `blocked` value never fires an alert, so a price that disappears is no drop to zero
+/// and an unreadable stock line no `out_of_stock`.
 ///
 /// Noise control, per (user, product, type): no alert for a snapshot that already has one of
 /// that type for the user; none within `cool_down` of the last one; and for price, rank and
@@ -255,7 +261,8 @@ fn candidates(ctx: &AlertContext<'_>, tracker: &Tracker) -> Vec<Candidate> {
             out.push(c);
         }
         let name = display_title(ctx.product_title);
-        if prev.in_stock != cur.in_stock {
+        if prev.in_stock != cur.in_stock && prev.is_ok(TrackedField::Stock) && cur.is_ok(TrackedField::Stock)
+        {
             out.push(if cur.in_stock {
                 Candidate {
                     alert_type: AlertType::BackInStock,
@@ -314,7 +321,16 @@ fn candidates(ctx: &AlertContext<'_>, tracker: &Tracker) -> Vec<Candidate> {
     out
 }
 
+/// Both snapshots' `field` can be acted on ([`NewSnapshot::is_ok`]): no alert fires on a value
+/// that is absent, unparsed or blocked, on either side.
+fn both_ok(prev: &NewSnapshot, cur: &NewSnapshot, field: TrackedField) -> bool {
+    prev.is_ok(field) && cur.is_ok(field)
+}
+
 fn price_rule(prev: &NewSnapshot, cur: &NewSnapshot, threshold: f64, cfg: &RuleConfig) -> Option<Candidate> {
+    if !both_ok(prev, cur, TrackedField::Price) {
+        return None;
+    }
     let (old, new) = (prev.price?, cur.price?);
     // A zero price is "no offer", not a price; and two currencies cannot be compared.
     if old.is_zero() || new.is_zero() || prev.currency != cur.currency {
@@ -351,6 +367,9 @@ fn price_rule(prev: &NewSnapshot, cur: &NewSnapshot, threshold: f64, cfg: &RuleC
 }
 
 fn bsr_rule(prev: &NewSnapshot, cur: &NewSnapshot, threshold: f64, cfg: &RuleConfig) -> Option<Candidate> {
+    if !both_ok(prev, cur, TrackedField::Bsr) {
+        return None;
+    }
     let (old, new) = (prev.bsr_main_category?, cur.bsr_main_category?);
     if old <= 0 || new <= 0 {
         return None;
@@ -391,6 +410,9 @@ fn bsr_rule(prev: &NewSnapshot, cur: &NewSnapshot, threshold: f64, cfg: &RuleCon
 }
 
 fn rating_rule(prev: &NewSnapshot, cur: &NewSnapshot, cfg: &RuleConfig) -> Option<Candidate> {
+    if !both_ok(prev, cur, TrackedField::Rating) {
+        return None;
+    }
     let (old, new) = (prev.rating?, cur.rating?);
     if !old.is_finite() || !new.is_finite() || old <= 0.0 {
         return None;
@@ -419,6 +441,9 @@ fn rating_rule(prev: &NewSnapshot, cur: &NewSnapshot, cfg: &RuleConfig) -> Optio
 }
 
 fn review_rule(prev: &NewSnapshot, cur: &NewSnapshot, cfg: &RuleConfig) -> Option<Candidate> {
+    if !both_ok(prev, cur, TrackedField::ReviewCount) {
+        return None;
+    }
     let (old, new) = (prev.review_count?, cur.review_count?);
     let delta = new.checked_sub(old)?;
     if delta <= 0 {
@@ -452,6 +477,9 @@ fn review_rule(prev: &NewSnapshot, cur: &NewSnapshot, cfg: &RuleConfig) -> Optio
 
 fn target_rule(prev: Option<&NewSnapshot>, cur: &NewSnapshot, tracker: &Tracker) -> Option<Candidate> {
     let target = tracker.target_price?;
+    if !cur.is_ok(TrackedField::Price) {
+        return None;
+    }
     let new = cur.price.filter(|p| !p.is_zero())?;
     if new > target {
         return None;

@@ -18,8 +18,8 @@ pub use import::{ImportDocument, ImportOptions, ImportReport, ImportService, Pag
 pub use ingest::{BatchIngestReport, FetchProblem, IngestContext, IngestOutcome, IngestReport, IngestStore};
 pub use queue::{ClaimRequest, ClaimedProduct, WorkQueue};
 pub use refresh::{
-    RefreshFailure, RefreshItem, RefreshOptions, RefreshProgress, RefreshReport, RefreshService, Worker,
-    WorkerOptions,
+    RefreshFailure, RefreshItem, RefreshOptions, RefreshProgress, RefreshReport, RefreshService,
+    UnparsedJump, UnparsedWatch, Worker, WorkerOptions,
 };
 pub use report::{DailyReport, Mover, daily_report};
 pub use track::TrackService;

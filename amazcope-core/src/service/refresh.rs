@@ -2,6 +2,7 @@
 //! the next refresh. One failed product never stops the run.
 
 use crate::model::enums::FetchStatus;
+use crate::model::page::{FieldQuality, TrackedField};
 use crate::rules::RuleConfig;
 use crate::service::ingest::{FetchProblem, IngestContext, IngestOutcome, IngestReport, IngestStore};
 use crate::service::queue::{ClaimRequest, ClaimedProduct, WorkQueue};
@@ -96,6 +97,10 @@ pub struct RefreshItem {
     pub marketplace: Marketplace,
     /// What storing did, or why the product failed.
     pub result: Result<IngestOutcome, RefreshFailure>,
+    /// The tracked values the product page showed but that could not be read (empty for
+    /// a page read in full, or no product page); see [`UnparsedWatch`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unparsed: Vec<TrackedField>,
     /// Alerts raised.
     pub alerts: u64,
 }
@@ -188,7 +193,7 @@ where
     /// Fetches, stores and reschedules one claimed product. Never fails: what went wrong
     /// is in [`RefreshItem::result`], and the lease is always given back.
     pub async fn refresh_claimed(&self, product: &ClaimedProduct, options: &RefreshOptions) -> RefreshItem {
-        let (result, transient) = self.fetch_and_store(product, options).await;
+        let (result, transient, unparsed) = self.fetch_and_store(product, options).await;
         let next = if transient {
             options.now + options.retry_after
         } else {
@@ -208,6 +213,7 @@ where
             marketplace: product.marketplace,
             result: result.map(|r| r.outcome),
             alerts,
+            unparsed,
         }
     }
 
@@ -215,17 +221,26 @@ where
         IngestContext { created_by: None, target: Some((asin, mp)), rules: options.rules.clone() }
     }
 
-    /// The outcome and whether a failure is passing (worth retrying soon).
+    /// The outcome, whether a failure is passing (worth retrying soon), and the tracked
+    /// values the page showed but could not be read.
     async fn fetch_and_store(
         &self,
         product: &ClaimedProduct,
         options: &RefreshOptions,
-    ) -> (Result<IngestReport, RefreshFailure>, bool) {
+    ) -> (Result<IngestReport, RefreshFailure>, bool, Vec<TrackedField>) {
         let (asin, mp) = (product.asin, product.marketplace);
+        let mut unparsed = Vec::new();
         let (stored, transient) = match self.source.product_page(&asin, mp).await {
             Ok(mut page) => {
                 if options.pages_at_now {
                     page.fetched_at = options.now;
+                }
+                if let crate::model::page::ParsedPage::Product(p) = &page.page {
+                    let q = p.effective_quality();
+                    unparsed = TrackedField::ALL
+                        .into_iter()
+                        .filter(|f| q.get(*f) == FieldQuality::Unparsed)
+                        .collect();
                 }
                 let transient = matches!(
                     page.page.kind(),
@@ -250,9 +265,75 @@ where
             }
         };
         match stored {
-            Ok(report) => (Ok(report), transient),
-            Err(e) => (Err(RefreshFailure::Store { message: e.to_string() }), true),
+            Ok(report) => (Ok(report), transient, unparsed),
+            Err(e) => (Err(RefreshFailure::Store { message: e.to_string() }), true, unparsed),
         }
+    }
+}
+
+/// Watches, per marketplace, the share of product pages with a tracked value that could not
+/// be read, so that an operator hears of a layout change the day it happens. Pages are
+/// counted in windows of `window` pages; when a window fills, its share is compared with the
+/// previous window's (0 before the first) and a rise of at least `jump` (a fraction: 0.2 is
+/// 20 points) is reported.
+#[derive(Debug, Clone)]
+pub struct UnparsedWatch {
+    window: usize,
+    jump: f64,
+    state: std::collections::HashMap<Marketplace, WatchState>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct WatchState {
+    previous_share: f64,
+    pages: usize,
+    unparsed: usize,
+}
+
+/// A rise of a marketplace's unparsed share, from [`UnparsedWatch::observe`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnparsedJump {
+    /// The marketplace.
+    pub marketplace: Marketplace,
+    /// The share of the previous window (0 to 1).
+    pub before: f64,
+    /// The share of the window just filled.
+    pub now: f64,
+    /// Pages in a window.
+    pub pages: usize,
+}
+
+impl std::fmt::Display for UnparsedJump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "amazon.{}: {:.0}% of the last {} product pages had a value that could not be read (was {:.0}%): its page layout may have changed; `amazcope parse --summary` on saved pages shows which fields",
+            self.marketplace.code(),
+            self.now * 100.0,
+            self.pages,
+            self.before * 100.0
+        )
+    }
+}
+
+impl UnparsedWatch {
+    /// A watch over windows of `window` pages (at least 1) reporting rises of `jump` or more.
+    pub fn new(window: usize, jump: f64) -> Self {
+        Self { window: window.max(1), jump, state: Default::default() }
+    }
+
+    /// Counts one product page of `marketplace`; `unparsed`: it had a value not read.
+    pub fn observe(&mut self, marketplace: Marketplace, unparsed: bool) -> Option<UnparsedJump> {
+        let s = self.state.entry(marketplace).or_default();
+        s.pages += 1;
+        s.unparsed += usize::from(unparsed);
+        if s.pages < self.window {
+            return None;
+        }
+        let now = s.unparsed as f64 / s.pages as f64;
+        let before = s.previous_share;
+        *s = WatchState { previous_share: now, pages: 0, unparsed: 0 };
+        (now - before >= self.jump).then_some(UnparsedJump { marketplace, before, now, pages: self.window })
     }
 }
 
@@ -325,5 +406,27 @@ where
             }
         }
         Ok(totals)
+    }
+}
+
+#[cfg(test)]
+mod watch_tests {
+    use super::*;
+
+    #[test]
+    fn a_jump_in_the_unparsed_share_is_reported_once_per_window() {
+        let mut w = UnparsedWatch::new(10, 0.2);
+        let mp = Marketplace::De;
+        // First window: 1 in 10 unparsed, below the jump.
+        let first: Vec<_> = (0..10).filter_map(|i| w.observe(mp, i == 0)).collect();
+        assert!(first.is_empty());
+        // Second window: 5 in 10: a rise of 40 points.
+        let second: Vec<_> = (0..10).filter_map(|i| w.observe(mp, i < 5)).collect();
+        assert_eq!(second.len(), 1);
+        assert!((second[0].before - 0.1).abs() < 1e-9 && (second[0].now - 0.5).abs() < 1e-9);
+        assert!(second[0].to_string().starts_with("amazon.de: 50% of the last 10 product pages"));
+        // Steady at 50%: no new report; another marketplace is counted apart.
+        assert!((0..10).all(|i| w.observe(mp, i < 5).is_none()));
+        assert!((0..10).all(|_| w.observe(Marketplace::Com, false).is_none()));
     }
 }

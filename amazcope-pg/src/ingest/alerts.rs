@@ -29,7 +29,9 @@ macro_rules! previous_columns {
          s.coupon_text, s.coupon_available, s.deal_type, s.is_deal, s.is_prime,
          s.amazons_choice_keywords, s.has_amazons_choice, s.past_sales,
          s.delivery_message, s.product_type, s.is_used, s.category_avg_price,
-         s.category_avg_rating, s.category_avg_reviews"
+         s.category_avg_rating, s.category_avg_reviews, s.price_quality, s.list_price_quality,
+         s.bsr_quality, s.rating_quality, s.review_count_quality, s.stock_quality,
+         s.quality_readings, s.page_asin"
     };
 }
 

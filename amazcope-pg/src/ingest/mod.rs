@@ -88,7 +88,11 @@ pub(crate) async fn ingest_pages(
     for (i, p) in pages.iter().enumerate() {
         if let ParsedPage::Product(sp) = &p.page {
             product_idx.push(i);
-            items.push(product::ProductItem { page: sp, at: at[i] });
+            items.push(product::ProductItem {
+                page: sp,
+                at: at[i],
+                asin: product::filed_under(sp, ctx.target),
+            });
         }
     }
     let results = product::ingest_products(conn, side, &items, ctx.created_by, &ctx.rules).await?;

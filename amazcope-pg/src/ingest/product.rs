@@ -10,7 +10,7 @@ use amazcope_core::model::alert::{Alert, NewAlert};
 use amazcope_core::model::page::{NameValue, SalesRank, ScrapedProduct};
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::rules::{AlertContext, RuleConfig, as_prior, evaluate};
-use amazcope_core::{ProductId, SnapshotId, StoreResult, UserId};
+use amazcope_core::{Asin, Marketplace, ProductId, SnapshotId, StoreResult, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -24,6 +24,27 @@ type Ts = DateTime<Utc>;
 pub(crate) struct ProductItem<'a> {
     pub(crate) page: &'a ScrapedProduct,
     pub(crate) at: Ts,
+    /// The product the page is filed under: the page's own ASIN, or the requested one when
+    /// the page shows another variation of it ([`filed_under`]).
+    pub(crate) asin: Asin,
+}
+
+/// The ASIN a product page is stored under. Amazon may answer a request for one ASIN with
+/// the page of another variation of the same item (the selected child, or the parent). What
+/// the user asked to track is the requested product, so a page that shows the requested ASIN
+/// (as its own, its parent, or one of its variations: [`ScrapedProduct::shows`]) is filed
+/// under it, and the page's own ASIN is recorded on the snapshot (`page_asin`). When the
+/// requested ASIN is the page's parent, the page's offer is the parent's (its default
+/// child); when it is a sibling variation, the page's price and stock are another item's:
+/// they are kept only as readings, flagged `unparsed`
+/// ([`NewSnapshot::not_this_variation`]), so no alert fires on them; rank, rating and
+/// reviews are the family's and stay. A page that does not show the requested ASIN at all is
+/// stored under its own ASIN, as any other page.
+pub(crate) fn filed_under(page: &ScrapedProduct, requested: Option<(Asin, Marketplace)>) -> Asin {
+    match requested {
+        Some((asin, mp)) if mp == page.marketplace && asin != page.asin && page.shows(asin) => asin,
+        _ => page.asin,
+    }
 }
 
 /// What happened to one product page.
@@ -56,14 +77,25 @@ pub(crate) async fn ingest_products(
         .iter()
         .map(|it| NewProduct {
             title: it.page.title.value().map(String::as_str),
-            ..NewProduct::bare(it.page.asin, it.page.marketplace, created_by)
+            ..NewProduct::bare(it.asin, it.page.marketplace, created_by)
         })
         .collect();
     let (ids, created) = products_w::ensure(conn, &new).await?;
-    let product_of = |it: &ProductItem<'_>| ids[&(it.page.asin, it.page.marketplace)].id;
+    let product_of = |it: &ProductItem<'_>| ids[&(it.asin, it.page.marketplace)].id;
 
-    let mut snapshots: Vec<NewSnapshot> =
-        items.iter().map(|it| NewSnapshot::from_page(ProductId(product_of(it)), it.at, it.page)).collect();
+    let mut snapshots: Vec<NewSnapshot> = items
+        .iter()
+        .map(|it| {
+            let mut s = NewSnapshot::from_page(ProductId(product_of(it)), it.at, it.page);
+            if it.asin != it.page.asin {
+                s.page_asin = Some(it.page.asin);
+                if it.page.parent_asin != Some(it.asin) {
+                    s.not_this_variation();
+                }
+            }
+            s
+        })
+        .collect();
     // Every (product, time) of the batch but those of products created just now (nobody
     // tracks them yet, nothing is stored for them), sorted.
     let mut keys: Vec<(Uuid, Ts)> = snapshots

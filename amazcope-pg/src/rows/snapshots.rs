@@ -1,6 +1,7 @@
 //! Row types of snapshots and their conversions into core types.
 
 use super::*;
+use amazcope_core::model::page::{FieldQuality, Quality, TrackedField};
 use amazcope_core::model::snapshot::{NewSnapshot, ProductSnapshot};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -46,12 +47,52 @@ pub(crate) struct NewSnapshotRow {
     pub(crate) category_avg_price: Option<Decimal>,
     pub(crate) category_avg_rating: Option<f64>,
     pub(crate) category_avg_reviews: Option<i32>,
+    pub(crate) price_quality: Option<String>,
+    pub(crate) list_price_quality: Option<String>,
+    pub(crate) bsr_quality: Option<String>,
+    pub(crate) rating_quality: Option<String>,
+    pub(crate) review_count_quality: Option<String>,
+    pub(crate) stock_quality: Option<String>,
+    pub(crate) quality_readings: Option<Value>,
+    pub(crate) page_asin: Option<String>,
+}
+
+impl NewSnapshotRow {
+    /// The stored quality: `None` when no flag was stored (rows from before migration 0007,
+    /// or from no page); a flag missing beside stored ones reads as `ok`.
+    fn quality(&mut self) -> Result<Option<Quality>, StoreError> {
+        let flags = [
+            self.price_quality.take(),
+            self.list_price_quality.take(),
+            self.bsr_quality.take(),
+            self.rating_quality.take(),
+            self.review_count_quality.take(),
+            self.stock_quality.take(),
+        ];
+        if flags.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mut q = Quality::default();
+        for (field, flag) in TrackedField::ALL.into_iter().zip(flags) {
+            q.set(field, flag.as_deref().map(parse::<FieldQuality>).transpose()?.unwrap_or(FieldQuality::Ok));
+        }
+        if let Some(readings) = self.quality_readings.take() {
+            q.readings = serde_json::from_value(readings).map_err(|e| {
+                StoreError::Invalid(ValidationError::new("quality_readings", "stored value", e.to_string()))
+            })?;
+        }
+        Ok(Some(q))
+    }
 }
 
 impl TryFrom<NewSnapshotRow> for NewSnapshot {
     type Error = StoreError;
-    fn try_from(r: NewSnapshotRow) -> Result<Self, StoreError> {
+    fn try_from(mut r: NewSnapshotRow) -> Result<Self, StoreError> {
+        let quality = r.quality()?;
+        let page_asin = r.page_asin.as_deref().map(parse).transpose()?;
         Ok(NewSnapshot {
+            quality,
+            page_asin,
             product_id: r.product_id.into(),
             scraped_at: r.scraped_at,
             price: r.price,

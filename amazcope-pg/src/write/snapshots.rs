@@ -4,6 +4,7 @@
 use super::copy::BinaryCopy;
 use crate::columns::{clip, snapshots as width};
 use crate::error::{self, ErrCtx};
+use amazcope_core::model::page::TrackedField;
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -51,7 +52,7 @@ pub(crate) fn fit(batch: &mut [NewSnapshot]) {
     }
 }
 
-/// The 36 data columns of `product_snapshots`, in the order of [`NewSnapshot`]'s fields.
+/// The 44 data columns of `product_snapshots`, in the order of [`NewSnapshot`]'s fields.
 macro_rules! snapshot_columns {
     () => {
         "product_id, scraped_at, price, original_price, buybox_price, currency,
@@ -60,11 +61,25 @@ macro_rules! snapshot_columns {
          seller_name, seller_id, seller_store_url, is_amazon_seller, is_fba, fulfilled_by,
          coupon_text, coupon_available, deal_type, is_deal, is_prime, amazons_choice_keywords,
          has_amazons_choice, past_sales, delivery_message, product_type, is_used,
-         category_avg_price, category_avg_rating, category_avg_reviews"
+         category_avg_price, category_avg_rating, category_avg_reviews, price_quality,
+         list_price_quality, bsr_quality, rating_quality, review_count_quality, stock_quality,
+         quality_readings, page_asin"
     };
 }
-/// Fields of a COPY row: the id, then the 36 data columns.
-const FIELDS: i16 = 37;
+/// Fields of a COPY row: the id, then the 44 data columns.
+const FIELDS: i16 = 45;
+
+/// The quality columns of a snapshot: each tracked field's flag (`None` when the snapshot
+/// has no quality), then the raw readings of the unparsed ones (`None` when there are none).
+fn quality_columns(s: &NewSnapshot) -> ([Option<&'static str>; 6], Option<serde_json::Value>) {
+    match &s.quality {
+        None => ([None; 6], None),
+        Some(q) => (
+            TrackedField::ALL.map(|f| Some(q.get(f).as_str())),
+            (!q.readings.is_empty()).then(|| serde_json::json!(q.readings)),
+        ),
+    }
+}
 
 /// Values of a batch that a check constraint may reject, for the error message: the first
 /// out-of-range value of each checked column.
@@ -127,6 +142,12 @@ fn encode_row(c: &mut BinaryCopy, id: Uuid, s: &NewSnapshot) -> Result<(), sqlx:
     c.field(&s.category_avg_price)?;
     c.field(&s.category_avg_rating)?;
     c.field(&s.category_avg_reviews)?;
+    let (flags, readings) = quality_columns(s);
+    for flag in &flags {
+        c.field(flag)?;
+    }
+    c.jsonb(readings.as_ref())?;
+    c.field(&s.page_asin.as_ref().map(|a| a.as_str()))?;
     Ok(())
 }
 
@@ -208,7 +229,10 @@ async fn insert_via_staging(
                    deal_type text, is_deal bool, is_prime bool, amazons_choice_keywords jsonb,
                    has_amazons_choice bool, past_sales text, delivery_message text,
                    product_type text, is_used bool, category_avg_price numeric,
-                   category_avg_rating float8, category_avg_reviews int4
+                   category_avg_rating float8, category_avg_reviews int4, price_quality text,
+                   list_price_quality text, bsr_quality text, rating_quality text,
+                   review_count_quality text, stock_quality text, quality_readings jsonb,
+                   page_asin text
                )";
     sqlx::query(sql).execute(&mut *conn).await?;
     copy_rows(conn, "snapshot_staging", rows, ids).await?;
@@ -246,6 +270,12 @@ async fn insert_unnest(
     let currency: Vec<&str> = rows.iter().map(|x| x.currency.as_str()).collect();
     let keywords: Vec<Option<Json<&Vec<String>>>> =
         rows.iter().map(|x| x.amazons_choice_keywords.as_ref().map(Json)).collect();
+    let quality: Vec<([Option<&'static str>; 6], Option<serde_json::Value>)> =
+        rows.iter().map(|x| quality_columns(x)).collect();
+    let flag = |i: usize| quality.iter().map(|q| q.0[i]).collect::<Vec<_>>();
+    let readings: Vec<Option<&serde_json::Value>> = quality.iter().map(|q| q.1.as_ref()).collect();
+    let page_asin: Vec<Option<&str>> =
+        rows.iter().map(|x| x.page_asin.as_ref().map(|a| a.as_str())).collect();
     // language=PostgreSQL
     let sql = concat!(
         "INSERT INTO product_snapshots (id, ",
@@ -256,7 +286,8 @@ async fn insert_unnest(
              $17::text[], $18::text[], $19::text[], $20::text[], $21::bool[], $22::bool[],
              $23::text[], $24::text[], $25::bool[], $26::text[], $27::bool[], $28::bool[],
              $29::jsonb[], $30::bool[], $31::text[], $32::text[], $33::text[], $34::bool[],
-             $35::numeric[], $36::float8[], $37::int4[])
+             $35::numeric[], $36::float8[], $37::int4[], $38::text[], $39::text[], $40::text[],
+             $41::text[], $42::text[], $43::text[], $44::jsonb[], $45::text[])
          ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
          RETURNING id"
     );
@@ -298,6 +329,14 @@ async fn insert_unnest(
         .bind(col!(category_avg_price))
         .bind(col!(category_avg_rating))
         .bind(col!(category_avg_reviews))
+        .bind(flag(0))
+        .bind(flag(1))
+        .bind(flag(2))
+        .bind(flag(3))
+        .bind(flag(4))
+        .bind(flag(5))
+        .bind(&readings)
+        .bind(&page_asin)
         .fetch_all(&mut *conn)
         .await?;
     Ok(inserted.into_iter().collect())

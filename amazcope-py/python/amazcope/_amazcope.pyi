@@ -198,7 +198,8 @@ class Client:
     def history(
         self, asin: str, marketplace: Optional[str] = None, days: int = 90, *, user: str
     ) -> pyarrow.Table:
-        """Price and rank history of a tracked product."""
+        """Price and rank history of a tracked product, with the quality of each tracked value
+        (`price_quality` ... `stock_quality`: ok / absent / unparsed / blocked) and `page_asin`."""
     def report(self, user: str, hours: int = 24) -> dict[str, Any]:
         """The user's report over the last hours."""
     def stats(self, asin: str, marketplace: Optional[str] = None, *, user: str) -> pyarrow.Table:

@@ -283,7 +283,8 @@ impl Client {
         alerts::purge_notifications(self, py, user, older_than_days)
     }
 
-    /// Price and rank history of a product (an ASIN on `marketplace`, or a product URL) over
+    /// Price and rank history (with each tracked value's quality flag and the page's ASIN) of
+    /// a product (an ASIN on `marketplace`, or a product URL) over
     /// the last `days` days, oldest first, for a `user` who tracks it (`NotFound` otherwise,
     /// also after `untrack`), as a table: `scraped_at` (UTC), `price`, `original_price`
     /// (decimal128(10,2)), `currency`, `bsr`, `bsr_small_category`, `rating`,
