@@ -54,6 +54,7 @@ const TABLES: &[&str] = &[
     "bestseller_snapshots",
     "suggestion_actions",
     "product_snapshots",
+    "product_daily",
     "category_metrics",
     "user_settings",
     "user_products",

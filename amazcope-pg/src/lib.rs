@@ -14,6 +14,7 @@
 
 mod analytics;
 mod columns;
+pub mod daily;
 mod error;
 pub mod history;
 mod ingest;

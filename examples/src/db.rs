@@ -50,10 +50,32 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The daily rollups (`product_daily`): `--rebuild` recomputes them from the raw
+    /// snapshots still present (days whose raw snapshots were archived keep theirs).
+    Rollups {
+        /// Recompute (the only action for now; required so the command says what it does).
+        #[arg(long, required = true)]
+        rebuild: bool,
+        /// First day (UTC, 2025-03-01), inclusive; default: the oldest.
+        #[arg(long, value_parser = day)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (UTC), inclusive; default: the newest.
+        #[arg(long, value_parser = day)]
+        to: Option<chrono::NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Stop the private cluster (if it runs).
     Stop,
     /// Print the database URL in use, starting the private cluster if needed.
     Url,
+}
+
+/// A day argument (`2025-03-01`, UTC).
+fn day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("expected a day such as 2025-03-01, got {s:?}"))
 }
 
 /// The database, without the schema check of the data commands: `db` is how a schema is
@@ -200,6 +222,21 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
                     list(&r.dropped),
                     r.alerts_cleared
                 )?;
+            }
+        }
+        DbCommand::Rollups { rebuild: _, from, to, json } => {
+            if let (Some(f), Some(t)) = (from, to)
+                && f > t
+            {
+                anyhow::bail!("--from {f} is after --to {t}");
+            }
+            let store = store().await?;
+            store.check_schema().await?;
+            let days = store.rebuild_rollups(from, to).await?;
+            if json {
+                writeln!(out, "{}", serde_json::json!({ "days_rebuilt": days }))?;
+            } else {
+                writeln!(out, "rebuilt {days} product-day rollup(s) from the raw snapshots")?;
             }
         }
         DbCommand::Stop => {

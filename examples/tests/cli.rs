@@ -56,6 +56,10 @@ async fn track_import_and_read_back_through_the_cli() {
         "bob tracks nothing"
     );
 
+    // The day's rollup was kept with the snapshot; a rebuild recomputes that one day.
+    assert_eq!(db.json(&["db", "rollups", "--rebuild", "--json"])["days_rebuilt"], 1);
+    let e = db.fails(&["db", "rollups", "--rebuild", "--from", "2025-03-02", "--to", "2025-03-01"]);
+    assert!(e.contains("--from 2025-03-02 is after --to 2025-03-01"), "{e}");
     // Each snapshot carries the quality of its tracked values (issue 17).
     let json = db.json(&["history", "B0011UCPM4", "--marketplace", "com", "--json"]);
     let q = &json[0]["quality"];

@@ -189,3 +189,43 @@ impl NewSnapshot {
         self.quality.as_ref().is_none_or(|q| q.get(field) == FieldQuality::Ok)
     }
 }
+
+/// One product's day (UTC) summarised from its snapshots (`product_daily`): kept beside the
+/// snapshots and never dropped by retention. The mean price is the arithmetic mean of the
+/// day's snapshot prices, exact: `price_sum / price_count`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct DailyRollup {
+    pub product_id: ProductId,
+    pub day: chrono::NaiveDate,
+    /// The currency of the day's last snapshot.
+    pub currency: Currency,
+    pub price_min: Option<Decimal>,
+    pub price_max: Option<Decimal>,
+    pub price_close: Option<Decimal>,
+    pub price_sum: Decimal,
+    pub price_count: i32,
+    pub list_price_close: Option<Decimal>,
+    pub bsr_min: Option<i32>,
+    pub bsr_max: Option<i32>,
+    pub bsr_close: Option<i32>,
+    pub bsr_category: Option<String>,
+    pub rating_close: Option<f64>,
+    pub review_count_close: Option<i32>,
+    pub in_stock_count: i32,
+    pub snapshots: i32,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+}
+
+impl DailyRollup {
+    /// The mean of the day's prices, exact (`None` when no snapshot had a price).
+    pub fn price_mean(&self) -> Option<Decimal> {
+        (self.price_count > 0).then(|| self.price_sum / Decimal::from(self.price_count))
+    }
+
+    /// The share of the day's snapshots that were in stock, 0 to 1.
+    pub fn in_stock_share(&self) -> f64 {
+        f64::from(self.in_stock_count) / f64::from(self.snapshots.max(1))
+    }
+}

@@ -13,4 +13,5 @@ pub(crate) mod categories;
 mod copy;
 pub(crate) mod products;
 pub(crate) mod reviews;
+pub(crate) mod rollups;
 pub(crate) mod snapshots;

@@ -359,7 +359,21 @@ const COPY_MIN_ROWS: usize = 4_000;
 /// partitioned table, as fast as a plain COPY. A row stored by a concurrent writer since
 /// that read makes the COPY fail on uq_product_snapshots_product_scraped; then its savepoint
 /// is rolled back and the rows go through the staging path, which skips duplicates.
+///
+/// The daily rollups of the days touched are updated in the same transaction
+/// ([`super::rollups::merge`], only the rows inserted here): every caller keeps them current.
 pub(crate) async fn store_new_snapshots<'a>(
+    conn: &mut PgConnection,
+    batch: &'a [NewSnapshot],
+) -> StoreResult<Vec<(&'a NewSnapshot, Uuid)>> {
+    let inserted = insert_new(conn, batch).await?;
+    let rows: Vec<&NewSnapshot> = inserted.iter().map(|(s, _)| *s).collect();
+    super::rollups::merge(conn, &rows).await?;
+    Ok(inserted)
+}
+
+/// The insert of [`store_new_snapshots`].
+async fn insert_new<'a>(
     conn: &mut PgConnection,
     batch: &'a [NewSnapshot],
 ) -> StoreResult<Vec<(&'a NewSnapshot, Uuid)>> {

@@ -8,6 +8,7 @@ mod migrations;
 mod partitions;
 mod queue;
 pub(crate) mod repos;
+mod rollups;
 mod schema;
 mod schema_inspect;
 mod suggest;

@@ -202,7 +202,7 @@ async fn updated_at_is_maintained_by_the_database(pool: PgPool) {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(triggers, 13, "one updated_at trigger per table");
+    assert_eq!(triggers, 14, "one updated_at trigger per table (product_daily since 0008)");
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
