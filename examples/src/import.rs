@@ -51,7 +51,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         scraped_at,
         created_by: Some(user.id),
         batch_size: args.batch.max(1),
-        ..ImportOptions::default()
+        ..ImportOptions::at(chrono::Utc::now())
     };
     let files = expand(&args.files)?;
     let bar = common::progress(Some(files.len() as u64), "{bar:40} {pos}/{len} pages {msg}", args.json);

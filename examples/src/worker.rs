@@ -118,6 +118,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let totals = worker
         .run(
             &cancel,
+            &chrono::Utc::now,
             move |d| {
                 let c = Arc::clone(&cancel_for_idle);
                 async move {

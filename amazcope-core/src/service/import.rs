@@ -46,6 +46,9 @@ pub struct ImportDocument {
 pub struct ImportOptions {
     /// Every page as if fetched at this time; otherwise each file's modification time.
     pub scraped_at: Option<DateTime<Utc>>,
+    /// The time of a page with neither `scraped_at` nor a modification time: the caller's
+    /// "now" (core reads no clock).
+    pub now: DateTime<Utc>,
     /// Recorded as creator of products the import creates.
     pub created_by: Option<UserId>,
     /// Pages per transaction (1 = one transaction per page).
@@ -54,9 +57,10 @@ pub struct ImportOptions {
     pub rules: RuleConfig,
 }
 
-impl Default for ImportOptions {
-    fn default() -> Self {
-        Self { scraped_at: None, created_by: None, batch_size: 500, rules: RuleConfig::default() }
+impl ImportOptions {
+    /// Options with every default, pages without a time dated `now`.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self { scraped_at: None, now, created_by: None, batch_size: 500, rules: RuleConfig::default() }
     }
 }
 
@@ -110,7 +114,7 @@ impl<S: IngestStore + ?Sized, P: PageParser> ImportService<S, P> {
                     continue;
                 }
             };
-            let at = options.scraped_at.or(doc.modified).unwrap_or_else(Utc::now);
+            let at = options.scraped_at.or(doc.modified).unwrap_or(options.now);
             match self.parser.parse(&doc.html, &doc.source) {
                 Ok(page) => pages.push(FetchedPage { source: doc.source, fetched_at: at, page }),
                 Err(what) => {

@@ -255,7 +255,8 @@ where
                     _ => (FetchStatus::Failed, true),
                 };
                 let problem = FetchProblem { status, message: Some(failure.to_string()) };
-                let at = if options.pages_at_now { options.now } else { Utc::now() };
+                // The run's time: core reads no clock (the adapters set `now`).
+                let at = options.now;
                 (
                     self.store
                         .record_problem(&asin, mp, &problem, at, &self.context(asin, mp, options))
@@ -380,11 +381,13 @@ where
         self.refresh.refresh_due(&options, &mut |_| {}).await
     }
 
-    /// Runs batches until `cancel` is set, calling `idle` (a sleep) when nothing is due and
-    /// `on_batch` after each batch. Returns the totals.
+    /// Runs batches until `cancel` is set, each due at `clock()` (the adapter's clock: core
+    /// reads none), calling `idle` (a sleep) when nothing is due and `on_batch` after each
+    /// batch. Returns the totals.
     pub async fn run<F, Fut>(
         &self,
         cancel: &AtomicBool,
+        clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
         mut idle: F,
         on_batch: &mut (dyn FnMut(&RefreshReport) + Send),
     ) -> Result<RefreshReport, ServiceError>
@@ -394,7 +397,7 @@ where
     {
         let mut totals = RefreshReport::default();
         while !cancel.load(Ordering::Relaxed) {
-            let batch = self.run_once(Utc::now()).await?;
+            let batch = self.run_once(clock()).await?;
             if batch.claimed == 0 {
                 idle(self.options.idle).await;
                 continue;

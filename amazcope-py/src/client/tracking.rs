@@ -190,7 +190,7 @@ pub(super) fn import_pages<'py>(
             Some(u) => Some(svc.user(&u).await?.id),
             None => None,
         };
-        let options = ImportOptions { scraped_at, created_by, ..ImportOptions::default() };
+        let options = ImportOptions { scraped_at, created_by, ..ImportOptions::at(chrono::Utc::now()) };
         let import = ImportService::new(store, parse_for_import);
         // Read as the import goes: one batch of pages in memory at a time.
         Ok(import.import_documents(paths.into_iter().map(|p| read_page(&p)), &options).await?)
