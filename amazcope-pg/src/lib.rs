@@ -16,12 +16,12 @@
 //! Plain statements are checked at compile time (`sqlx::query!` / `query_as!`): the CRUD of
 //! users and settings (`repos/users.rs`), tracking (`repos/tracking.rs`, with the tracker
 //! read shared by refresh), notifications (`repos/notifications.rs`), the read marks of
-//! alerts (`repos/alerts.rs`), the status changes of suggestions (`repos/suggestions.rs`), the
-//! slice bounds of `history` and the lease release of `queue`. Their offline data is `.sqlx/` at the workspace root, and
-//! `.cargo/config.toml` sets `SQLX_OFFLINE=true`, so no build needs a database. After
-//! changing a checked query or a migration, run `scripts/sqlx-prepare` (it makes a throwaway
-//! migrated database, regenerates `.sqlx/` and drops the database) and commit `.sqlx/`;
-//! `scripts/lint` runs `scripts/sqlx-prepare --check`, which fails when `.sqlx/` is stale.
+//! alerts (`repos/alerts.rs`), the status changes of suggestions (`repos/suggestions.rs`),
+//! the slice bounds of `history` and the lease release of `queue`. Their offline data is
+//! `.sqlx/` at the workspace root, and `.cargo/config.toml` sets `SQLX_OFFLINE=true`, so no
+//! build needs a database. After changing a checked query or a migration, run
+//! `scripts/sqlx-prepare` (it makes a throwaway migrated database, regenerates `.sqlx/` and
+//! drops the database) and commit `.sqlx/`; `scripts/lint` runs `scripts/sqlx-prepare --check`, which fails when `.sqlx/` is stale.
 //!
 //! Runtime SQL (`sqlx::query`, `QueryBuilder`) stays where the macros cannot go, each place
 //! saying so: the writes in `write` (UNNEST arrays built from column lists, binary COPY),

@@ -18,6 +18,8 @@ impl AlertRepository for PgStore {
     }
 
     async fn alerts(&self, user: UserId, query: &AlertQuery) -> StoreResult<Vec<AlertView>> {
+        // Runtime SQL: the filters build the statement (QueryBuilder), and `AlertViewRow`
+        // flattens `AlertRow`, which query_as! cannot fill.
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
             "SELECT a.*, p.asin, p.marketplace, p.title AS product_title
              FROM alerts a JOIN products p ON p.id = a.product_id
