@@ -89,6 +89,8 @@ impl PgStore {
     /// probe another's; tracking it again makes the history readable again. Whether the
     /// product is still listed on Amazon (`products.is_active`) does not matter.
     pub async fn check_tracks(&self, user: UserId, product: ProductId) -> StoreResult<()> {
+        // Runtime SQL: the rule is the shared `readable_tracking!` fragment, spliced in with
+        // `concat!`, which `query!` (string literals only) cannot take.
         // language=PostgreSQL
         let sql = concat!(
             "SELECT EXISTS (SELECT 1 FROM user_products up WHERE up.user_id = $1 AND up.product_id = $2 AND ",
@@ -117,13 +119,17 @@ impl PgStore {
         slices: u32,
     ) -> StoreResult<Vec<HistorySlice>> {
         self.check_tracks(user, product).await?;
-        // language=PostgreSQL
-        let sql = "SELECT min(scraped_at), max(scraped_at) FROM product_snapshots
-                    WHERE product_id = $1 AND scraped_at >= $2";
-        let span: (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
-            sqlx::query_as(sql).bind(product.0).bind(since).fetch_one(&self.pool).await.map_err(db)?;
+        let span = sqlx::query!(
+            "SELECT min(scraped_at) AS first, max(scraped_at) AS last FROM product_snapshots
+             WHERE product_id = $1 AND scraped_at >= $2",
+            product.0,
+            since
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
         let mut cuts = vec![since];
-        if let (Some(first), Some(last)) = span {
+        if let (Some(first), Some(last)) = (span.first, span.last) {
             let n = i32::try_from(slices.max(1)).unwrap_or(i32::MAX);
             let step = (last - first) / n;
             if step > Duration::zero() {

@@ -10,6 +10,25 @@
 //! (`ingest`) both call those functions. Module order has no cycle: `write` and `rows` use
 //! only `columns` and `error`; `repos` uses `write`; `ingest` uses `write` and `repos`' reads.
 //! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs.
+//!
+//! # Checked and runtime SQL
+//!
+//! Plain statements are checked at compile time (`sqlx::query!` / `query_as!`): the CRUD of
+//! users and settings (`repos/users.rs`), tracking (`repos/tracking.rs`, with the tracker
+//! read shared by refresh), notifications (`repos/notifications.rs`), the read marks of
+//! alerts (`repos/alerts.rs`), the status changes of suggestions (`repos/suggestions.rs`),
+//! the slice bounds of `history` and the lease release of `queue`. Their offline data is
+//! `.sqlx/` at the workspace root, and `.cargo/config.toml` sets `SQLX_OFFLINE=true`, so no
+//! build needs a database. After changing a checked query or a migration, run
+//! `scripts/sqlx-prepare` (it makes a throwaway migrated database, regenerates `.sqlx/` and
+//! drops the database) and commit `.sqlx/`; `scripts/lint` runs `scripts/sqlx-prepare --check`, which fails when `.sqlx/` is stale.
+//!
+//! Runtime SQL (`sqlx::query`, `QueryBuilder`) stays where the macros cannot go, each place
+//! saying so: the writes in `write` (UNNEST arrays built from column lists, binary COPY),
+//! filters that build their SQL (`QueryBuilder`), rows that flatten another row type
+//! (`#[sqlx(flatten)]`, which `query_as!` cannot fill), column lists shared through
+//! `concat!` macros (`repos/suggestions.rs`: `query!` takes only string literals) and UNNEST
+//! arrays holding NULLs (`query!` types a `text[]` parameter as `&[String]`).
 #![warn(missing_docs)]
 
 mod analytics;

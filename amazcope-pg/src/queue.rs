@@ -72,29 +72,29 @@ impl WorkQueue for PgStore {
     ) -> StoreResult<bool> {
         // Only the lease holder completes: a worker whose lease ran out and was taken over
         // must not reschedule the product under the new holder.
-        // language=PostgreSQL
-        let sql = "UPDATE products SET lease_owner = NULL, lease_expires_at = NULL, next_refresh_at = $3
-                   WHERE id = $1 AND lease_owner = $2";
-        let done = sqlx::query(sql)
-            .bind(product.0)
-            .bind(clip(worker_id, 100))
-            .bind(next_refresh_at)
-            .execute(self.pool())
-            .await
-            .map_err(db)?;
+        let done = sqlx::query!(
+            "UPDATE products SET lease_owner = NULL, lease_expires_at = NULL, next_refresh_at = $3
+             WHERE id = $1 AND lease_owner = $2",
+            product.0,
+            clip(worker_id, 100),
+            next_refresh_at
+        )
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn release(&self, product: ProductId, worker_id: &str) -> StoreResult<bool> {
-        // language=PostgreSQL
-        let sql = "UPDATE products SET lease_owner = NULL, lease_expires_at = NULL
-                   WHERE id = $1 AND lease_owner = $2";
-        let done = sqlx::query(sql)
-            .bind(product.0)
-            .bind(clip(worker_id, 100))
-            .execute(self.pool())
-            .await
-            .map_err(db)?;
+        let done = sqlx::query!(
+            "UPDATE products SET lease_owner = NULL, lease_expires_at = NULL
+             WHERE id = $1 AND lease_owner = $2",
+            product.0,
+            clip(worker_id, 100)
+        )
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
         Ok(done.rows_affected() == 1)
     }
 }

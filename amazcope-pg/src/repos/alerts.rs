@@ -18,6 +18,8 @@ impl AlertRepository for PgStore {
     }
 
     async fn alerts(&self, user: UserId, query: &AlertQuery) -> StoreResult<Vec<AlertView>> {
+        // Runtime SQL: the filters build the statement (QueryBuilder), and `AlertViewRow`
+        // flattens `AlertRow`, which query_as! cannot fill.
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
             "SELECT a.*, p.asin, p.marketplace, p.title AS product_title
              FROM alerts a JOIN products p ON p.id = a.product_id
@@ -40,33 +42,45 @@ impl AlertRepository for PgStore {
 
     async fn mark_alert_read(&self, user: UserId, alert: AlertId) -> StoreResult<Alert> {
         let mut tx = self.pool.begin().await.map_err(error::db)?;
-        // language=PostgreSQL
-        let sql = "UPDATE alerts SET is_read = true WHERE id = $1 AND user_id = $2 RETURNING *";
-        let row = sqlx::query_as::<_, AlertRow>(sql)
-            .bind(alert.0)
-            .bind(user.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(error::db)?
-            .ok_or_else(|| StoreError::not_found("alert", alert))?;
+        let row = sqlx::query_as!(
+            AlertRow,
+            "UPDATE alerts SET is_read = true WHERE id = $1 AND user_id = $2 RETURNING *",
+            alert.0,
+            user.0
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(error::db)?
+        .ok_or_else(|| StoreError::not_found("alert", alert))?;
         // Reading the alert reads its notification too, so the two inboxes agree.
-        // language=PostgreSQL
-        let sql = "UPDATE notifications SET status = 'read', read_at = now()
-                   WHERE alert_id = $1 AND user_id = $2 AND status = 'unread'";
-        sqlx::query(sql).bind(alert.0).bind(user.0).execute(&mut *tx).await.map_err(error::db)?;
+        sqlx::query!(
+            "UPDATE notifications SET status = 'read', read_at = now()
+             WHERE alert_id = $1 AND user_id = $2 AND status = 'unread'",
+            alert.0,
+            user.0
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(error::db)?;
         tx.commit().await.map_err(error::db)?;
         row.try_into()
     }
 
     async fn mark_all_alerts_read(&self, user: UserId) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(error::db)?;
-        // language=PostgreSQL
-        let sql = "UPDATE alerts SET is_read = true WHERE user_id = $1 AND NOT is_read";
-        let done = sqlx::query(sql).bind(user.0).execute(&mut *tx).await.map_err(error::db)?;
-        // language=PostgreSQL
-        let sql = "UPDATE notifications SET status = 'read', read_at = now()
-                   WHERE user_id = $1 AND alert_id IS NOT NULL AND status = 'unread'";
-        sqlx::query(sql).bind(user.0).execute(&mut *tx).await.map_err(error::db)?;
+        let done =
+            sqlx::query!("UPDATE alerts SET is_read = true WHERE user_id = $1 AND NOT is_read", user.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::db)?;
+        sqlx::query!(
+            "UPDATE notifications SET status = 'read', read_at = now()
+             WHERE user_id = $1 AND alert_id IS NOT NULL AND status = 'unread'",
+            user.0
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(error::db)?;
         tx.commit().await.map_err(error::db)?;
         Ok(done.rows_affected())
     }

@@ -19,54 +19,61 @@ impl NotificationRepository for PgStore {
     ) -> StoreResult<Vec<Notification>> {
         // `status = 'unread'` (not `NOT is_read`) so the partial index
         // idx_notifications_unread serves the unread inbox.
-        // language=PostgreSQL
-        let sql = "SELECT * FROM notifications
-                   WHERE user_id = $1 AND (NOT $2 OR status = 'unread')
-                   ORDER BY created_at DESC, id
-                   LIMIT $3";
-        let rows = sqlx::query_as::<_, NotificationRow>(sql)
-            .bind(user.0)
-            .bind(unread_only)
-            .bind(i64::from(limit.max(1)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(error::db)?;
+        let rows = sqlx::query_as!(
+            NotificationRow,
+            "SELECT * FROM notifications
+             WHERE user_id = $1 AND (NOT $2 OR status = 'unread')
+             ORDER BY created_at DESC, id
+             LIMIT $3",
+            user.0,
+            unread_only,
+            i64::from(limit.max(1))
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(error::db)?;
         convert_all(rows)
     }
 
     async fn mark_notification_read(&self, user: UserId, id: NotificationId) -> StoreResult<Notification> {
         // An archived notification stays archived (it is already read); the first read time
         // is kept.
-        // language=PostgreSQL
-        let sql = "UPDATE notifications SET
-                       status = CASE WHEN status = 'unread' THEN 'read' ELSE status END,
-                       read_at = COALESCE(read_at, now())
-                   WHERE id = $1 AND user_id = $2
-                   RETURNING *";
-        let row = sqlx::query_as::<_, NotificationRow>(sql)
-            .bind(id.0)
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(error::db)?
-            .ok_or_else(|| StoreError::not_found("notification", id))?;
+        let row = sqlx::query_as!(
+            NotificationRow,
+            "UPDATE notifications SET
+                 status = CASE WHEN status = 'unread' THEN 'read' ELSE status END,
+                 read_at = COALESCE(read_at, now())
+             WHERE id = $1 AND user_id = $2
+             RETURNING *",
+            id.0,
+            user.0
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(error::db)?
+        .ok_or_else(|| StoreError::not_found("notification", id))?;
         row.try_into()
     }
 
     async fn mark_all_notifications_read(&self, user: UserId) -> StoreResult<u64> {
-        // language=PostgreSQL
-        let sql = "UPDATE notifications SET status = 'read', read_at = now()
-                   WHERE user_id = $1 AND status = 'unread'";
-        let done = sqlx::query(sql).bind(user.0).execute(&self.pool).await.map_err(error::db)?;
+        let done = sqlx::query!(
+            "UPDATE notifications SET status = 'read', read_at = now()
+             WHERE user_id = $1 AND status = 'unread'",
+            user.0
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(error::db)?;
         Ok(done.rows_affected())
     }
 
     // ---- Deletes (issue 13, command line). Each is scoped to the acting user. ----
 
     async fn delete_notification(&self, user: UserId, id: NotificationId) -> StoreResult<()> {
-        // language=PostgreSQL
-        let sql = "DELETE FROM notifications WHERE id = $1 AND user_id = $2";
-        let done = sqlx::query(sql).bind(id.0).bind(user.0).execute(&self.pool).await.map_err(error::db)?;
+        let done = sqlx::query!("DELETE FROM notifications WHERE id = $1 AND user_id = $2", id.0, user.0)
+            .execute(&self.pool)
+            .await
+            .map_err(error::db)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("notification", id));
         }
@@ -74,17 +81,22 @@ impl NotificationRepository for PgStore {
     }
 
     async fn delete_all_notifications(&self, user: UserId) -> StoreResult<u64> {
-        // language=PostgreSQL
-        let sql = "DELETE FROM notifications WHERE user_id = $1";
-        let done = sqlx::query(sql).bind(user.0).execute(&self.pool).await.map_err(error::db)?;
+        let done = sqlx::query!("DELETE FROM notifications WHERE user_id = $1", user.0)
+            .execute(&self.pool)
+            .await
+            .map_err(error::db)?;
         Ok(done.rows_affected())
     }
 
     async fn purge_notifications(&self, user: UserId, older_than: DateTime<Utc>) -> StoreResult<u64> {
-        // language=PostgreSQL
-        let sql = "DELETE FROM notifications WHERE user_id = $1 AND created_at < $2";
-        let done =
-            sqlx::query(sql).bind(user.0).bind(older_than).execute(&self.pool).await.map_err(error::db)?;
+        let done = sqlx::query!(
+            "DELETE FROM notifications WHERE user_id = $1 AND created_at < $2",
+            user.0,
+            older_than
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(error::db)?;
         Ok(done.rows_affected())
     }
 }

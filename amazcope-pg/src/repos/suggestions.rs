@@ -157,11 +157,16 @@ impl SuggestionRepository for PgStore {
     async fn create_suggestion(&self, s: &NewSuggestion) -> StoreResult<Option<Suggestion>> {
         let mut tx = self.pool.begin().await.map_err(error::db)?;
         // A pending suggestion past its expiry no longer blocks a fresh one of the same key.
-        // language=PostgreSQL
-        let sql = "UPDATE suggestions SET status = 'expired'
-                   WHERE user_id = $1 AND dedup_key = $2 AND status = 'pending'
-                     AND expires_at <= now()";
-        sqlx::query(sql).bind(s.user_id.0).bind(&s.dedup_key).execute(&mut *tx).await.map_err(error::db)?;
+        sqlx::query!(
+            "UPDATE suggestions SET status = 'expired'
+             WHERE user_id = $1 AND dedup_key = $2 AND status = 'pending'
+               AND expires_at <= now()",
+            s.user_id.0,
+            s.dedup_key.as_str()
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(error::db)?;
 
         // The conflict target names the partial unique index uq_suggestions_user_dedup_pending
         // by its columns and predicate; a pending duplicate inserts nothing.
@@ -211,6 +216,8 @@ impl SuggestionRepository for PgStore {
             let reasoning: Vec<&str> = s.actions.iter().map(|a| a.reasoning.as_str()).collect();
             let impact: Vec<Option<&str>> =
                 s.actions.iter().map(|a| a.impact_description.as_deref()).collect();
+            // Runtime SQL: an UNNEST batch whose arrays hold NULLs (`current`, `impact`),
+            // which query!'s `&[String]` parameters cannot carry.
             // language=PostgreSQL
             let sql = "INSERT INTO suggestion_actions (id, suggestion_id, action_type, target_field,
                            current_value, proposed_value, reasoning, impact_description)
@@ -297,53 +304,54 @@ impl SuggestionRepository for PgStore {
             if status == SuggestionStatus::Pending {
                 // A pending suggestion past its expiry: record the lapse, so lists agree
                 // with what review just said.
-                // language=PostgreSQL
-                let sql = "UPDATE suggestions SET status = 'expired' WHERE id = $1";
-                sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(error::db)?;
+                sqlx::query!("UPDATE suggestions SET status = 'expired' WHERE id = $1", id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(error::db)?;
                 tx.commit().await.map_err(error::db)?;
             }
             return Err(e.into());
         }
 
-        // language=PostgreSQL
-        let sql = "SELECT id FROM suggestion_actions WHERE suggestion_id = $1 ORDER BY created_at, id";
-        let all: Vec<SuggestionActionId> = sqlx::query_scalar::<_, Uuid>(sql)
-            .bind(id.0)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(error::db)?
-            .into_iter()
-            .map(SuggestionActionId)
-            .collect();
+        let all: Vec<SuggestionActionId> = sqlx::query_scalar!(
+            "SELECT id FROM suggestion_actions WHERE suggestion_id = $1 ORDER BY created_at, id",
+            id.0
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(error::db)?
+        .into_iter()
+        .map(SuggestionActionId)
+        .collect();
         // The core's plan: a partial approval of every action is `approved`, of none
         // `rejected`; an action id that is not this suggestion's is NotFound.
         let plan = plan_review(id, status, &all, decision)?;
         let approved: Vec<Uuid> =
             plan.actions.iter().filter(|(_, s)| *s == ActionStatus::Approved).map(|(a, _)| a.0).collect();
-        // language=PostgreSQL
-        let sql = "UPDATE suggestion_actions SET
-                       status = (CASE WHEN id = ANY($2) THEN 'approved' ELSE 'rejected' END)::actionstatus,
-                       reviewed_by_id = $3,
-                       reviewed_at = now()
-                   WHERE suggestion_id = $1";
-        sqlx::query(sql)
-            .bind(id.0)
-            .bind(&approved)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(error::db)?;
-        // language=PostgreSQL
-        let sql = "UPDATE suggestions SET status = $2::suggestionstatus, reviewed_by_id = $3,
-                       reviewed_at = now()
-                   WHERE id = $1";
-        sqlx::query(sql)
-            .bind(id.0)
-            .bind(plan.status.as_str())
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(error::db)?;
+        sqlx::query!(
+            "UPDATE suggestion_actions SET
+                 status = (CASE WHEN id = ANY($2) THEN 'approved' ELSE 'rejected' END)::actionstatus,
+                 reviewed_by_id = $3,
+                 reviewed_at = now()
+             WHERE suggestion_id = $1",
+            id.0,
+            &approved,
+            user.0
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(error::db)?;
+        sqlx::query!(
+            "UPDATE suggestions SET status = $2::text::suggestionstatus, reviewed_by_id = $3,
+                 reviewed_at = now()
+             WHERE id = $1",
+            id.0,
+            plan.status.as_str(),
+            user.0
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(error::db)?;
         let out = load_full(&mut tx, user, id).await?;
         tx.commit().await.map_err(error::db)?;
         Ok(out)
@@ -413,11 +421,16 @@ impl SuggestionRepository for PgStore {
             tx.rollback().await.map_err(error::db)?;
             let ids: Vec<Uuid> = invalid.iter().map(|(i, _)| *i).collect();
             let reasons: Vec<String> = invalid.iter().map(|(_, v)| v.to_string()).collect();
-            // language=PostgreSQL
-            let sql = "UPDATE suggestion_actions a SET status = 'failed', error_message = u.reason
-                       FROM UNNEST($1::uuid[], $2::text[]) AS u(id, reason)
-                       WHERE a.id = u.id AND a.status IN ('approved', 'failed')";
-            sqlx::query(sql).bind(&ids).bind(&reasons).execute(&self.pool).await.map_err(error::db)?;
+            sqlx::query!(
+                "UPDATE suggestion_actions a SET status = 'failed', error_message = u.reason
+                 FROM UNNEST($1::uuid[], $2::text[]) AS u(id, reason)
+                 WHERE a.id = u.id AND a.status IN ('approved', 'failed')",
+                &ids,
+                &reasons
+            )
+            .execute(&self.pool)
+            .await
+            .map_err(error::db)?;
             return Err(first.into());
         }
 
@@ -432,17 +445,17 @@ impl SuggestionRepository for PgStore {
                     ));
                 }
             };
-            // language=PostgreSQL
-            let sql = "UPDATE suggestion_actions SET status = 'applied', applied_by_id = $2,
-                           applied_at = now(), application_result = $3, error_message = NULL
-                       WHERE id = $1";
-            sqlx::query(sql)
-                .bind(a.id)
-                .bind(user.0)
-                .bind(result)
-                .execute(&mut *tx)
-                .await
-                .map_err(error::db)?;
+            sqlx::query!(
+                "UPDATE suggestion_actions SET status = 'applied', applied_by_id = $2,
+                     applied_at = now(), application_result = $3, error_message = NULL
+                 WHERE id = $1",
+                a.id,
+                user.0,
+                result
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(error::db)?;
         }
         let out = load_full(&mut tx, user, id).await?;
         tx.commit().await.map_err(error::db)?;

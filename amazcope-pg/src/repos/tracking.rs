@@ -2,7 +2,7 @@
 
 use crate::PgStore;
 use crate::error::{self, ErrCtx};
-use crate::rows::{ProductTrackerRow, TrackedRow, UserProductRow, convert_all, convert_opt};
+use crate::rows::{ProductTrackerRow, TrackedRow, TrackerRow, UserProductRow, convert_all, convert_opt};
 use amazcope_core::model::tracking::{
     DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackOptions, TrackedProduct, Tracker, TrackingPatch,
     UserProduct,
@@ -28,25 +28,39 @@ pub(crate) async fn tracker_rows(
     conn: &mut PgConnection,
     products: &[Uuid],
 ) -> Result<Vec<ProductTrackerRow>, sqlx::Error> {
-    // language=PostgreSQL
-    let sql = "SELECT up.product_id, up.user_id, up.id AS user_product_id,
-                   COALESCE(up.price_change_threshold, us.default_price_threshold, $2)
-                       AS price_change_threshold,
-                   COALESCE(up.bsr_change_threshold, us.default_bsr_threshold, $3)
-                       AS bsr_change_threshold,
-                   up.target_price
-               FROM user_products up
-               JOIN users u ON u.id = up.user_id AND u.is_active
-               JOIN products p ON p.id = up.product_id AND p.is_active
-               LEFT JOIN user_settings us ON us.user_id = up.user_id
-               WHERE up.product_id = ANY($1) AND up.is_active
-               ORDER BY up.product_id, up.claimed_at, up.id";
-    sqlx::query_as::<_, ProductTrackerRow>(sql)
-        .bind(products)
-        .bind(DEFAULT_PRICE_THRESHOLD)
-        .bind(DEFAULT_BSR_THRESHOLD)
-        .fetch_all(&mut *conn)
-        .await
+    // The COALESCEs end in a non-NULL parameter, which sqlx cannot see: hence `!`.
+    let rows = sqlx::query!(
+        r#"SELECT up.product_id, up.user_id, up.id AS user_product_id,
+               COALESCE(up.price_change_threshold, us.default_price_threshold, $2)
+                   AS "price_change_threshold!",
+               COALESCE(up.bsr_change_threshold, us.default_bsr_threshold, $3)
+                   AS "bsr_change_threshold!",
+               up.target_price
+           FROM user_products up
+           JOIN users u ON u.id = up.user_id AND u.is_active
+           JOIN products p ON p.id = up.product_id AND p.is_active
+           LEFT JOIN user_settings us ON us.user_id = up.user_id
+           WHERE up.product_id = ANY($1) AND up.is_active
+           ORDER BY up.product_id, up.claimed_at, up.id"#,
+        products,
+        DEFAULT_PRICE_THRESHOLD,
+        DEFAULT_BSR_THRESHOLD
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ProductTrackerRow {
+            product_id: r.product_id,
+            tracker: TrackerRow {
+                user_id: r.user_id,
+                user_product_id: r.user_product_id,
+                price_change_threshold: r.price_change_threshold,
+                bsr_change_threshold: r.bsr_change_threshold,
+                target_price: r.target_price,
+            },
+        })
+        .collect())
 }
 
 #[async_trait]
@@ -68,55 +82,60 @@ impl TrackingRepository for PgStore {
         let mut tx = self.pool.begin().await.map_err(error::db)?;
         // An untracked row comes back with the new options; an active one is left alone
         // (the DO UPDATE's WHERE fails, nothing is returned) and reported as a conflict.
-        // language=PostgreSQL
-        let sql = "INSERT INTO user_products
-                       (user_id, product_id, is_primary, price_change_threshold,
-                        bsr_change_threshold, target_price, notes)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)
-                   ON CONFLICT ON CONSTRAINT uq_user_product DO UPDATE SET
-                       is_active = true,
-                       claimed_at = now(),
-                       is_primary = EXCLUDED.is_primary,
-                       price_change_threshold = EXCLUDED.price_change_threshold,
-                       bsr_change_threshold = EXCLUDED.bsr_change_threshold,
-                       target_price = EXCLUDED.target_price,
-                       notes = EXCLUDED.notes
-                   WHERE NOT user_products.is_active
-                   RETURNING *";
-        let row = sqlx::query_as::<_, UserProductRow>(sql)
-            .bind(user.0)
-            .bind(product.0)
-            .bind(options.is_primary)
-            .bind(price)
-            .bind(bsr)
-            .bind(options.target_price)
-            .bind(&options.notes)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| error::map(e, &ctx()))?;
+        let row = sqlx::query_as!(
+            UserProductRow,
+            "INSERT INTO user_products
+                 (user_id, product_id, is_primary, price_change_threshold,
+                  bsr_change_threshold, target_price, notes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT ON CONSTRAINT uq_user_product DO UPDATE SET
+                 is_active = true,
+                 claimed_at = now(),
+                 is_primary = EXCLUDED.is_primary,
+                 price_change_threshold = EXCLUDED.price_change_threshold,
+                 bsr_change_threshold = EXCLUDED.bsr_change_threshold,
+                 target_price = EXCLUDED.target_price,
+                 notes = EXCLUDED.notes
+             WHERE NOT user_products.is_active
+             RETURNING *",
+            user.0,
+            product.0,
+            options.is_primary,
+            price,
+            bsr,
+            options.target_price,
+            options.notes.as_deref()
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| error::map(e, &ctx()))?;
         let Some(row) = row else {
             // Named the way the user wrote them: `alice already tracks B00FLYWNYQ on amazon.com`.
-            // language=PostgreSQL
-            let sql = "SELECT u.username, p.asin, p.marketplace FROM users u, products p
-                       WHERE u.id = $1 AND p.id = $2";
-            let names: Option<(String, String, String)> = sqlx::query_as(sql)
-                .bind(user.0)
-                .bind(product.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(error::db)?;
+            let names = sqlx::query!(
+                "SELECT u.username, p.asin, p.marketplace FROM users u, products p
+                 WHERE u.id = $1 AND p.id = $2",
+                user.0,
+                product.0
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(error::db)?;
             let detail = match names {
-                Some((name, asin, mp)) => format!("{name} already tracks {asin} on amazon.{mp}"),
+                Some(n) => format!("{} already tracks {} on amazon.{}", n.username, n.asin, n.marketplace),
                 None => format!("user {user} already tracks product {product}"),
             };
             return Err(StoreError::Conflict { constraint: "uq_user_product".into(), detail });
         };
         // Claiming a product makes it a tracked product again (the original's claim set
         // is_active and cleared is_competitor), in the same transaction as the claim.
-        // language=PostgreSQL
-        let sql = "UPDATE products SET is_active = true, is_competitor = false
-                   WHERE id = $1 AND (NOT is_active OR is_competitor)";
-        sqlx::query(sql).bind(product.0).execute(&mut *tx).await.map_err(error::db)?;
+        sqlx::query!(
+            "UPDATE products SET is_active = true, is_competitor = false
+             WHERE id = $1 AND (NOT is_active OR is_competitor)",
+            product.0
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(error::db)?;
         tx.commit().await.map_err(error::db)?;
         row.try_into()
     }
@@ -130,46 +149,51 @@ impl TrackingRepository for PgStore {
         // Each field is (set?, value): `Some(None)` clears, `None` leaves alone.
         let price = patch.price_change_threshold.map(|o| o.map(|p| p.get()));
         let bsr = patch.bsr_change_threshold.map(|o| o.map(|p| p.get()));
-        // language=PostgreSQL
-        let sql = "UPDATE user_products SET
-                       price_change_threshold = CASE WHEN $3 THEN $4 ELSE price_change_threshold END,
-                       bsr_change_threshold = CASE WHEN $5 THEN $6 ELSE bsr_change_threshold END,
-                       target_price = CASE WHEN $7 THEN $8 ELSE target_price END,
-                       notes = CASE WHEN $9 THEN $10 ELSE notes END,
-                       is_active = COALESCE($11, is_active)
-                   WHERE user_id = $1 AND product_id = $2
-                   RETURNING *";
-        let row = sqlx::query_as::<_, UserProductRow>(sql)
-            .bind(user.0)
-            .bind(product.0)
-            .bind(price.is_some())
-            .bind(price.flatten())
-            .bind(bsr.is_some())
-            .bind(bsr.flatten())
-            .bind(patch.target_price.is_some())
-            .bind(patch.target_price.flatten())
-            .bind(patch.notes.is_some())
-            .bind(patch.notes.clone().flatten())
-            .bind(patch.is_active)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| {
-                error::map(
-                    e,
-                    &tracking_ctx(user, product)
-                        .opt_value("price_change_threshold", price.flatten())
-                        .opt_value("bsr_change_threshold", bsr.flatten())
-                        .opt_value("target_price", patch.target_price.flatten()),
-                )
-            })?;
+        let row = sqlx::query_as!(
+            UserProductRow,
+            "UPDATE user_products SET
+                 price_change_threshold = CASE WHEN $3 THEN $4 ELSE price_change_threshold END,
+                 bsr_change_threshold = CASE WHEN $5 THEN $6 ELSE bsr_change_threshold END,
+                 target_price = CASE WHEN $7 THEN $8 ELSE target_price END,
+                 notes = CASE WHEN $9 THEN $10 ELSE notes END,
+                 is_active = COALESCE($11, is_active)
+             WHERE user_id = $1 AND product_id = $2
+             RETURNING *",
+            user.0,
+            product.0,
+            price.is_some(),
+            price.flatten(),
+            bsr.is_some(),
+            bsr.flatten(),
+            patch.target_price.is_some(),
+            patch.target_price.flatten(),
+            patch.notes.is_some(),
+            patch.notes.as_ref().and_then(|n| n.as_deref()),
+            patch.is_active
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| {
+            error::map(
+                e,
+                &tracking_ctx(user, product)
+                    .opt_value("price_change_threshold", price.flatten())
+                    .opt_value("bsr_change_threshold", bsr.flatten())
+                    .opt_value("target_price", patch.target_price.flatten()),
+            )
+        })?;
         row.ok_or_else(|| StoreError::not_found("tracked product", product))?.try_into()
     }
 
     async fn untrack(&self, user: UserId, product: ProductId) -> StoreResult<()> {
-        // language=PostgreSQL
-        let sql = "UPDATE user_products SET is_active = false WHERE user_id = $1 AND product_id = $2";
-        let done =
-            sqlx::query(sql).bind(user.0).bind(product.0).execute(&self.pool).await.map_err(error::db)?;
+        let done = sqlx::query!(
+            "UPDATE user_products SET is_active = false WHERE user_id = $1 AND product_id = $2",
+            user.0,
+            product.0
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(error::db)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("tracked product", product));
         }
@@ -177,14 +201,15 @@ impl TrackingRepository for PgStore {
     }
 
     async fn tracking(&self, user: UserId, product: ProductId) -> StoreResult<Option<UserProduct>> {
-        // language=PostgreSQL
-        let sql = "SELECT * FROM user_products WHERE user_id = $1 AND product_id = $2";
-        let row = sqlx::query_as::<_, UserProductRow>(sql)
-            .bind(user.0)
-            .bind(product.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(error::db)?;
+        let row = sqlx::query_as!(
+            UserProductRow,
+            "SELECT * FROM user_products WHERE user_id = $1 AND product_id = $2",
+            user.0,
+            product.0
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(error::db)?;
         convert_opt(row)
     }
 
@@ -193,6 +218,7 @@ impl TrackingRepository for PgStore {
         user: UserId,
         include_inactive: bool,
     ) -> StoreResult<Vec<TrackedProduct>> {
+        // Runtime SQL: `TrackedRow` flattens `ProductRow` (`p.*`), which query_as! cannot fill.
         // language=PostgreSQL
         let sql = "SELECT p.*,
                        up.id AS up_id, up.user_id AS up_user_id, up.claimed_at AS up_claimed_at,
