@@ -9,7 +9,9 @@
 //! Every table write exists once, in `write`; the repositories (`repos`) and batch ingest
 //! (`ingest`) both call those functions. Module order has no cycle: `write` and `rows` use
 //! only `columns` and `error`; `repos` uses `write`; `ingest` uses `write` and `repos`' reads.
-//! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs.
+//! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs, and the
+//!   monitoring figures (slow queries, bloat, connections, replication).
+//! - [`backup`] dumps and restores with `pg_dump`/`pg_restore`, row counts checked.
 #![warn(missing_docs)]
 
 mod analytics;
@@ -22,6 +24,7 @@ mod repos;
 mod rows;
 mod write;
 
+pub mod backup;
 pub mod cluster;
 mod connect;
 pub mod inspect;
