@@ -471,3 +471,35 @@ pub async fn restore(url: &str, tools: &PgTools, file: &Path) -> Result<RestoreR
     let _ = conn.close().await;
     Ok(RestoreReport { target: target.display.clone(), manifest })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_goes_to_the_child_environment_never_to_its_arguments() {
+        let target = Target::parse("postgres://alice:s3cr%40t@db.example:6432/shop?sslmode=require").unwrap();
+        assert_eq!(target.display, "postgres://alice@db.example:6432/shop");
+        let cmd = target.command(Path::new("/usr/bin/pg_dump"));
+        let std = cmd.as_std();
+        let args: Vec<String> = std.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert!(args.iter().all(|a| !a.contains("s3cr")), "{args:?}");
+        assert_eq!(args, ["--dbname=dbname='shop'", "--no-password"]);
+        let env: BTreeMap<String, Option<String>> = std
+            .get_envs()
+            .map(|(k, v)| (k.to_string_lossy().into_owned(), v.map(|v| v.to_string_lossy().into_owned())))
+            .collect();
+        assert_eq!(env["PGPASSWORD"].as_deref(), Some("s3cr@t"));
+        assert_eq!(env["PGHOST"].as_deref(), Some("db.example"));
+        assert_eq!(env["PGPORT"].as_deref(), Some("6432"));
+        assert_eq!(env["PGSSLMODE"].as_deref(), Some("require"));
+        assert_eq!(env["PGSERVICE"], None, "removed");
+    }
+
+    #[test]
+    fn a_url_without_password_sets_none() {
+        assert_eq!(url_password("postgres://bob@h/db"), None);
+        assert_eq!(url_password("postgres://bob:@h/db").as_deref(), Some(""));
+        assert_eq!(url_password("postgres://h/db?user=x"), None);
+    }
+}

@@ -204,6 +204,11 @@ pub async fn cache_hit_ratio(pool: &PgPool) -> Result<Option<f64>, InspectError>
 
 /// Our pool's figures and the amazcope sessions on this database by state.
 pub async fn connections(pool: &PgPool) -> Result<Connections, InspectError> {
+    // Read before the query: the pool as the caller left it, not counting the connection
+    // this query borrows (it returns to the pool asynchronously after the query).
+    let size = pool.size();
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX).min(size);
+    let max = pool.options().get_max_connections();
     // language=PostgreSQL
     let sessions = sqlx::query_as(
         "SELECT COALESCE(state, 'unknown') AS state, count(*) AS sessions FROM pg_stat_activity \
@@ -213,10 +218,6 @@ pub async fn connections(pool: &PgPool) -> Result<Connections, InspectError> {
     .fetch_all(pool)
     .await
     .map_err(err("connections"))?;
-    // Read after the query so it counts the connection that ran it as idle again.
-    let size = pool.size();
-    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX).min(size);
-    let max = pool.options().get_max_connections();
     Ok(Connections { pool: PoolFigures { max, size, in_use: size - idle, idle }, sessions })
 }
 
