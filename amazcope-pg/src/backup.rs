@@ -107,6 +107,11 @@ pub struct PgTools {
 }
 
 impl PgTools {
+    /// The tools in `bindir` (the private cluster's binaries folder).
+    pub(crate) fn in_dir(bindir: &Path) -> PgTools {
+        PgTools { pg_dump: bindir.join("pg_dump"), pg_restore: bindir.join("pg_restore") }
+    }
+
     /// The tools beside the cluster binaries ([`find_bindir`]: `AMAZCOPE_PG_BINDIR`, PATH,
     /// `pg_config`, `/usr/lib/postgresql/<newest>/bin`).
     pub fn find(settings: &ClusterSettings) -> Result<PgTools, BackupError> {
@@ -315,13 +320,58 @@ pub async fn holds_data(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
     Ok(false)
 }
 
-/// Whether the database at `url` holds data ([`holds_data`]).
-pub async fn url_holds_data(url: &str) -> Result<bool, BackupError> {
+/// Whether the database at `url` has migrations of this build pending *and* holds data
+/// ([`holds_data`]): then migrating it must be preceded by a backup (the design's first
+/// migration rule), see [`backup_into`].
+pub async fn pending_with_data(url: &str) -> Result<bool, BackupError> {
     let target = Target::parse(url)?;
     let mut conn = target.connect().await?;
-    let found = holds_data(&mut conn).await.map_err(target.db("look for data"))?;
+    // language=PostgreSQL
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(&mut conn)
+        .await
+        .or_else(|e| match &e {
+            // 42P01 undefined_table: no migration ever ran here.
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("42P01") => Ok(Vec::new()),
+            _ => Err(e),
+        })
+        .map_err(target.db("read the applied migrations"))?;
+    let pending =
+        crate::MIGRATOR.iter().any(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version));
+    let found = pending && holds_data(&mut conn).await.map_err(target.db("look for data"))?;
     let _ = conn.close().await;
     Ok(found)
+}
+
+/// Dumps the database at `url` into `dir` (created if missing) as
+/// `amazcope-<database>-v<schema version>-<UTC time>.dump`, manifest beside it. Returns the
+/// dump's path.
+pub async fn backup_into(url: &str, tools: &PgTools, dir: &Path) -> Result<PathBuf, BackupError> {
+    std::fs::create_dir_all(dir).map_err(|source| BackupError::Io {
+        action: "create",
+        path: dir.into(),
+        source,
+    })?;
+    let target = Target::parse(url)?;
+    let mut conn = target.connect().await?;
+    // language=PostgreSQL
+    let version: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_or(None);
+    let _ = conn.close().await;
+    let name: String = target
+        .database
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    let file = dir.join(format!(
+        "amazcope-{name}-v{}-{}.dump",
+        version.map_or_else(|| "none".to_string(), |v| format!("{v:04}")),
+        Utc::now().format("%Y%m%dT%H%M%SZ")
+    ));
+    backup(url, tools, &file).await?;
+    Ok(file)
 }
 
 /// Dumps the database at `url` to `out` (custom format) and writes the manifest beside it.

@@ -11,7 +11,7 @@ use chrono::{Duration, Utc};
 use clap::Subcommand;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Database commands.
 #[derive(Debug, Subcommand)]
@@ -107,16 +107,18 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
             let url = crate::common::database_url().await?;
             let store = PgStore::connect_url(&url).await?;
             let before = store.current_version().await?;
-            let pending = store.migration_history().await?.iter().any(|m| m.state == MigrationState::Pending);
             // The design's first migration rule: never migrate data without a copy of it.
-            if pending && !no_backup && backup::url_holds_data(&url).await? {
+            if !no_backup && backup::pending_with_data(&url).await? {
                 let dir = match backup_dir {
                     Some(dir) => dir,
                     None => cluster::default_home(&crate::common::cluster_settings())
                         .context("no folder for the backup: pass --backup-dir or --no-backup")?
                         .join("backups"),
                 };
-                let file = backup_before_upgrade(&url, &dir, before).await?;
+                let tools = PgTools::find(&crate::common::cluster_settings())?;
+                let file = backup::backup_into(&url, &tools, &dir)
+                    .await
+                    .context("the backup before upgrading failed (--no-backup skips it)")?;
                 writeln!(out, "backed up to {} before upgrading", file.display())?;
             }
             store.migrate().await.context("upgrade failed")?;
@@ -246,25 +248,6 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Dumps into `dir` as `amazcope-<database>-v<version>-<UTC time>.dump`.
-async fn backup_before_upgrade(url: &str, dir: &Path, version: Option<i64>) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the backup folder {}", dir.display()))?;
-    let database = url.split('?').next().and_then(|u| u.rsplit('/').next()).unwrap_or("db");
-    let name: String =
-        database.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
-    let file = dir.join(format!(
-        "amazcope-{name}-v{}-{}.dump",
-        version.map_or_else(|| "none".to_string(), |v| format!("{v:04}")),
-        Utc::now().format("%Y%m%dT%H%M%SZ")
-    ));
-    let tools = PgTools::find(&crate::common::cluster_settings())?;
-    backup::backup(url, &tools, &file)
-        .await
-        .context("the backup before upgrading failed (--no-backup skips it)")?;
-    Ok(file)
 }
 
 fn fmt_version(v: Option<i64>) -> String {

@@ -372,8 +372,22 @@ pub async fn database_url_or_local(
 }
 
 impl LocalCluster {
-    /// Applies the pending migrations to the database at `url` on this cluster.
+    /// Where [`LocalCluster::migrate`] puts the backup of a database holding data:
+    /// `<home>/backups`.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.home.join("backups")
+    }
+
+    /// Applies the pending migrations to the database at `url` on this cluster. A database
+    /// holding data is first dumped into [`LocalCluster::backup_dir`] (the design's first
+    /// migration rule: the migration on first use after an update is implicit, its backup too).
     pub async fn migrate(&self, url: &str) -> Result<(), ClusterError> {
+        let dir = self.backup_dir();
+        let backup_err = |e| ClusterError::Backup { dir: dir.clone(), source: Box::new(e) };
+        if crate::backup::pending_with_data(url).await.map_err(backup_err)? {
+            let tools = crate::backup::PgTools::in_dir(&self.bindir);
+            crate::backup::backup_into(url, &tools, &dir).await.map_err(backup_err)?;
+        }
         let socket = self.home.clone();
         // A one-connection pool: the migrator's future over a pool is Send, so callers may
         // run this on any runtime (the Python bindings block on one).

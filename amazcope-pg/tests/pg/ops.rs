@@ -226,3 +226,36 @@ async fn holds_data_ignores_the_migration_ledger(pool: PgPool) {
     add_users(&mut conn, "h", 1).await;
     assert!(backup::holds_data(&mut conn).await.unwrap());
 }
+
+#[tokio::test]
+async fn the_private_cluster_backs_up_a_database_holding_data_before_migrating_it() {
+    let dir = tempfile::Builder::new().prefix("amzbk").tempdir().unwrap();
+    let settings = settings().with_home(dir.path());
+    let url = amazcope_pg::cluster::database_url_or_local(None, &settings).await.unwrap();
+    let backups = amazcope_pg::cluster::LocalCluster::new(&settings).unwrap().backup_dir();
+    assert!(!backups.exists(), "an empty database is migrated without a backup");
+
+    let store = PgStore::connect_url(&url).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    add_users(&mut conn, "p", 2).await;
+    drop(conn);
+    store.migrate_down(1).await.unwrap();
+    store.pool().close().await;
+
+    // The next use migrates again, after a dump of the data.
+    assert_eq!(amazcope_pg::cluster::database_url_or_local(None, &settings).await.unwrap(), url);
+    let dumps: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "dump"))
+        .collect();
+    assert_eq!(dumps.len(), 1, "{dumps:?}");
+    let manifest: backup::BackupManifest =
+        serde_json::from_str(&std::fs::read_to_string(backup::manifest_path(&dumps[0])).unwrap()).unwrap();
+    assert_eq!(manifest.tables["users"], 2);
+    let store = PgStore::connect_url(&url).await.unwrap();
+    store.check_schema().await.expect("migrated after the backup");
+    store.pool().close().await;
+    amazcope_pg::cluster::LocalCluster::new(&settings).unwrap().stop().unwrap();
+}
