@@ -198,8 +198,11 @@ impl Target {
             Some(dir) => dir.display().to_string(),
             None => options.get_host().to_string(),
         };
-        let display =
-            format!("postgres://{}@{host}:{}/{database}", options.get_username(), options.get_port());
+        // As PgStore::target() says it: the socket folder stands for host and port.
+        let display = match options.get_socket() {
+            Some(_) => format!("postgres://{}@{host}/{database}", options.get_username()),
+            None => format!("postgres://{}@{host}:{}/{database}", options.get_username(), options.get_port()),
+        };
         let sslmode = match options.get_ssl_mode() {
             PgSslMode::Disable => "disable",
             PgSslMode::Allow => "allow",

@@ -187,7 +187,17 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
             )?;
         }
         DbCommand::Restore { file } => {
-            let url = crate::common::database_url().await?;
+            let url = match std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) {
+                Some(url) => url,
+                // Not common::database_url(): it migrates the private cluster's database on
+                // first use, and a restore needs it empty (as on a new machine).
+                None => {
+                    LocalCluster::new(&crate::common::cluster_settings())
+                        .context("cannot locate the private cluster")?
+                        .ensure_database(cluster::DEFAULT_DATABASE)
+                        .await?
+                }
+            };
             let tools = PgTools::find(&crate::common::cluster_settings())?;
             let report = backup::restore(&url, &tools, &file).await.context("restore failed")?;
             writeln!(

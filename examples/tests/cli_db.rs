@@ -83,6 +83,33 @@ async fn backup_then_restore_into_an_empty_database_and_refuse_a_full_one() {
     assert_eq!(err.lines().count(), 1, "{err}");
     let err = target.fails(&["db", "restore", "/nonexistent/x.dump"]);
     assert!(err.contains("no manifest"), "{err}");
+
+    // Without DATABASE_URL: into the private cluster's database, made empty for it (a new
+    // machine), then usable as usual.
+    let home = tempfile::Builder::new().prefix("amzrs").tempdir().unwrap();
+    let private = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_amazcope"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("AMAZCOPE_HOME", home.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = private(&["db", "restore", dump_arg]);
+    assert!(out.contains("every count as in the backup"), "{out}");
+    let users: Value = serde_json::from_str(&private(&["user", "list", "--json"])).unwrap();
+    assert_eq!(users.as_array().map(Vec::len), Some(2), "{users}");
+    // And back: the private cluster's dump holds pg_stat_statements, which a restore leaves
+    // out (the test server has the module but does not preload it).
+    let dump2 = dir.path().join("private.dump");
+    private(&["db", "backup", "--out", dump2.to_str().unwrap()]);
+    private(&["db", "stop"]);
+    let again = TestDb::empty("amzcli_restore2").await;
+    let out = again.ok(&["db", "restore", dump2.to_str().unwrap()]);
+    assert!(out.contains("every count as in the backup"), "{out}");
+    again.drop_db().await;
     source.drop_db().await;
     target.drop_db().await;
 }
