@@ -39,27 +39,11 @@ pub enum BackupError {
         #[source]
         source: sqlx::Error,
     },
-    /// Reading or writing a file failed.
-    #[error("cannot {action} {path}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// On which file.
-        path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// `pg_dump` or `pg_restore` failed.
-    #[error("`{command}` failed ({status}): {output}")]
-    Command {
-        /// The command line (it holds no password).
-        command: String,
-        /// Exit status.
-        status: String,
-        /// Its standard error.
-        output: String,
-    },
+    /// A file could not be read or written ([`ClusterError::Io`]), or `pg_dump`/`pg_restore`
+    /// failed ([`ClusterError::Command`]; its command line holds no password): the same
+    /// errors as the cluster's own tools.
+    #[error(transparent)]
+    Os(ClusterError),
     /// The dump has no manifest beside it, so its row counts are unknown.
     #[error(
         "no manifest {path} beside the dump: restore checks the row counts that `amazcope db backup` records there"
@@ -257,10 +241,12 @@ fn line(cmd: &Command) -> String {
 
 async fn run(mut cmd: Command, stdin: Option<String>) -> Result<Vec<u8>, BackupError> {
     let command = line(&cmd);
-    let started = |e: std::io::Error| BackupError::Command {
-        command: command.clone(),
-        status: "not started".to_string(),
-        output: e.to_string(),
+    let started = |e: std::io::Error| {
+        BackupError::Os(ClusterError::Command {
+            command: command.clone(),
+            status: "not started".to_string(),
+            output: e.to_string(),
+        })
     };
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(if stdin.is_some() {
         Stdio::piped()
@@ -273,11 +259,11 @@ async fn run(mut cmd: Command, stdin: Option<String>) -> Result<Vec<u8>, BackupE
     }
     let out = child.wait_with_output().await.map_err(started)?;
     if !out.status.success() {
-        return Err(BackupError::Command {
+        return Err(BackupError::Os(ClusterError::Command {
             command,
             status: out.status.to_string(),
             output: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
+        }));
     }
     Ok(out.stdout)
 }
@@ -350,11 +336,8 @@ pub async fn pending_with_data(url: &str) -> Result<bool, BackupError> {
 /// `amazcope-<database>-v<schema version>-<UTC time>.dump`, manifest beside it. Returns the
 /// dump's path.
 pub async fn backup_into(url: &str, tools: &PgTools, dir: &Path) -> Result<PathBuf, BackupError> {
-    std::fs::create_dir_all(dir).map_err(|source| BackupError::Io {
-        action: "create",
-        path: dir.into(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|source| BackupError::Os(ClusterError::Io { action: "create", path: dir.into(), source }))?;
     let target = Target::parse(url)?;
     let mut conn = target.connect().await?;
     // language=PostgreSQL
@@ -410,11 +393,8 @@ pub async fn backup(url: &str, tools: &PgTools, out: &Path) -> Result<BackupMani
         let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
-    std::fs::rename(&partial, out).map_err(|source| BackupError::Io {
-        action: "rename",
-        path: partial,
-        source,
-    })?;
+    std::fs::rename(&partial, out)
+        .map_err(|source| BackupError::Os(ClusterError::Io { action: "rename", path: partial, source }))?;
 
     let manifest = BackupManifest {
         created_at,
@@ -424,7 +404,8 @@ pub async fn backup(url: &str, tools: &PgTools, out: &Path) -> Result<BackupMani
     };
     let path = manifest_path(out);
     let json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    std::fs::write(&path, json + "\n").map_err(|source| BackupError::Io { action: "write", path, source })?;
+    std::fs::write(&path, json + "\n")
+        .map_err(|source| BackupError::Os(ClusterError::Io { action: "write", path, source }))?;
     Ok(manifest)
 }
 
@@ -444,16 +425,16 @@ pub async fn restore(url: &str, tools: &PgTools, file: &Path) -> Result<RestoreR
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(BackupError::NoManifest { path }),
-        Err(source) => return Err(BackupError::Io { action: "read", path, source }),
+        Err(source) => return Err(BackupError::Os(ClusterError::Io { action: "read", path, source })),
     };
     let manifest: BackupManifest =
         serde_json::from_str(&text).map_err(|source| BackupError::BadManifest { path, source })?;
     if !file.is_file() {
-        return Err(BackupError::Io {
+        return Err(BackupError::Os(ClusterError::Io {
             action: "read",
             path: file.to_path_buf(),
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        });
+        }));
     }
 
     let target = Target::parse(url)?;

@@ -96,6 +96,12 @@ async fn connections_count_our_pool_and_its_sessions(pool: PgPool) {
     .await
     .unwrap();
     let held = store.pool().acquire().await.unwrap();
+    // sqlx hands a connection back to the pool asynchronously after its query (here the
+    // version check of connect): wait, bounded, until only the held one is out.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while store.pool().size() - store.pool().num_idle() as u32 > 1 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let c = inspect::connections(store.pool()).await.unwrap();
     assert_eq!(c.pool.max, 4);
     assert!(c.pool.size >= 1, "{c:?}");
