@@ -20,37 +20,83 @@ fn when(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(|| "never".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
 }
 
+/// A column: its title and width; text columns are left-aligned, numbers right-aligned.
+struct Col(&'static str, usize, Align);
+
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// Writes a header line and one line per row, cells padded to their column's width.
+fn write_table(
+    out: &mut String,
+    cols: &[Col],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> std::fmt::Result {
+    let line = |out: &mut String, cells: &[String]| -> std::fmt::Result {
+        let mut text = String::new();
+        for (Col(_, width, align), cell) in cols.iter().zip(cells) {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            match align {
+                Align::Left => write!(text, "{cell:<width$}")?,
+                Align::Right => write!(text, "{cell:>width$}")?,
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(out, &cols.iter().map(|c| c.0.to_string()).collect::<Vec<_>>())?;
+    for row in rows {
+        line(out, &row)?;
+    }
+    Ok(())
+}
+
 /// Writes `stats` as aligned text blocks.
 pub fn write_text(stats: &DbStats, out: &mut String) -> std::fmt::Result {
-    writeln!(out, "{:<28} {:>12} {:>12} {:>10}", "table", "size", "live rows", "partitions")?;
-    for t in &stats.tables {
-        writeln!(
-            out,
-            "{:<28} {:>12} {:>12} {:>10}",
-            t.table,
-            human_bytes(t.total_bytes),
-            t.live_rows,
-            t.partitions
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(
+    use Align::{Left, Right};
+    write_table(
         out,
-        "{:<24} {:<46} {:>10} {:>12} {:>12} {:>10}",
-        "table", "index", "scans", "tup read", "tup fetch", "size"
+        &[
+            Col("table", 28, Left),
+            Col("size", 12, Right),
+            Col("live rows", 12, Right),
+            Col("partitions", 10, Right),
+        ],
+        stats.tables.iter().map(|t| {
+            vec![
+                t.table.clone(),
+                human_bytes(t.total_bytes),
+                t.live_rows.to_string(),
+                t.partitions.to_string(),
+            ]
+        }),
     )?;
-    for i in &stats.indexes {
-        writeln!(
-            out,
-            "{:<24} {:<46} {:>10} {:>12} {:>12} {:>10}",
-            i.table,
-            i.index,
-            i.idx_scan,
-            i.idx_tup_read,
-            i.idx_tup_fetch,
-            human_bytes(i.size_bytes)
-        )?;
-    }
+    writeln!(out)?;
+    write_table(
+        out,
+        &[
+            Col("table", 24, Left),
+            Col("index", 46, Left),
+            Col("scans", 10, Right),
+            Col("tup read", 12, Right),
+            Col("tup fetch", 12, Right),
+            Col("size", 10, Right),
+        ],
+        stats.indexes.iter().map(|i| {
+            vec![
+                i.table.clone(),
+                i.index.clone(),
+                i.idx_scan.to_string(),
+                i.idx_tup_read.to_string(),
+                i.idx_tup_fetch.to_string(),
+                human_bytes(i.size_bytes),
+            ]
+        }),
+    )?;
     writeln!(out)?;
     match &stats.slow_queries_note {
         Some(note) => writeln!(out, "{note}")?,
@@ -78,23 +124,27 @@ pub fn write_text(stats: &DbStats, out: &mut String) -> std::fmt::Result {
         }
     }
     writeln!(out)?;
-    writeln!(
+    write_table(
         out,
-        "{:<28} {:>10} {:>10} {:>12} {:>16} {:>16}",
-        "bloat", "live", "dead", "wasted (est.)", "last vacuum", "last autovacuum"
+        &[
+            Col("bloat", 28, Left),
+            Col("live", 10, Right),
+            Col("dead", 10, Right),
+            Col("wasted (est.)", 13, Right),
+            Col("last vacuum", 16, Right),
+            Col("last autovacuum", 16, Right),
+        ],
+        stats.bloat.iter().map(|b| {
+            vec![
+                b.table.clone(),
+                b.live_rows.to_string(),
+                b.dead_rows.to_string(),
+                human_bytes(b.wasted_bytes_estimate),
+                when(b.last_vacuum),
+                when(b.last_autovacuum),
+            ]
+        }),
     )?;
-    for b in &stats.bloat {
-        writeln!(
-            out,
-            "{:<28} {:>10} {:>10} {:>12} {:>16} {:>16}",
-            b.table,
-            b.live_rows,
-            b.dead_rows,
-            human_bytes(b.wasted_bytes_estimate),
-            when(b.last_vacuum),
-            when(b.last_autovacuum)
-        )?;
-    }
     match stats.cache_hit_ratio {
         Some(r) => writeln!(out, "cache hit ratio: {:.2}%", r * 100.0)?,
         None => writeln!(out, "cache hit ratio: no block reads yet")?,
