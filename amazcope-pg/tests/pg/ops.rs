@@ -265,3 +265,92 @@ async fn the_private_cluster_backs_up_a_database_holding_data_before_migrating_i
     store.pool().close().await;
     amazcope_pg::cluster::LocalCluster::new(&settings).unwrap().stop().unwrap();
 }
+
+/// Runs a PostgreSQL tool of `cluster` as its server user (as root: through runuser).
+fn tool(
+    cluster: &amazcope_pg::cluster::LocalCluster,
+    name: &str,
+    dir: &std::path::Path,
+) -> std::process::Command {
+    let program = cluster.bindir().join(name);
+    let mut cmd = match cluster.server_user() {
+        Some(user) => {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", &user.name, "--"]).arg(program);
+            c
+        }
+        None => std::process::Command::new(program),
+    };
+    cmd.current_dir(dir);
+    cmd
+}
+
+#[tokio::test]
+async fn replication_lists_a_real_streaming_standby() {
+    let temp = TempCluster::start(&settings()).expect("private cluster starts");
+    let primary = temp.cluster();
+    let url = primary.ensure_database("amazcope").await.unwrap();
+    let dir = tempfile::Builder::new().prefix("amzsb").tempdir().unwrap();
+    if let Some(user) = primary.server_user() {
+        std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap();
+    }
+    let data = dir.path().join("pgdata");
+    // initdb's pg_hba.conf trusts local replication connections; -R writes primary_conninfo.
+    let out = tool(primary, "pg_basebackup", dir.path())
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "-U",
+            amazcope_pg::cluster::SUPERUSER,
+            "-p",
+            "5432",
+            "-h",
+        ])
+        .arg(primary.home())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&out.stderr));
+    // The copied configuration names the primary's socket folder; the standby gets its own.
+    let conf = data.join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str(&format!("\nunix_socket_directories = '{}'\n", dir.path().display()));
+    std::fs::write(&conf, text).unwrap();
+    let out = tool(primary, "pg_ctl", dir.path())
+        .arg("start")
+        .arg("-D")
+        .arg(&data)
+        .arg("-l")
+        .arg(dir.path().join("standby.log"))
+        .args(["-w", "-t", "60"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "standby start: {}", String::from_utf8_lossy(&out.stderr));
+
+    let store = PgStore::connect_url(&url).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let replicas = loop {
+        let r = inspect::replication(store.pool()).await.unwrap();
+        // replay_lsn stays NULL until the standby's first status report.
+        let reported =
+            r.iter().any(|x| x.state.as_deref() == Some("streaming") && x.replay_lag_bytes.is_some());
+        if reported || std::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let stop = tool(primary, "pg_ctl", dir.path())
+        .arg("stop")
+        .arg("-D")
+        .arg(&data)
+        .args(["-m", "fast", "-w"])
+        .output();
+    assert_eq!(replicas.len(), 1, "{replicas:?}");
+    assert_eq!(replicas[0].state.as_deref(), Some("streaming"), "{replicas:?}");
+    assert!(replicas[0].replay_lag_bytes.is_some_and(|b| b >= 0), "{replicas:?}");
+    assert!(stop.unwrap().status.success());
+    store.pool().close().await;
+}
