@@ -1,9 +1,16 @@
-//! Read-only views of the live database: table sizes, index usage, an ERD in Graphviz dot.
+//! Read-only views of the live database: table sizes, index usage, an ERD in Graphviz dot,
+//! and the monitoring figures of [`health`] (slow queries, bloat, connections, replication).
 
 use serde::Serialize;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+mod health;
+pub use health::{
+    Connections, DEFAULT_SLOW_QUERY_THRESHOLD, DbStats, PoolFigures, ReplicaLag, SessionState, SlowQueries,
+    SlowQuery, TableBloat, bloat, cache_hit_ratio, connections, db_stats, replication, slow_queries,
+};
 
 /// Why an inspection query failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +27,7 @@ fn err(what: &'static str) -> impl FnOnce(sqlx::Error) -> InspectError {
     move |source| InspectError { what, source }
 }
 
-/// Size of one table, partitions included.
+/// Size and row count of one table, partitions included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct TableSize {
     /// Table name (a partitioned table's partitions are summed into it).
@@ -29,8 +36,12 @@ pub struct TableSize {
     pub total_bytes: i64,
     /// Number of partitions (0 for a plain table).
     pub partitions: i64,
-    /// The planner's row estimate (`reltuples`), summed; 0 before the first ANALYZE.
-    pub row_estimate: i64,
+    /// Live rows counted by the statistics collector (`pg_stat_user_tables.n_live_tup`),
+    /// summed over the partitions. Kept current by every write, not only by ANALYZE.
+    pub live_rows: i64,
+    /// The planner's estimate (`pg_class.reltuples`), summed; `None` while a table (or one
+    /// of its partitions) has never been vacuumed or analyzed, when PostgreSQL stores -1.
+    pub row_estimate: Option<i64>,
 }
 
 /// Use of one index since statistics were last reset (`pg_stat_user_indexes`).
@@ -50,22 +61,33 @@ pub struct IndexUsage {
     pub size_bytes: i64,
 }
 
-/// Every table of the current schema with its total size, largest first.
+/// Every table of the current schema with its total size and live rows, largest first.
 pub async fn table_sizes(pool: &PgPool) -> Result<Vec<TableSize>, InspectError> {
-    // pg_partition_tree() returns the relation itself for a plain table, and the parent plus
-    // every partition for a partitioned one, so one expression covers both.
+    // pg_partition_tree() returns no row at all for a plain table on PostgreSQL 15, so each
+    // top-level table is joined to itself UNION its partition tree: a plain table is its
+    // only member, a partitioned one is its parent plus every partition. Live rows come
+    // from the statistics collector: reltuples is -1 until the first VACUUM or ANALYZE,
+    // which is why every table but the (analyzed) snapshot partitions showed 0 rows.
     // language=PostgreSQL
     sqlx::query_as(
-        "SELECT c.relname::text AS table, \
-           (SELECT COALESCE(sum(pg_total_relation_size(t.relid)), 0) \
-              FROM pg_partition_tree(c.oid) t)::bigint AS total_bytes, \
-           (SELECT count(*) FROM pg_partition_tree(c.oid) t WHERE t.relid <> c.oid AND t.isleaf) \
-              AS partitions, \
-           (SELECT COALESCE(sum(greatest(p.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) t \
-              JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf)::bigint AS row_estimate \
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
-         ORDER BY total_bytes DESC, c.relname",
+        "WITH tops AS ( \
+           SELECT c.oid, c.relname::text AS name FROM pg_class c \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition), \
+         members AS ( \
+           SELECT t.oid AS top, t.oid AS relid FROM tops t \
+           UNION SELECT t.oid, p.relid FROM tops t, pg_partition_tree(t.oid) p) \
+         SELECT t.name AS table, \
+           COALESCE(sum(pg_total_relation_size(m.relid)), 0)::bigint AS total_bytes, \
+           count(*) FILTER (WHERE m.relid <> t.oid AND r.relkind = 'r') AS partitions, \
+           COALESCE(sum(s.n_live_tup), 0)::bigint AS live_rows, \
+           CASE WHEN bool_and(r.relkind <> 'r' OR r.reltuples >= 0) \
+             THEN COALESCE(sum(r.reltuples) FILTER (WHERE r.relkind = 'r'), 0)::bigint END \
+             AS row_estimate \
+         FROM tops t JOIN members m ON m.top = t.oid JOIN pg_class r ON r.oid = m.relid \
+         LEFT JOIN pg_stat_user_tables s ON s.relid = m.relid \
+         GROUP BY t.oid, t.name \
+         ORDER BY total_bytes DESC, t.name",
     )
     .fetch_all(pool)
     .await

@@ -5,11 +5,15 @@
 //! - [`cluster`] starts a private PostgreSQL when no `DATABASE_URL` is given.
 //! - [`partitions`] keeps the monthly partitions of `product_snapshots`.
 //! - [`queue`] is the refresh work queue (leases with `FOR UPDATE SKIP LOCKED`).
+//! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs, and the
+//!   monitoring figures (slow queries, bloat, connections, replication).
+//! - [`backup`] dumps and restores with `pg_dump`/`pg_restore`, row counts checked.
+//! - [`daily`] reads and rebuilds the daily rollups; [`history`] is the tenancy rule of
+//!   per-product reads and the sliced history read.
 //!
 //! Every table write exists once, in `write`; the repositories (`repos`) and batch ingest
 //! (`ingest`) both call those functions. Module order has no cycle: `write` and `rows` use
 //! only `columns` and `error`; `repos` uses `write`; `ingest` uses `write` and `repos`' reads.
-//! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs.
 //!
 //! # Checked and runtime SQL
 //!
@@ -21,7 +25,8 @@
 //! `.sqlx/` at the workspace root, and `.cargo/config.toml` sets `SQLX_OFFLINE=true`, so no
 //! build needs a database. After changing a checked query or a migration, run
 //! `scripts/sqlx-prepare` (it makes a throwaway migrated database, regenerates `.sqlx/` and
-//! drops the database) and commit `.sqlx/`; `scripts/lint` runs `scripts/sqlx-prepare --check`, which fails when `.sqlx/` is stale.
+//! drops the database) and commit `.sqlx/`; `scripts/lint` runs `scripts/sqlx-prepare
+//! --check`, which fails when `.sqlx/` is stale.
 //!
 //! Runtime SQL (`sqlx::query`, `QueryBuilder`) stays where the macros cannot go, each place
 //! saying so: the writes in `write` (UNNEST arrays built from column lists, binary COPY),
@@ -42,6 +47,7 @@ mod repos;
 mod rows;
 mod write;
 
+pub mod backup;
 pub mod cluster;
 mod connect;
 pub mod inspect;

@@ -3,19 +3,29 @@
 //! Every command uses `DATABASE_URL` when it is set, else the private cluster under
 //! `AMAZCOPE_HOME` (created and started on demand; see `amazcope_pg::cluster`).
 
-use amazcope_pg::cluster::LocalCluster;
+use amazcope_pg::backup::{self, PgTools};
+use amazcope_pg::cluster::{self, LocalCluster};
 use amazcope_pg::{MigrationState, PgStore, inspect, partitions};
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use clap::Subcommand;
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::PathBuf;
 
 /// Database commands.
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Apply every pending migration.
-    Upgrade,
+    /// Apply every pending migration. A database holding data is backed up first
+    /// (`pg_dump`) into `AMAZCOPE_HOME/backups`, or `--backup-dir`.
+    Upgrade {
+        /// Where the backup taken before migrating goes.
+        #[arg(long, conflicts_with = "no_backup")]
+        backup_dir: Option<PathBuf>,
+        /// Migrate without taking a backup first.
+        #[arg(long)]
+        no_backup: bool,
+    },
     /// Revert the most recent migrations.
     Downgrade {
         /// How many migrations to revert.
@@ -32,11 +42,28 @@ pub enum DbCommand {
     },
     /// Print an entity-relationship diagram of the live schema (Graphviz dot) on stdout.
     Erd,
-    /// Table sizes and index usage.
+    /// Table sizes, index usage, slow queries, bloat, connections and replication lag.
     Stats {
-        /// Print JSON.
+        /// Print JSON (keys `tables`, `indexes`, `slow_queries`, `bloat`, `connections`,
+        /// `replication`).
         #[arg(long)]
         json: bool,
+        /// Queries slower than this many milliseconds (mean or longest run) are listed first.
+        #[arg(long, default_value_t = 1000)]
+        slow_ms: u64,
+    },
+    /// Dump the database with `pg_dump` (custom format), with a manifest of row counts
+    /// beside it (`FILE.manifest.json`).
+    Backup {
+        /// The dump file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a dump made by `db backup` into the database in use, which must be empty;
+    /// every table's row count is checked against the manifest.
+    Restore {
+        /// The dump file.
+        file: PathBuf,
     },
     /// Create the snapshot partitions ahead and drop those past the retention.
     Partitions {
@@ -84,17 +111,6 @@ async fn store() -> anyhow::Result<PgStore> {
     Ok(PgStore::connect_url(&crate::common::database_url().await?).await?)
 }
 
-fn human_bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
-}
-
 /// Runs a database command.
 pub async fn run(cmd: DbCommand) -> anyhow::Result<()> {
     let mut out = String::new();
@@ -109,9 +125,24 @@ pub async fn run(cmd: DbCommand) -> anyhow::Result<()> {
 
 async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
     match cmd {
-        DbCommand::Upgrade => {
-            let store = store().await?;
+        DbCommand::Upgrade { backup_dir, no_backup } => {
+            let url = crate::common::database_url().await?;
+            let store = PgStore::connect_url(&url).await?;
             let before = store.current_version().await?;
+            // The design's first migration rule: never migrate data without a copy of it.
+            if !no_backup && backup::pending_with_data(&url).await? {
+                let dir = match backup_dir {
+                    Some(dir) => dir,
+                    None => cluster::default_home(&crate::common::cluster_settings())
+                        .context("no folder for the backup: pass --backup-dir or --no-backup")?
+                        .join("backups"),
+                };
+                let tools = PgTools::find(&crate::common::cluster_settings())?;
+                let file = backup::backup_into(&url, &tools, &dir)
+                    .await
+                    .context("the backup before upgrading failed (--no-backup skips it)")?;
+                writeln!(out, "backed up to {} before upgrading", file.display())?;
+            }
             store.migrate().await.context("upgrade failed")?;
             let after = store.current_version().await?;
             match (before, after) {
@@ -154,44 +185,51 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
             let store = store().await?;
             write!(out, "{}", inspect::erd_dot(store.pool()).await?)?;
         }
-        DbCommand::Stats { json } => {
+        DbCommand::Stats { json, slow_ms } => {
             let store = store().await?;
-            let tables = inspect::table_sizes(store.pool()).await?;
-            let indexes = inspect::index_usage(store.pool()).await?;
+            let stats = inspect::db_stats(store.pool(), std::time::Duration::from_millis(slow_ms)).await?;
             if json {
-                let v = serde_json::json!({ "tables": tables, "indexes": indexes });
-                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+                writeln!(out, "{}", serde_json::to_string_pretty(&stats)?)?;
             } else {
-                writeln!(out, "{:<28} {:>12} {:>12} {:>10}", "table", "size", "rows (est.)", "partitions")?;
-                for t in &tables {
-                    writeln!(
-                        out,
-                        "{:<28} {:>12} {:>12} {:>10}",
-                        t.table,
-                        human_bytes(t.total_bytes),
-                        t.row_estimate,
-                        t.partitions
-                    )?;
-                }
-                writeln!(out)?;
-                writeln!(
-                    out,
-                    "{:<24} {:<46} {:>10} {:>12} {:>12} {:>10}",
-                    "table", "index", "scans", "tup read", "tup fetch", "size"
-                )?;
-                for i in &indexes {
-                    writeln!(
-                        out,
-                        "{:<24} {:<46} {:>10} {:>12} {:>12} {:>10}",
-                        i.table,
-                        i.index,
-                        i.idx_scan,
-                        i.idx_tup_read,
-                        i.idx_tup_fetch,
-                        human_bytes(i.size_bytes)
-                    )?;
-                }
+                crate::db_stats::write_text(&stats, out)?;
             }
+        }
+        DbCommand::Backup { out: file } => {
+            let url = crate::common::database_url().await?;
+            let tools = PgTools::find(&crate::common::cluster_settings())?;
+            let manifest = backup::backup(&url, &tools, &file).await.context("backup failed")?;
+            writeln!(
+                out,
+                "backed up {} to {} ({} rows in {} tables; manifest {})",
+                manifest.source,
+                file.display(),
+                manifest.total_rows(),
+                manifest.tables.len(),
+                backup::manifest_path(&file).display()
+            )?;
+        }
+        DbCommand::Restore { file } => {
+            let url = match std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) {
+                Some(url) => url,
+                // Not common::database_url(): it migrates the private cluster's database on
+                // first use, and a restore needs it empty (as on a new machine).
+                None => {
+                    LocalCluster::new(&crate::common::cluster_settings())
+                        .context("cannot locate the private cluster")?
+                        .ensure_database(cluster::DEFAULT_DATABASE)
+                        .await?
+                }
+            };
+            let tools = PgTools::find(&crate::common::cluster_settings())?;
+            let report = backup::restore(&url, &tools, &file).await.context("restore failed")?;
+            writeln!(
+                out,
+                "restored {} into {}: {} rows in {} tables, every count as in the backup",
+                file.display(),
+                report.target,
+                report.manifest.total_rows(),
+                report.manifest.tables.len()
+            )?;
         }
         DbCommand::Partitions { ahead, retention_days, json } => {
             if retention_days < 0 {

@@ -10,6 +10,7 @@ mod alerts;
 mod analytics;
 mod categories;
 mod db;
+mod db_stats;
 mod demo;
 mod history;
 mod import;

@@ -131,6 +131,16 @@ pub enum ClusterError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    /// The backup taken before migrating a database that holds data failed (nothing was
+    /// migrated).
+    #[error("cannot back up the private cluster's database into {dir} before migrating it")]
+    Backup {
+        /// The backup folder.
+        dir: PathBuf,
+        /// What failed.
+        #[source]
+        source: Box<crate::backup::BackupError>,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("the cluster start task did not finish: {reason}")]
     Task {

@@ -206,7 +206,31 @@ impl LocalCluster {
              port = {PORT}\n"
         )
         .map_err(io("write", &conf))?;
+        // The design's slow-query log (DATABASE_DESIGN.md "Monitoring") reads
+        // pg_stat_statements, which only works when preloaded. Only when the module is
+        // installed: the server would refuse to start with a missing preload library.
+        if self.has_pg_stat_statements() {
+            writeln!(
+                f,
+                "# amazcope db stats: slow queries (pg_stat_statements).\n\
+                 shared_preload_libraries = 'pg_stat_statements'\n"
+            )
+            .map_err(io("write", &conf))?;
+        }
         Ok(())
+    }
+
+    /// Whether the server's library folder holds `pg_stat_statements` (`pg_config
+    /// --pkglibdir` beside the binaries, else Debian's `<bindir>/../lib`).
+    fn has_pg_stat_statements(&self) -> bool {
+        let pkglibdir = Command::new(self.bindir.join("pg_config"))
+            .arg("--pkglibdir")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+            .or_else(|| self.bindir.parent().map(|p| p.join("lib")));
+        pkglibdir.is_some_and(|dir| dir.join("pg_stat_statements.so").is_file())
     }
 
     /// Whether the server is running (`pg_ctl status`).
@@ -317,6 +341,14 @@ impl LocalCluster {
                 Err(e) => return Err(dberr("create the database")(e)),
             }
         }
+        let mut db = sqlx::PgConnection::connect_with(&options.clone().database(database))
+            .await
+            .map_err(dberr("connect"))?;
+        // Slow queries for `amazcope db stats`; harmless when the cluster was made before it
+        // was preloaded (stats then says how to enable it), skipped when not installed.
+        // language=PostgreSQL
+        let _ = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").execute(&mut db).await;
+        let _ = db.close().await;
         let _ = conn.close().await;
         Ok(self.url(database))
     }
@@ -340,8 +372,22 @@ pub async fn database_url_or_local(
 }
 
 impl LocalCluster {
-    /// Applies the pending migrations to the database at `url` on this cluster.
+    /// Where [`LocalCluster::migrate`] puts the backup of a database holding data:
+    /// `<home>/backups`.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.home.join("backups")
+    }
+
+    /// Applies the pending migrations to the database at `url` on this cluster. A database
+    /// holding data is first dumped into [`LocalCluster::backup_dir`] (the design's first
+    /// migration rule: the migration on first use after an update is implicit, its backup too).
     pub async fn migrate(&self, url: &str) -> Result<(), ClusterError> {
+        let dir = self.backup_dir();
+        let backup_err = |e| ClusterError::Backup { dir: dir.clone(), source: Box::new(e) };
+        if crate::backup::pending_with_data(url).await.map_err(backup_err)? {
+            let tools = crate::backup::PgTools::in_dir(&self.bindir);
+            crate::backup::backup_into(url, &tools, &dir).await.map_err(backup_err)?;
+        }
         let socket = self.home.clone();
         // A one-connection pool: the migrator's future over a pool is Send, so callers may
         // run this on any runtime (the Python bindings block on one).

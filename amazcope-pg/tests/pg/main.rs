@@ -5,6 +5,7 @@ mod analytics;
 mod cluster;
 mod ingest;
 mod migrations;
+mod ops;
 mod partitions;
 mod queue;
 pub(crate) mod repos;

@@ -28,7 +28,8 @@ impl Db {
         block_on(py, async move { Ok(store.current_version().await?) })
     }
 
-    /// Size of every table (`table`, `total_bytes`, `partitions`, `row_estimate`) as a table.
+    /// Size of every table (`table`, `total_bytes`, `partitions`, `live_rows`, `row_estimate`;
+    /// the estimate is null before the first ANALYZE) as a table.
     fn stats<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
         let store = Arc::clone(&self.store);
         let rows = block_on(py, async move { Ok(amazcope_pg::inspect::table_sizes(store.pool()).await?) })?;
@@ -36,7 +37,8 @@ impl Db {
         c.utf8("table", rows.iter().map(|r| Some(&r.table)));
         c.i64("total_bytes", rows.iter().map(|r| Some(r.total_bytes)));
         c.i64("partitions", rows.iter().map(|r| Some(r.partitions)));
-        c.i64("row_estimate", rows.iter().map(|r| Some(r.row_estimate)));
+        c.i64("live_rows", rows.iter().map(|r| Some(r.live_rows)));
+        c.i64("row_estimate", rows.iter().map(|r| r.row_estimate));
         Ok(c.into_pyarrow(py)?)
     }
 
