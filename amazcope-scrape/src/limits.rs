@@ -17,128 +17,114 @@ pub const MAX_PAGE_BYTES: usize = 16 << 20;
 /// per-tag stack walks short.
 pub const MAX_DEPTH: usize = 1024;
 
-/// `name` lower-cased into a small buffer; `None` for names longer than any we look for.
-fn lower(name: &[u8]) -> Option<([u8; 12], usize)> {
+/// Whether `name`, compared without case, is one of `names` (all lower case, at most 12 bytes).
+fn named(name: &[u8], names: &[&[u8]]) -> bool {
     let mut buf = [0u8; 12];
-    buf.get_mut(..name.len())?.iter_mut().zip(name).for_each(|(d, s)| *d = s.to_ascii_lowercase());
-    Some((buf, name.len()))
+    let Some(lower) = buf.get_mut(..name.len()) else { return false };
+    lower.iter_mut().zip(name).for_each(|(d, s)| *d = s.to_ascii_lowercase());
+    names.contains(&&*lower)
 }
 
 /// Elements with no end tag, or whose end tag html5ever implies when a sibling opens (`<li>`
 /// after `<li>`, `<p>` before a block, table parts outside a table are dropped): counting
 /// them would call a long flat list deep.
-fn not_nested(name: &[u8]) -> bool {
-    let Some((buf, len)) = lower(name) else { return false };
-    matches!(
-        &buf[..len],
-        b"area"
-            | b"base"
-            | b"br"
-            | b"col"
-            | b"embed"
-            | b"hr"
-            | b"img"
-            | b"input"
-            | b"link"
-            | b"meta"
-            | b"source"
-            | b"track"
-            | b"wbr"
-            | b"param"
-            | b"keygen"
-            | b"basefont"
-            | b"bgsound"
-            | b"frame"
-            | b"p"
-            | b"li"
-            | b"dt"
-            | b"dd"
-            | b"option"
-            | b"tr"
-            | b"td"
-            | b"th"
-            | b"tbody"
-            | b"thead"
-            | b"tfoot"
-            | b"caption"
-            | b"colgroup"
-            | b"html"
-            | b"head"
-            | b"body"
-    )
-}
+const NOT_NESTED: &[&[u8]] = &[
+    b"area",
+    b"base",
+    b"br",
+    b"col",
+    b"embed",
+    b"hr",
+    b"img",
+    b"input",
+    b"link",
+    b"meta",
+    b"source",
+    b"track",
+    b"wbr",
+    b"param",
+    b"keygen",
+    b"basefont",
+    b"bgsound",
+    b"frame",
+    b"p",
+    b"li",
+    b"dt",
+    b"dd",
+    b"option",
+    b"tr",
+    b"td",
+    b"th",
+    b"tbody",
+    b"thead",
+    b"tfoot",
+    b"caption",
+    b"colgroup",
+    b"html",
+    b"head",
+    b"body",
+];
 
 /// html5ever's "special" elements: an end tag of any other name does not close past them.
-fn special(name: &[u8]) -> bool {
-    let Some((buf, len)) = lower(name) else { return false };
-    matches!(
-        &buf[..len],
-        b"address"
-            | b"applet"
-            | b"article"
-            | b"aside"
-            | b"blockquote"
-            | b"button"
-            | b"center"
-            | b"details"
-            | b"dialog"
-            | b"dir"
-            | b"div"
-            | b"dl"
-            | b"fieldset"
-            | b"figcaption"
-            | b"figure"
-            | b"footer"
-            | b"form"
-            | b"frameset"
-            | b"h1"
-            | b"h2"
-            | b"h3"
-            | b"h4"
-            | b"h5"
-            | b"h6"
-            | b"header"
-            | b"hgroup"
-            | b"iframe"
-            | b"listing"
-            | b"main"
-            | b"marquee"
-            | b"menu"
-            | b"nav"
-            | b"noembed"
-            | b"noframes"
-            | b"object"
-            | b"ol"
-            | b"plaintext"
-            | b"pre"
-            | b"search"
-            | b"section"
-            | b"select"
-            | b"summary"
-            | b"table"
-            | b"template"
-            | b"textarea"
-            | b"title"
-            | b"ul"
-            | b"xmp"
-    )
-}
+const SPECIAL: &[&[u8]] = &[
+    b"address",
+    b"applet",
+    b"article",
+    b"aside",
+    b"blockquote",
+    b"button",
+    b"center",
+    b"details",
+    b"dialog",
+    b"dir",
+    b"div",
+    b"dl",
+    b"fieldset",
+    b"figcaption",
+    b"figure",
+    b"footer",
+    b"form",
+    b"frameset",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+    b"header",
+    b"hgroup",
+    b"iframe",
+    b"listing",
+    b"main",
+    b"marquee",
+    b"menu",
+    b"nav",
+    b"noembed",
+    b"noframes",
+    b"object",
+    b"ol",
+    b"plaintext",
+    b"pre",
+    b"search",
+    b"section",
+    b"select",
+    b"summary",
+    b"table",
+    b"template",
+    b"textarea",
+    b"title",
+    b"ul",
+    b"xmp",
+];
 
 /// Elements an end tag of a special element does not close past (html5ever's default scope).
-fn scope_boundary(name: &[u8]) -> bool {
-    let Some((buf, len)) = lower(name) else { return false };
-    matches!(&buf[..len], b"applet" | b"marquee" | b"object" | b"table" | b"template" | b"svg" | b"math")
-}
+const SCOPE_BOUNDARY: &[&[u8]] = &[b"applet", b"marquee", b"object", b"table", b"template", b"svg", b"math"];
 
-fn is_raw(name: &[u8]) -> bool {
-    let Some((buf, len)) = lower(name) else { return false };
-    matches!(&buf[..len], b"script" | b"style" | b"noscript")
-}
+/// Elements whose content [`crate::region::strip_noise`] drops before any DOM is built.
+const RAW: &[&[u8]] = &[b"script", b"style", b"noscript"];
 
-fn is_foreign(name: &[u8]) -> bool {
-    let Some((buf, len)) = lower(name) else { return false };
-    matches!(&buf[..len], b"svg" | b"math")
-}
+/// Elements that open foreign content, where `/>` does close an element.
+const FOREIGN: &[&[u8]] = &[b"svg", b"math"];
 
 fn bucket(name: &[u8]) -> usize {
     name.iter().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b.to_ascii_lowercase())))
@@ -149,7 +135,7 @@ fn bucket(name: &[u8]) -> usize {
 /// as soon as it passes `limit`.
 ///
 /// This is a conservative model of html5ever's stack of open elements: start tags push
-/// (except [`not_nested`] ones, and `/>` inside `<svg>`/`<math>`), an end tag pops down to
+/// (except [`NOT_NESTED`] ones, and `/>` inside `<svg>`/`<math>`), an end tag pops down to
 /// the nearest open element of its name unless a special element (or, for a special end tag,
 /// a scope boundary) is in the way, in which case it is ignored as html5ever ignores it.
 /// Comments, `<script>`, `<style>` and `<noscript>` are skipped, as [`crate::region::strip_noise`]
@@ -184,17 +170,17 @@ pub(crate) fn check_depth(html: &str, limit: usize) -> Result<(), usize> {
             close_tag(&mut stack, &mut open_names, &mut foreign, name);
             continue;
         }
-        if is_raw(name) {
+        if named(name, RAW) {
             i = crate::region::after_close_of(bytes, lt, name);
         }
-        if i != tag_end || not_nested(name) {
+        if i != tag_end || named(name, NOT_NESTED) {
             continue;
         }
         let self_closing = tag_end >= 2 && bytes[tag_end - 2] == b'/';
         if self_closing && foreign > 0 {
             continue;
         }
-        if is_foreign(name) {
+        if named(name, FOREIGN) {
             foreign += 1;
         }
         stack.push(name);
@@ -210,9 +196,9 @@ fn close_tag(stack: &mut Vec<&[u8]>, open_names: &mut [u32; 256], foreign: &mut 
     if open_names[bucket(name)] == 0 {
         return;
     }
-    let is_special = special(name);
+    let is_special = named(name, SPECIAL);
     let Some(at) = stack.iter().rposition(|open| {
-        open.eq_ignore_ascii_case(name) || (if is_special { scope_boundary(open) } else { special(open) })
+        open.eq_ignore_ascii_case(name) || named(open, if is_special { SCOPE_BOUNDARY } else { SPECIAL })
     }) else {
         return;
     };
@@ -221,7 +207,7 @@ fn close_tag(stack: &mut Vec<&[u8]>, open_names: &mut [u32; 256], foreign: &mut 
     }
     for open in stack.drain(at..) {
         open_names[bucket(open)] -= 1;
-        if is_foreign(open) {
+        if named(open, FOREIGN) {
             *foreign -= 1;
         }
     }
