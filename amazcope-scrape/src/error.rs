@@ -26,4 +26,22 @@ pub enum ParseError {
         /// The page kind.
         page: &'static str,
     },
+    /// The page is larger than [`crate::MAX_PAGE_BYTES`]; refused before any scan, so a
+    /// runaway download or a wrong file cannot exhaust memory.
+    #[error("page is {bytes} bytes, more than the {limit} a page may have")]
+    TooLarge {
+        /// Length of the text.
+        bytes: usize,
+        /// The limit it passed.
+        limit: usize,
+    },
+    /// The page nests elements deeper than [`crate::MAX_DEPTH`]; refused before any DOM is
+    /// built (tree construction slows quadratically with nesting).
+    #[error("page nests elements more than {limit} deep (reached {depth} before the check stopped)")]
+    TooDeep {
+        /// The depth at which the check stopped.
+        depth: usize,
+        /// The limit it passed.
+        limit: usize,
+    },
 }

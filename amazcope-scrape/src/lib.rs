@@ -3,10 +3,13 @@
 //!
 //! Parsing entry point: [`parse_page`]. It never panics on any input and never defaults a
 //! field to 0: each field is read, absent, or unparseable with the selector and the text.
+//! Pages over [`MAX_PAGE_BYTES`] or nested deeper than [`MAX_DEPTH`] are refused with a typed
+//! error before any DOM is built (`tests/no_panic.rs` fuzzes it with mutated saved pages).
 #![warn(missing_docs)]
 
 mod error;
 pub mod fetch;
+mod limits;
 pub mod locale;
 mod page;
 mod region;
@@ -14,4 +17,5 @@ mod selectors;
 mod text;
 
 pub use error::ParseError;
+pub use limits::{MAX_DEPTH, MAX_PAGE_BYTES};
 pub use page::{detect_kind, detect_marketplace, parse_page};

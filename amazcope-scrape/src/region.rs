@@ -115,7 +115,7 @@ pub(crate) fn element_at(html: &str, lt: usize) -> Option<&str> {
 }
 
 /// Index just past the `>` closing the start tag, honouring quoted attribute values.
-fn open_tag_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+pub(crate) fn open_tag_end(bytes: &[u8], mut i: usize) -> Option<usize> {
     let mut quote = 0u8;
     while i < bytes.len() {
         let b = bytes[i];
@@ -229,6 +229,13 @@ pub(crate) fn strip_noise(html: &str) -> String {
     }
     out.push_str(&html[copied.min(html.len())..]);
     out
+}
+
+/// Index just past the end tag `</name>` of the raw-text element whose start tag is at `lt`.
+pub(crate) fn after_close_of(bytes: &[u8], lt: usize, name: &[u8]) -> usize {
+    let mut close = b"</".to_vec();
+    close.extend(name.iter().map(u8::to_ascii_lowercase));
+    after_close(bytes, lt, &close)
 }
 
 fn after_close(bytes: &[u8], lt: usize, close: &[u8]) -> usize {

@@ -1,6 +1,7 @@
 //! Text of DOM elements as a shopper reads it: whitespace collapsed, script/style skipped,
 //! and, where rows matter, one line per block element.
 
+use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node};
 
 /// Builds a DOM of a page region after dropping its scripts, styles and comments.
@@ -40,19 +41,43 @@ pub(crate) fn text(el: ElementRef<'_>) -> String {
     collapse(&raw)
 }
 
-fn push_text(el: ElementRef<'_>, out: &mut String) {
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) if !skip(e.name()) => {
-                if let Some(c) = ElementRef::wrap(child) {
-                    push_text(c, out);
-                    out.push(' ');
-                }
-            }
-            _ => {}
+/// Walks the subtree under `el` (not `el` itself) in document order without recursion: a
+/// hostile page nests 100,000 elements, and one stack frame per level overflows a thread's
+/// stack long before that. `visit` gets each node on entry (`true`) and on exit (`false`);
+/// the subtrees of script-like elements are skipped whole.
+fn walk<'a>(el: ElementRef<'a>, mut visit: impl FnMut(&'a Node, bool)) {
+    let mut skipping = None;
+    for edge in el.traverse() {
+        let (node, open) = match edge {
+            Edge::Open(n) => (n, true),
+            Edge::Close(n) => (n, false),
+        };
+        if node.id() == el.id() {
+            continue;
         }
+        if let Some(id) = skipping {
+            if !open && id == node.id() {
+                skipping = None;
+            }
+            continue;
+        }
+        if let Node::Element(e) = node.value()
+            && skip(e.name())
+        {
+            // A skipped leaf's close edge comes right after its open edge, as for any node.
+            skipping = Some(node.id());
+            continue;
+        }
+        visit(node.value(), open);
     }
+}
+
+fn push_text(el: ElementRef<'_>, out: &mut String) {
+    walk(el, |node, open| match node {
+        Node::Text(t) if open => out.push_str(t),
+        Node::Element(_) if !open => out.push(' '),
+        _ => {}
+    });
 }
 
 fn is_block(name: &str) -> bool {
@@ -71,22 +96,12 @@ pub(crate) fn lines(el: ElementRef<'_>) -> Vec<String> {
 }
 
 fn push_lines(el: ElementRef<'_>, out: &mut String) {
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => out.push_str(&t.replace('\n', " ")),
-            Node::Element(e) if !skip(e.name()) => {
-                let block = is_block(e.name());
-                if block {
-                    out.push('\n');
-                }
-                if let Some(c) = ElementRef::wrap(child) {
-                    push_lines(c, out);
-                }
-                out.push(if block { '\n' } else { ' ' });
-            }
-            _ => {}
-        }
-    }
+    walk(el, |node, open| match node {
+        Node::Text(t) if open => out.push_str(&t.replace('\n', " ")),
+        Node::Element(e) if is_block(e.name()) => out.push('\n'),
+        Node::Element(_) if !open => out.push(' '),
+        _ => {}
+    });
 }
 
 /// Text of the first match of `sel` under `el`, if non-empty.
@@ -112,5 +127,15 @@ mod tests {
         );
         let div = h.root_element().first_child().and_then(ElementRef::wrap).expect("div");
         assert_eq!(lines(div), ["#1 in A (x)", "#2 in B", "#3", "#4"]);
+    }
+
+    #[test]
+    fn text_of_deeply_nested_element_does_not_recurse() {
+        // One stack frame per level overflowed the 2 MB test-thread stack near 10,000 levels.
+        let n = 20_000;
+        let h = Html::parse_fragment(&format!("<div>{}x{}</div>", "<b>".repeat(n), "</b>".repeat(n)));
+        let div = h.root_element().first_child().and_then(ElementRef::wrap).expect("div");
+        assert_eq!(text(div), "x");
+        assert_eq!(lines(div), ["x"]);
     }
 }

@@ -17,7 +17,17 @@ use amazcope_core::{Marketplace, model::page::PageKind, model::page::ParsedPage}
 /// detected from the page (canonical link, storefront host, currency). Pages that are not
 /// what was asked (captcha, 404, error) come back as their own variants, never as a product
 /// with empty fields.
+///
+/// Text larger than [`crate::MAX_PAGE_BYTES`] is [`ParseError::TooLarge`], and a page nested
+/// deeper than [`crate::MAX_DEPTH`] is [`ParseError::TooDeep`]; both are checked first.
+/// Callers holding bytes convert them with `String::from_utf8_lossy`: invalid sequences
+/// become U+FFFD, which no marker or field contains.
 pub fn parse_page(html: &str, hint: Option<Marketplace>) -> Result<ParsedPage, ParseError> {
+    use crate::limits::{MAX_DEPTH, MAX_PAGE_BYTES, check_depth};
+    if html.len() > MAX_PAGE_BYTES {
+        return Err(ParseError::TooLarge { bytes: html.len(), limit: MAX_PAGE_BYTES });
+    }
+    check_depth(html, MAX_DEPTH).map_err(|depth| ParseError::TooDeep { depth, limit: MAX_DEPTH })?;
     let idx = crate::region::IdIndex::new(html);
     let kind = detect::kind_with(html, &idx).ok_or(ParseError::Unrecognised { bytes: html.len() })?;
     let marketplace = hint.or_else(|| detect_marketplace(html));
