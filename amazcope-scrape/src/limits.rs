@@ -8,6 +8,22 @@
 
 use memchr::{memchr, memmem};
 
+thread_local! {
+    /// The depth of the deepest region refused during the current [`crate::parse_page`] call
+    /// on this thread (parsing is synchronous: one call at a time per thread).
+    static TOO_DEEP: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Notes that a region nested `depth` deep got no DOM.
+pub(crate) fn note_too_deep(depth: usize) {
+    TOO_DEEP.with(|c| c.set(Some(c.get().map_or(depth, |d| d.max(depth)))));
+}
+
+/// Takes what [`note_too_deep`] noted since the last call (clearing it).
+pub(crate) fn take_too_deep() -> Option<usize> {
+    TOO_DEEP.with(std::cell::Cell::take)
+}
+
 /// Largest page accepted: 16 MiB, five times the largest saved Amazon page (3.1 MB). Every
 /// scan is linear, but search and list pages become one DOM, whose memory grows with the page.
 pub const MAX_PAGE_BYTES: usize = 16 << 20;
@@ -17,114 +33,36 @@ pub const MAX_PAGE_BYTES: usize = 16 << 20;
 /// per-tag stack walks short.
 pub const MAX_DEPTH: usize = 1024;
 
-/// Whether `name`, compared without case, is one of `names` (all lower case, at most 12 bytes).
-fn named(name: &[u8], names: &[&[u8]]) -> bool {
+/// What an element is to the depth model, as bit flags.
+const NOT_NESTED: u8 = 1;
+const SPECIAL: u8 = 2;
+const SCOPE_BOUNDARY: u8 = 4;
+const RAW: u8 = 8;
+const FOREIGN: u8 = 16;
+
+/// The flags of an element name, compared without case: one `match` (a length switch and a
+/// few comparisons) per tag rather than a search of each list.
+fn class(name: &[u8]) -> u8 {
     let mut buf = [0u8; 12];
-    let Some(lower) = buf.get_mut(..name.len()) else { return false };
+    let Some(lower) = buf.get_mut(..name.len()) else { return 0 };
     lower.iter_mut().zip(name).for_each(|(d, s)| *d = s.to_ascii_lowercase());
-    names.contains(&&*lower)
+    match &*lower {
+        b"area" | b"base" | b"basefont" | b"bgsound" | b"body" | b"br" | b"caption" | b"col"
+        | b"colgroup" | b"dd" | b"dt" | b"embed" | b"frame" | b"head" | b"hr" | b"html" | b"img"
+        | b"input" | b"keygen" | b"li" | b"link" | b"meta" | b"option" | b"p" | b"param" | b"source"
+        | b"tbody" | b"td" | b"tfoot" | b"th" | b"thead" | b"tr" | b"track" | b"wbr" => NOT_NESTED,
+        b"address" | b"article" | b"aside" | b"blockquote" | b"button" | b"center" | b"details"
+        | b"dialog" | b"dir" | b"div" | b"dl" | b"fieldset" | b"figcaption" | b"figure" | b"footer"
+        | b"form" | b"frameset" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"header" | b"hgroup"
+        | b"iframe" | b"listing" | b"main" | b"menu" | b"nav" | b"noembed" | b"noframes" | b"ol"
+        | b"plaintext" | b"pre" | b"search" | b"section" | b"select" | b"summary" | b"textarea"
+        | b"title" | b"ul" | b"xmp" => SPECIAL,
+        b"applet" | b"marquee" | b"object" | b"table" | b"template" => SPECIAL | SCOPE_BOUNDARY,
+        b"noscript" | b"script" | b"style" => RAW,
+        b"math" | b"svg" => SCOPE_BOUNDARY | FOREIGN,
+        _ => 0,
+    }
 }
-
-/// Elements with no end tag, or whose end tag html5ever implies when a sibling opens (`<li>`
-/// after `<li>`, `<p>` before a block, table parts outside a table are dropped): counting
-/// them would call a long flat list deep.
-const NOT_NESTED: &[&[u8]] = &[
-    b"area",
-    b"base",
-    b"br",
-    b"col",
-    b"embed",
-    b"hr",
-    b"img",
-    b"input",
-    b"link",
-    b"meta",
-    b"source",
-    b"track",
-    b"wbr",
-    b"param",
-    b"keygen",
-    b"basefont",
-    b"bgsound",
-    b"frame",
-    b"p",
-    b"li",
-    b"dt",
-    b"dd",
-    b"option",
-    b"tr",
-    b"td",
-    b"th",
-    b"tbody",
-    b"thead",
-    b"tfoot",
-    b"caption",
-    b"colgroup",
-    b"html",
-    b"head",
-    b"body",
-];
-
-/// html5ever's "special" elements: an end tag of any other name does not close past them.
-const SPECIAL: &[&[u8]] = &[
-    b"address",
-    b"applet",
-    b"article",
-    b"aside",
-    b"blockquote",
-    b"button",
-    b"center",
-    b"details",
-    b"dialog",
-    b"dir",
-    b"div",
-    b"dl",
-    b"fieldset",
-    b"figcaption",
-    b"figure",
-    b"footer",
-    b"form",
-    b"frameset",
-    b"h1",
-    b"h2",
-    b"h3",
-    b"h4",
-    b"h5",
-    b"h6",
-    b"header",
-    b"hgroup",
-    b"iframe",
-    b"listing",
-    b"main",
-    b"marquee",
-    b"menu",
-    b"nav",
-    b"noembed",
-    b"noframes",
-    b"object",
-    b"ol",
-    b"plaintext",
-    b"pre",
-    b"search",
-    b"section",
-    b"select",
-    b"summary",
-    b"table",
-    b"template",
-    b"textarea",
-    b"title",
-    b"ul",
-    b"xmp",
-];
-
-/// Elements an end tag of a special element does not close past (html5ever's default scope).
-const SCOPE_BOUNDARY: &[&[u8]] = &[b"applet", b"marquee", b"object", b"table", b"template", b"svg", b"math"];
-
-/// Elements whose content [`crate::region::strip_noise`] drops before any DOM is built.
-const RAW: &[&[u8]] = &[b"script", b"style", b"noscript"];
-
-/// Elements that open foreign content, where `/>` does close an element.
-const FOREIGN: &[&[u8]] = &[b"svg", b"math"];
 
 fn bucket(name: &[u8]) -> usize {
     name.iter().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b.to_ascii_lowercase())))
@@ -143,7 +81,7 @@ fn bucket(name: &[u8]) -> usize {
 /// looked at per end tag.
 pub(crate) fn check_depth(html: &str, limit: usize) -> Result<(), usize> {
     let bytes = html.as_bytes();
-    let mut stack: Vec<&[u8]> = Vec::new();
+    let mut stack: Vec<(&[u8], u8)> = Vec::new();
     let mut open_names = [0u32; 256];
     let mut foreign = 0usize;
     let mut i = 0;
@@ -170,20 +108,21 @@ pub(crate) fn check_depth(html: &str, limit: usize) -> Result<(), usize> {
             close_tag(&mut stack, &mut open_names, &mut foreign, name);
             continue;
         }
-        if named(name, RAW) {
+        let flags = class(name);
+        if flags & RAW != 0 {
             i = crate::region::after_close_of(bytes, lt, name);
         }
-        if i != tag_end || named(name, NOT_NESTED) {
+        if i != tag_end || flags & NOT_NESTED != 0 {
             continue;
         }
         let self_closing = tag_end >= 2 && bytes[tag_end - 2] == b'/';
         if self_closing && foreign > 0 {
             continue;
         }
-        if named(name, FOREIGN) {
+        if flags & FOREIGN != 0 {
             foreign += 1;
         }
-        stack.push(name);
+        stack.push((name, flags));
         open_names[bucket(name)] += 1;
         if stack.len() > limit {
             return Err(stack.len());
@@ -192,22 +131,22 @@ pub(crate) fn check_depth(html: &str, limit: usize) -> Result<(), usize> {
     Ok(())
 }
 
-fn close_tag(stack: &mut Vec<&[u8]>, open_names: &mut [u32; 256], foreign: &mut usize, name: &[u8]) {
+fn close_tag(stack: &mut Vec<(&[u8], u8)>, open_names: &mut [u32; 256], foreign: &mut usize, name: &[u8]) {
     if open_names[bucket(name)] == 0 {
         return;
     }
-    let is_special = named(name, SPECIAL);
-    let Some(at) = stack.iter().rposition(|open| {
-        open.eq_ignore_ascii_case(name) || named(open, if is_special { SCOPE_BOUNDARY } else { SPECIAL })
-    }) else {
+    let barrier = if class(name) & SPECIAL != 0 { SCOPE_BOUNDARY } else { SPECIAL };
+    let Some(at) =
+        stack.iter().rposition(|(open, flags)| open.eq_ignore_ascii_case(name) || flags & barrier != 0)
+    else {
         return;
     };
-    if !stack[at].eq_ignore_ascii_case(name) {
+    if !stack[at].0.eq_ignore_ascii_case(name) {
         return;
     }
-    for open in stack.drain(at..) {
+    for (open, flags) in stack.drain(at..) {
         open_names[bucket(open)] -= 1;
-        if named(open, FOREIGN) {
+        if flags & FOREIGN != 0 {
             *foreign -= 1;
         }
     }

@@ -4,9 +4,16 @@
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node};
 
-/// Builds a DOM of a page region after dropping its scripts, styles and comments.
+/// Builds a DOM of a page region after dropping its scripts, styles and comments. A region
+/// nested deeper than [`crate::MAX_DEPTH`] gets no DOM (an empty one: html5ever's tree
+/// building is quadratic in the depth) and is noted, so that [`crate::parse_page`] answers
+/// [`crate::ParseError::TooDeep`]; only the regions that become DOMs are scanned.
 pub(crate) fn fragment(region: &str) -> Html {
     let clean = crate::region::strip_noise(region);
+    if let Err(depth) = crate::limits::check_depth(&clean, crate::limits::MAX_DEPTH) {
+        crate::limits::note_too_deep(depth);
+        return Html::parse_fragment("");
+    }
     // A bare row (`<tr id="SalesRank">` of the 2016 details table) is dropped by the HTML
     // fragment algorithm outside a table.
     if clean.starts_with("<tr") || clean.starts_with("<td") || clean.starts_with("<tbody") {

@@ -18,16 +18,26 @@ use amazcope_core::{Marketplace, model::page::PageKind, model::page::ParsedPage}
 /// what was asked (captcha, 404, error) come back as their own variants, never as a product
 /// with empty fields.
 ///
-/// Text larger than [`crate::MAX_PAGE_BYTES`] is [`ParseError::TooLarge`], and a page nested
-/// deeper than [`crate::MAX_DEPTH`] is [`ParseError::TooDeep`]; both are checked first.
+/// Text larger than [`crate::MAX_PAGE_BYTES`] is [`ParseError::TooLarge`] (checked first), and
+/// a page whose regions read into DOMs nest deeper than [`crate::MAX_DEPTH`] is
+/// [`ParseError::TooDeep`] (checked on each region before its DOM is built).
 /// Callers holding bytes convert them with `String::from_utf8_lossy`: invalid sequences
 /// become U+FFFD, which no marker or field contains.
 pub fn parse_page(html: &str, hint: Option<Marketplace>) -> Result<ParsedPage, ParseError> {
-    use crate::limits::{MAX_DEPTH, MAX_PAGE_BYTES, check_depth};
+    use crate::limits::{MAX_DEPTH, MAX_PAGE_BYTES, take_too_deep};
     if html.len() > MAX_PAGE_BYTES {
         return Err(ParseError::TooLarge { bytes: html.len(), limit: MAX_PAGE_BYTES });
     }
-    check_depth(html, MAX_DEPTH).map_err(|depth| ParseError::TooDeep { depth, limit: MAX_DEPTH })?;
+    take_too_deep();
+    let parsed = parse_checked(html, hint);
+    match take_too_deep() {
+        Some(depth) => Err(ParseError::TooDeep { depth, limit: MAX_DEPTH }),
+        None => parsed,
+    }
+}
+
+/// [`parse_page`] once the size is checked.
+fn parse_checked(html: &str, hint: Option<Marketplace>) -> Result<ParsedPage, ParseError> {
     let idx = crate::region::IdIndex::new(html);
     let kind = detect::kind_with(html, &idx).ok_or(ParseError::Unrecognised { bytes: html.len() })?;
     let marketplace = hint.or_else(|| detect_marketplace(html));
