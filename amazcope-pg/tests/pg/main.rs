@@ -3,7 +3,7 @@
 
 mod analytics;
 mod cluster;
-mod ingest;
+pub(crate) mod ingest;
 mod migrations;
 mod ops;
 mod partitions;
@@ -14,4 +14,5 @@ mod schema;
 mod schema_inspect;
 mod suggest;
 mod tenancy;
+mod variations;
 mod writes;
