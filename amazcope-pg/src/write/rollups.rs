@@ -3,6 +3,9 @@
 //! transaction) so they are never stale, and recomputed from the raw snapshots still present
 //! by [`rebuild`].
 //!
+//! [`rebuild`] clears the days that have raw snapshots and folds those snapshots in again
+//! through [`merge`]: one definition of a rollup, one INSERT.
+//!
 //! [`merge`] folds only the snapshots just inserted into their (product, UTC day) rows:
 //! minimums and maximums widen, sums and counts add, and the closing values follow the later
 //! of the stored close and the new one. A page stored twice inserts no snapshot the second
@@ -142,47 +145,61 @@ pub(crate) async fn merge(conn: &mut PgConnection, inserted: &[&NewSnapshot]) ->
     Ok(())
 }
 
+/// Rows read per round trip by [`rebuild`].
+const REBUILD_CHUNK: i64 = 20_000;
+
 /// Recomputes the rollups of the days `from..=to` (UTC; unbounded where `None`) from the raw
-/// snapshots still present, replacing what is stored for those days; days without raw
-/// snapshots (archived) are left as they are. Returns the number of days written. The same
-/// definitions as [`merge`], in SQL.
+/// snapshots still present: the days that have raw snapshots are cleared, then the snapshots
+/// are folded in again by [`merge`], the same function the snapshot write uses (one
+/// definition of a rollup), in chunks read in (product, time) order so memory stays bounded.
+/// Days without raw snapshots (archived) are left as they are. Returns the number of days
+/// written.
 pub(crate) async fn rebuild(
     conn: &mut PgConnection,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> StoreResult<u64> {
+    let lower = from.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
+    let upper = to.and_then(|d| d.succ_opt()).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
     // language=PostgreSQL
-    let sql = "INSERT INTO product_daily AS d (product_id, day, currency, price_min, price_max,
-                   price_close, price_sum, price_count, list_price_close, bsr_min, bsr_max,
-                   bsr_close, bsr_category, rating_close, review_count_close, in_stock_count,
-                   snapshots, first_at, last_at)
-               SELECT s.product_id, (s.scraped_at AT TIME ZONE 'UTC')::date,
-                      (array_agg(s.currency ORDER BY s.scraped_at DESC))[1],
-                      min(s.price), max(s.price),
-                      (array_agg(s.price ORDER BY s.scraped_at DESC))[1],
-                      COALESCE(sum(s.price), 0), count(s.price)::int,
-                      (array_agg(s.original_price ORDER BY s.scraped_at DESC))[1],
-                      min(s.bsr_main_category), max(s.bsr_main_category),
-                      (array_agg(s.bsr_main_category ORDER BY s.scraped_at DESC))[1],
-                      left((array_agg(s.main_category_name ORDER BY s.scraped_at DESC))[1], 200),
-                      (array_agg(s.rating ORDER BY s.scraped_at DESC))[1],
-                      (array_agg(s.review_count ORDER BY s.scraped_at DESC))[1],
-                      (count(*) FILTER (WHERE s.in_stock))::int, count(*)::int,
-                      min(s.scraped_at), max(s.scraped_at)
-               FROM product_snapshots s
-               WHERE ($1::date IS NULL OR s.scraped_at >= ($1::date)::timestamp AT TIME ZONE 'UTC')
-                 AND ($2::date IS NULL OR s.scraped_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC')
-               GROUP BY 1, 2
-               ON CONFLICT ON CONSTRAINT pk_product_daily DO UPDATE SET
-                   currency = EXCLUDED.currency, price_min = EXCLUDED.price_min,
-                   price_max = EXCLUDED.price_max, price_close = EXCLUDED.price_close,
-                   price_sum = EXCLUDED.price_sum, price_count = EXCLUDED.price_count,
-                   list_price_close = EXCLUDED.list_price_close, bsr_min = EXCLUDED.bsr_min,
-                   bsr_max = EXCLUDED.bsr_max, bsr_close = EXCLUDED.bsr_close,
-                   bsr_category = EXCLUDED.bsr_category, rating_close = EXCLUDED.rating_close,
-                   review_count_close = EXCLUDED.review_count_close,
-                   in_stock_count = EXCLUDED.in_stock_count, snapshots = EXCLUDED.snapshots,
-                   first_at = EXCLUDED.first_at, last_at = EXCLUDED.last_at";
-    let done = sqlx::query(sql).bind(from).bind(to).execute(&mut *conn).await.map_err(db)?;
-    Ok(done.rows_affected())
+    let clear = "DELETE FROM product_daily d USING (
+                     SELECT DISTINCT product_id, (scraped_at AT TIME ZONE 'UTC')::date AS day
+                     FROM product_snapshots
+                     WHERE ($1::timestamptz IS NULL OR scraped_at >= $1)
+                       AND ($2::timestamptz IS NULL OR scraped_at < $2)) r
+                 WHERE d.product_id = r.product_id AND d.day = r.day";
+    sqlx::query(clear).bind(lower).bind(upper).execute(&mut *conn).await.map_err(db)?;
+    // language=PostgreSQL
+    let read = "SELECT * FROM product_snapshots
+                WHERE ($1::timestamptz IS NULL OR scraped_at >= $1)
+                  AND ($2::timestamptz IS NULL OR scraped_at < $2)
+                  AND ($3::uuid IS NULL OR (product_id, scraped_at) > ($3, $4))
+                ORDER BY product_id, scraped_at
+                LIMIT $5";
+    let mut after: Option<(Uuid, DateTime<Utc>)> = None;
+    let mut days = std::collections::BTreeSet::new();
+    loop {
+        let rows: Vec<crate::rows::SnapshotRow> = sqlx::query_as(read)
+            .bind(lower)
+            .bind(upper)
+            .bind(after.map(|a| a.0))
+            .bind(after.map(|a| a.1))
+            .bind(REBUILD_CHUNK)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        let n = rows.len();
+        let snapshots: Vec<NewSnapshot> = rows
+            .into_iter()
+            .map(|r| amazcope_core::model::snapshot::ProductSnapshot::try_from(r).map(|s| s.data))
+            .collect::<StoreResult<_>>()?;
+        let Some(last) = snapshots.last() else { break };
+        after = Some((last.product_id.0, last.scraped_at));
+        days.extend(snapshots.iter().map(|s| (s.product_id.0, s.scraped_at.date_naive())));
+        merge(conn, &snapshots.iter().collect::<Vec<_>>()).await?;
+        if (n as i64) < REBUILD_CHUNK {
+            break;
+        }
+    }
+    Ok(days.len() as u64)
 }
