@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod analytics;
+pub mod delivery;
 mod error;
 mod ids;
 mod marketplace;

@@ -51,6 +51,8 @@ impl ErrCtx {
 /// Tables named in our constraint names, longest first so that `user_products` wins over
 /// `products` when the prefix is stripped.
 const TABLES: &[&str] = &[
+    "notification_deliveries",
+    "notification_channels",
     "bestseller_snapshots",
     "suggestion_actions",
     "product_snapshots",

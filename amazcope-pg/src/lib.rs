@@ -5,6 +5,7 @@
 //! - [`cluster`] starts a private PostgreSQL when no `DATABASE_URL` is given.
 //! - [`partitions`] keeps the monthly partitions of `product_snapshots`.
 //! - [`queue`] is the refresh work queue (leases with `FOR UPDATE SKIP LOCKED`).
+//! - [`delivery`] is the notification outbox: channels, delivery claims (leases), the log.
 //! - [`inspect`] reads table sizes, index usage and an ERD from the catalogs, and the
 //!   monitoring figures (slow queries, bloat, connections, replication).
 //! - [`backup`] dumps and restores with `pg_dump`/`pg_restore`, row counts checked.
@@ -39,6 +40,7 @@
 mod analytics;
 mod columns;
 pub mod daily;
+pub mod delivery;
 mod error;
 pub mod history;
 mod ingest;

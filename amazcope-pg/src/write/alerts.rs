@@ -126,5 +126,8 @@ pub(crate) async fn insert(conn: &mut PgConnection, alerts: &[NewAlert]) -> Stor
                     .opt_value("snapshot_id", first.snapshot_id),
             )
         })?;
+    // The outbox: delivery rows for the notifications just written, in this transaction.
+    let written: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    super::deliveries::enqueue_for_alerts(conn, &written).await?;
     convert_all(rows)
 }

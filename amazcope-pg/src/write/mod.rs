@@ -10,6 +10,8 @@
 pub(crate) mod alerts;
 pub(crate) mod bestsellers;
 pub(crate) mod categories;
+pub(crate) mod channels;
+pub(crate) mod deliveries;
 mod copy;
 pub(crate) mod products;
 pub(crate) mod reviews;
