@@ -81,10 +81,12 @@ impl Deliverer {
         if claimed.is_empty() {
             return Ok(DeliverySummary::default());
         }
-        let attempts: Vec<Attempt> = futures::stream::iter(claimed.iter())
+        // Owned items: a stream over `&ClaimedDelivery` makes the future not `Send` for every
+        // lifetime (rust#102211), and the worker spawns this loop.
+        let attempts: Vec<Attempt> = futures::stream::iter(claimed)
             .map(|c| async move {
                 let report = self.sender.send(&c.channel, &c.message, c.id).await;
-                Attempt { id: c.id, outcome: self.outcome(c, report, now) }
+                Attempt { id: c.id, outcome: self.outcome(&c, report, now) }
             })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()

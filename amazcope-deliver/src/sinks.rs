@@ -50,6 +50,8 @@ struct HookState {
     /// Do not keep the bodies (benchmarks).
     count_only: bool,
     count: std::sync::atomic::AtomicU64,
+    /// Hold every answer this long (a slow receiver).
+    delay: Mutex<Option<Duration>>,
 }
 
 /// An axum webhook receiver on 127.0.0.1.
@@ -76,6 +78,10 @@ async fn hook(State(state): State<Arc<HookState>>, uri: Uri, headers: HeaderMap,
             .collect();
         let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
         state.received.lock().expect("sink lock").push(Received { path, headers, body: body.to_vec(), status });
+    }
+    let delay = *state.delay.lock().expect("sink lock");
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
     }
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     match retry_after {
@@ -115,6 +121,11 @@ impl WebhookSink {
     /// Answers the next request with `status` (and `Retry-After: secs`).
     pub fn respond_next(&self, status: u16, retry_after: Option<u64>) {
         self.state.script.lock().expect("sink lock").push_back((status, retry_after));
+    }
+
+    /// Holds every answer for `delay` (the request is counted and kept on arrival).
+    pub fn set_delay(&self, delay: Option<Duration>) {
+        *self.state.delay.lock().expect("sink lock") = delay;
     }
 
     /// Everything received so far.

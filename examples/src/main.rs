@@ -11,6 +11,7 @@ mod analytics;
 mod categories;
 mod db;
 mod db_stats;
+mod deliver;
 mod demo;
 mod history;
 mod import;
@@ -85,6 +86,13 @@ enum Command {
     /// A user's suggestions: list, stats, show, approve, reject, apply.
     #[command(subcommand)]
     Suggestions(suggestions::SuggestionsCommand),
+    /// Where a user's alerts are delivered: add, list, remove, test (e-mail, webhooks).
+    #[command(subcommand)]
+    Channels(deliver::ChannelsCommand),
+    /// Send the deliveries that are due (`--once [--now T]`: once, then exit).
+    Deliver(deliver::DeliverArgs),
+    /// A user's delivery log; `--failed` for failed and dead ones.
+    Deliveries(deliver::DeliveriesArgs),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +127,9 @@ fn main() -> ExitCode {
             Command::Categories(cmd) => categories::run(cmd).await,
             Command::Suggest(args) => suggestions::suggest(args).await,
             Command::Suggestions(cmd) => suggestions::run(cmd).await,
+            Command::Channels(cmd) => deliver::channels(cmd).await,
+            Command::Deliver(args) => deliver::deliver(args).await,
+            Command::Deliveries(args) => deliver::deliveries(args).await,
         }
     });
     match result {

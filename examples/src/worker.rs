@@ -89,6 +89,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
             });
         }
     }
+    // Deliveries beside the refreshes (issue 14): the outbox's own loop, ended with the process.
+    let _deliveries = if args.once { None } else { Some(crate::deliver::spawn_beside_worker(&store, &id)?) };
     let worker = Worker::new(RefreshService::new(store, source), options);
     if args.once {
         let r = worker.run_once(chrono::Utc::now()).await?;
