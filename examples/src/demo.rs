@@ -107,6 +107,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         USERS[1].bsr_threshold
     );
 
+    // Alice's alerts are delivered (issue 14) to a webhook receiver and an SMTP sink of our own.
+    let sinks = delivery_sinks(&store, &users[0]).await?;
+
     let fetcher = storefront_fetcher(&shop)?;
     let mut totals = DayTally::default();
     for day in 0..args.days {
@@ -143,6 +146,80 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     let drop = &shop.catalogue().products()[script::PRICE_DROP_PRODUCT];
     print_history(&store, &users[0], drop).await?;
+    deliver_to_sinks(&store, &users[0], &sinks).await?;
+    Ok(())
+}
+
+/// The demo's own receivers: an axum webhook receiver and an SMTP server on 127.0.0.1.
+struct DemoSinks {
+    hook: amazcope_deliver::sinks::WebhookSink,
+    smtp: amazcope_deliver::sinks::SmtpSink,
+}
+
+const DEMO_EMAIL: &str = "alice@example.com";
+const DEMO_HOOK_SECRET: &str = "demo-signing-key";
+
+/// Starts the receivers and points the user's channels at them: an e-mail channel, and a
+/// signed JSON webhook (a previous run's webhook, on a port now closed, is replaced).
+async fn delivery_sinks(store: &PgStore, user: &User) -> anyhow::Result<DemoSinks> {
+    use amazcope_core::delivery::{ChannelKind, NewChannel};
+    let hook = amazcope_deliver::sinks::WebhookSink::start().await.context("cannot start the webhook receiver")?;
+    let smtp = amazcope_deliver::sinks::SmtpSink::start(None).await.context("cannot start the SMTP sink")?;
+    let channels = store.channels(user.id).await?;
+    for c in &channels {
+        if c.kind == ChannelKind::Webhook && c.target.starts_with("http://127.0.0.1:") && c.target.ends_with("/demo-hook") {
+            store.remove_channel(user.id, c.id).await?;
+        }
+    }
+    if !channels.iter().any(|c| c.kind == ChannelKind::Email && c.target == DEMO_EMAIL) {
+        store
+            .add_channel(NewChannel {
+                user_id: user.id,
+                kind: ChannelKind::Email,
+                target: DEMO_EMAIL.into(),
+                format: None,
+                min_priority: None,
+                types: None,
+                secret: None,
+            })
+            .await?;
+    }
+    store
+        .add_channel(NewChannel {
+            user_id: user.id,
+            kind: ChannelKind::Webhook,
+            target: hook.url("/demo-hook"),
+            format: None,
+            min_priority: None,
+            types: None,
+            secret: Some(DEMO_HOOK_SECRET.into()),
+        })
+        .await?;
+    outln!("delivering {}'s alerts to a webhook receiver at {} and an SMTP sink at {}", user.username, hook.url("/demo-hook"), smtp.url());
+    Ok(DemoSinks { hook, smtp })
+}
+
+/// Delivers what is due (`amazcope deliver --once`) and prints what the receivers got.
+async fn deliver_to_sinks(store: &PgStore, user: &User, sinks: &DemoSinks) -> anyhow::Result<()> {
+    let config = amazcope_deliver::DeliveryConfig {
+        smtp: Some(amazcope_deliver::SmtpConfig { url: sinks.smtp.url(), from: "Amazcope demo <alerts@amazcope.demo>".into() }),
+        ..amazcope_deliver::DeliveryConfig::default()
+    };
+    let sender = amazcope_deliver::Sender::new(&config)?;
+    let d = amazcope_deliver::Deliverer::new(store.clone(), sender, config, "demo");
+    let s = d.run_once(Utc::now()).await?;
+    outln!("\nDelivered {}'s alerts: {} sent, {} failed, {} dead", user.username, s.sent, s.failed, s.dead);
+    let posts = sinks.hook.received();
+    let signed = posts
+        .iter()
+        .filter(|p| p.header("x-amazcope-signature") == Some(amazcope_deliver::sign(DEMO_HOOK_SECRET, &p.body).as_str()))
+        .count();
+    outln!("  webhook receiver: {} POSTs, {} with a valid signature, e.g.:", posts.len(), signed);
+    for p in posts.iter().take(3) {
+        outln!("    {}", p.json()["title"].as_str().unwrap_or("?"));
+    }
+    let mails = sinks.smtp.mails();
+    outln!("  SMTP sink: {} mails to {}", mails.len(), mails.first().map_or(DEMO_EMAIL, |m| m.to.first().map_or(DEMO_EMAIL, String::as_str)));
     Ok(())
 }
 
