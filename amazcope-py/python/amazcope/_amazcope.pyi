@@ -189,6 +189,37 @@ class Client:
         """Marks one alert (or all) read."""
     def notifications(self, user: str, unread: bool = False, limit: int = 1000) -> pyarrow.Table:
         """The user's notifications, newest first."""
+    def add_channel(
+        self,
+        user: str,
+        *,
+        email: Optional[str] = None,
+        webhook: Optional[str] = None,
+        format: Optional[str] = None,
+        secret: Optional[str] = None,
+        min_priority: Optional[str] = None,
+        types: Optional[list[str]] = None,
+    ) -> dict[str, Any]:
+        """Adds an e-mail or webhook channel (format json/slack/discord/ntfy, signing secret,
+        filters); returns it with the target masked and no secret."""
+    def channels(self, user: str) -> list[dict[str, Any]]:
+        """The user's channels (targets masked, secrets left out)."""
+    def remove_channel(self, user: str, id: str) -> None:
+        """Removes one of the user's channels."""
+    def test_channel(
+        self, user: str, id: str, *, smtp_url: Optional[str] = None, mail_from: Optional[str] = None
+    ) -> dict[str, Any]:
+        """Sends a test message now: {"ok", "code", "error"}."""
+    def deliver(
+        self,
+        now: Optional[datetime.datetime] = None,
+        *,
+        smtp_url: Optional[str] = None,
+        mail_from: Optional[str] = None,
+    ) -> dict[str, int]:
+        """Delivers everything due at `now` (default now): {"sent", "failed", "dead"}."""
+    def deliveries(self, user: str, failed: bool = False, limit: int = 1000) -> pyarrow.Table:
+        """The user's delivery log, newest first (status, attempts, response_code, last_error...)."""
     def mark_notifications_read(self, user: str, id: Optional[str] = None) -> int:
         """Marks one notification (or all) read."""
     def delete_notification(self, user: str, id: str) -> None:

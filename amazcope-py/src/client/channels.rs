@@ -1,0 +1,128 @@
+//! Delivery (issue 14): a user's channels, sending what is due, and the delivery log.
+
+use super::{Client, json_to_py};
+use crate::arrow::Columns;
+use crate::errors::{Error, Result};
+use crate::runtime::block_on;
+use amazcope_core::delivery::{ChannelKind, Message, NewChannel};
+use amazcope_core::model::enums::{NotificationPriority, NotificationType};
+use amazcope_deliver::{Deliverer, DeliveryConfig, Sender, SmtpConfig};
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+
+fn config(smtp_url: Option<String>, mail_from: Option<String>) -> DeliveryConfig {
+    let mut cfg = DeliveryConfig::from_env();
+    if let Some(url) = smtp_url {
+        let from = mail_from.clone().or_else(|| cfg.smtp.as_ref().map(|s| s.from.clone()));
+        cfg.smtp = Some(SmtpConfig { url, from: from.unwrap_or_else(|| "Amazcope <amazcope@localhost>".into()) });
+    } else if let (Some(from), Some(s)) = (mail_from, cfg.smtp.as_mut()) {
+        s.from = from;
+    }
+    cfg
+}
+
+fn sender(cfg: &DeliveryConfig) -> Result<Sender> {
+    Sender::new(cfg).map_err(|e| Error::Runtime(e.to_string()))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add<'py>(
+    c: &Client,
+    py: Python<'py>,
+    user: String,
+    email: Option<String>,
+    webhook: Option<String>,
+    format: Option<String>,
+    secret: Option<String>,
+    min_priority: Option<String>,
+    types: Option<Vec<String>>,
+) -> Result<Bound<'py, PyAny>> {
+    let (kind, target) = match (email, webhook) {
+        (Some(e), None) => (ChannelKind::Email, e),
+        (None, Some(w)) => (ChannelKind::Webhook, w),
+        _ => return Err(Error::Runtime("give exactly one of email= or webhook=".into())),
+    };
+    let format = format.as_deref().map(str::parse).transpose()?;
+    let min_priority = min_priority.as_deref().map(str::parse::<NotificationPriority>).transpose()?;
+    let types = types
+        .map(|t| t.iter().map(|t| t.parse::<NotificationType>()).collect::<std::result::Result<Vec<_>, _>>())
+        .transpose()?;
+    let ch = c.as_user(py, user, |store, u| async move {
+        Ok(store
+            .add_channel(NewChannel { user_id: u.id, kind, target, format, min_priority, types, secret })
+            .await?)
+    })?;
+    json_to_py(py, &ch)
+}
+
+pub(super) fn list<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+    let list = c.as_user(py, user, |store, u| async move { Ok(store.channels(u.id).await?) })?;
+    json_to_py(py, &list)
+}
+
+pub(super) fn remove(c: &Client, py: Python<'_>, user: String, id: String) -> Result<()> {
+    let id: uuid::Uuid = id.trim().parse().map_err(|_| Error::Runtime(format!("bad channel id {id:?}")))?;
+    c.as_user(py, user, |store, u| async move { Ok(store.remove_channel(u.id, id).await?) })
+}
+
+pub(super) fn test<'py>(
+    c: &Client,
+    py: Python<'py>,
+    user: String,
+    id: String,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+) -> Result<Bound<'py, PyAny>> {
+    let id: uuid::Uuid = id.trim().parse().map_err(|_| Error::Runtime(format!("bad channel id {id:?}")))?;
+    let s = sender(&config(smtp_url, mail_from))?;
+    let name = user.clone();
+    let report = c.as_user(py, user, |store, u| async move {
+        let ch = store.channel(u.id, id).await?;
+        let message = Message {
+            notification_id: uuid::Uuid::now_v7(),
+            notification_type: NotificationType::System,
+            priority: NotificationPriority::Normal,
+            title: "Test message from Amazcope".into(),
+            message: format!("This channel works: {name}'s alerts will arrive here."),
+            product: None,
+            alert: None,
+            created_at: Utc::now(),
+        };
+        Ok(s.send(&ch, &message, uuid::Uuid::now_v7()).await)
+    })?;
+    json_to_py(py, &serde_json::json!({"ok": report.ok, "code": report.code, "error": report.error}))
+}
+
+pub(super) fn deliver<'py>(
+    c: &Client,
+    py: Python<'py>,
+    now: Option<DateTime<Utc>>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+) -> Result<Bound<'py, PyAny>> {
+    let cfg = config(smtp_url, mail_from);
+    let store = amazcope_pg::PgStore::clone(&c.store);
+    let d = Deliverer::new(store, sender(&cfg)?, cfg, format!("python-{}", std::process::id()));
+    let summary = block_on(py, async move { Ok::<_, Error>(d.run_once(now.unwrap_or_else(Utc::now)).await?) })?;
+    json_to_py(py, &summary)
+}
+
+pub(super) fn deliveries<'py>(c: &Client, py: Python<'py>, user: String, failed: bool, limit: u32) -> Result<Bound<'py, PyAny>> {
+    let rows = c.as_user(py, user, |store, u| async move { Ok(store.deliveries(u.id, failed, limit).await?) })?;
+    let mut t = Columns::default();
+    t.utf8("id", rows.iter().map(|d| Some(d.id.to_string())));
+    t.utf8("notification_id", rows.iter().map(|d| Some(d.notification_id.to_string())));
+    t.utf8("title", rows.iter().map(|d| Some(&d.title)));
+    t.utf8("channel_id", rows.iter().map(|d| Some(d.channel_id.to_string())));
+    t.utf8("channel_kind", rows.iter().map(|d| Some(d.channel_kind.as_str())));
+    t.utf8("target", rows.iter().map(|d| Some(&d.target)));
+    t.utf8("status", rows.iter().map(|d| Some(d.status.as_str())));
+    t.i64("attempts", rows.iter().map(|d| Some(i64::from(d.attempts))));
+    t.i32("response_code", rows.iter().map(|d| d.response_code.map(i32::from)));
+    t.utf8("last_error", rows.iter().map(|d| d.last_error.as_ref()));
+    t.time("next_attempt_at", rows.iter().map(|d| Some(d.next_attempt_at)));
+    t.time("sent_at", rows.iter().map(|d| d.sent_at));
+    t.time("created_at", rows.iter().map(|d| Some(d.created_at)));
+    Ok(t.into_pyarrow(py)?)
+}
+
