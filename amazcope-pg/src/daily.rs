@@ -4,8 +4,10 @@
 use crate::PgStore;
 use crate::error::db;
 use crate::write::rollups;
-use amazcope_core::model::snapshot::DailyRollup;
-use amazcope_core::{ProductId, StoreError, StoreResult};
+use amazcope_core::analytics::{WindowStats, window_stats_with_daily};
+use amazcope_core::model::history::LongHistory;
+use amazcope_core::model::snapshot::{DailyRollup, ProductSnapshot};
+use amazcope_core::{ProductId, SnapshotRepository, StoreError, StoreResult, TimeRange, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -28,6 +30,7 @@ struct DailyRow {
     rating_close: Option<f64>,
     review_count_close: Option<i32>,
     in_stock_count: i32,
+    in_stock_close: bool,
     snapshots: i32,
     first_at: DateTime<Utc>,
     last_at: DateTime<Utc>,
@@ -53,6 +56,7 @@ impl TryFrom<DailyRow> for DailyRollup {
             rating_close: r.rating_close,
             review_count_close: r.review_count_close,
             in_stock_count: r.in_stock_count,
+            in_stock_close: r.in_stock_close,
             snapshots: r.snapshots,
             first_at: r.first_at,
             last_at: r.last_at,
@@ -73,7 +77,7 @@ impl PgStore {
         // language=PostgreSQL
         let sql = "SELECT product_id, day, currency, price_min, price_max, price_close, price_sum,
                           price_count, list_price_close, bsr_min, bsr_max, bsr_close, bsr_category,
-                          rating_close, review_count_close, in_stock_count, snapshots, first_at, last_at
+                          rating_close, review_count_close, in_stock_count, in_stock_close, snapshots, first_at, last_at
                    FROM product_daily
                    WHERE product_id = $1 AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day <= $3)
                    ORDER BY day";
@@ -96,5 +100,88 @@ impl PgStore {
         let n = rollups::rebuild(&mut tx, from, to).await?;
         tx.commit().await.map_err(db)?;
         Ok(n)
+    }
+
+    /// The oldest raw snapshot of `product` still stored (`None`: none).
+    async fn first_raw_snapshot(&self, product: ProductId) -> StoreResult<Option<DateTime<Utc>>> {
+        // The (product_id, scraped_at) key of every partition answers it (min per partition).
+        sqlx::query_scalar!("SELECT min(scraped_at) FROM product_snapshots WHERE product_id = $1", product.0)
+            .fetch_one(self.pool())
+            .await
+            .map_err(db)
+    }
+
+    /// The raw snapshots of `product` in `range`: only a product `user` may read
+    /// ([`PgStore::check_tracks`]), or any when `user` is `None` (the operator's view).
+    async fn raw_history(
+        &self,
+        user: Option<UserId>,
+        product: ProductId,
+        range: TimeRange,
+    ) -> StoreResult<Vec<ProductSnapshot>> {
+        match user {
+            Some(u) => self.snapshot_history(u, product, range).await,
+            None => self.product_history(product, range).await,
+        }
+    }
+
+    /// The long history of `product` in `range`, oldest first: the raw snapshots still stored
+    /// and, before the oldest of them, one daily point per day from the rollups (each point
+    /// says which: [`LongHistory::points`]); `daily_only` gives daily points for every day
+    /// instead. Reads as `user` ([`PgStore::check_tracks`]: [`StoreError::NotFound`] unless
+    /// tracked), or as the operator when `None`.
+    pub async fn long_history(
+        &self,
+        user: Option<UserId>,
+        product: ProductId,
+        range: TimeRange,
+        daily_only: bool,
+    ) -> StoreResult<LongHistory> {
+        let days = |r: TimeRange| {
+            // `to` is exclusive: the day of an instant just before it is the last one.
+            (r.from.map(|t| t.date_naive()), r.to.map(|t| (t - chrono::Duration::microseconds(1)).date_naive()))
+        };
+        let (from_day, to_day) = days(range);
+        if daily_only {
+            if let Some(u) = user {
+                self.check_tracks(u, product).await?;
+            }
+            let daily = self.daily_rollups(product, from_day, to_day).await?;
+            return Ok(LongHistory { daily, raw: Vec::new() });
+        }
+        let raw = self.raw_history(user, product, range).await?;
+        let first_raw = self.first_raw_snapshot(product).await?.map(|t| t.date_naive());
+        // Rollups are needed only for the days before the oldest raw snapshot.
+        let daily = match first_raw {
+            Some(f) if from_day.is_some_and(|d| d >= f) => Vec::new(),
+            Some(f) => self.daily_rollups(product, from_day, f.pred_opt().or(to_day)).await?,
+            None => self.daily_rollups(product, from_day, to_day).await?,
+        };
+        let daily: Vec<DailyRollup> = daily.into_iter().filter(|d| to_day.is_none_or(|t| d.day <= t)).collect();
+        // A day before the oldest raw snapshot in the range but not before the product's
+        // oldest one (the range starts mid-retention) has raw snapshots outside the range only.
+        let daily = daily.into_iter().filter(|d| first_raw.is_none_or(|f| d.day < f)).collect();
+        Ok(LongHistory { daily, raw })
+    }
+
+    /// The 30/90/180/365-day statistics of `product` at its newest snapshot, over its raw
+    /// snapshots and, before them, its daily rollups (so windows longer than the raw
+    /// retention still see their true lowest, highest, mean and out-of-stock share): see
+    /// [`window_stats_with_daily`]. Reads as `user` or as the operator, as
+    /// [`PgStore::long_history`].
+    pub async fn long_window_stats(&self, user: Option<UserId>, product: ProductId) -> StoreResult<WindowStats> {
+        let raw = self.raw_history(user, product, TimeRange::default()).await?;
+        let first_raw = raw.first().map(|s| s.data.scraped_at.date_naive());
+        let daily = match first_raw {
+            Some(f) => self.daily_rollups(product, None, f.pred_opt()).await?,
+            None => self.daily_rollups(product, None, None).await?,
+        };
+        // Measured at the newest snapshot, so an imported history of the past still has windows.
+        let at = raw
+            .last()
+            .map(|s| s.data.scraped_at)
+            .or_else(|| daily.last().map(|d| d.last_at))
+            .unwrap_or_else(Utc::now);
+        Ok(window_stats_with_daily(&raw, &daily, at))
     }
 }
