@@ -91,6 +91,29 @@ impl PgStore {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    /// The daily rollups of several products for the days `from..=to`, ordered by product
+    /// and day: the daily lowest, highest and mean prices of a watch list or a category in
+    /// one indexed read (`benches/benches/daily.rs`). Operator view: per-user callers check
+    /// tracking first.
+    pub async fn daily_rollups_of(
+        &self,
+        products: &[ProductId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRollup>> {
+        let ids: Vec<Uuid> = products.iter().map(|p| p.0).collect();
+        // language=PostgreSQL
+        let sql = "SELECT product_id, day, currency, price_min, price_max, price_close, price_sum,
+                          price_count, list_price_close, bsr_min, bsr_max, bsr_close, bsr_category,
+                          rating_close, review_count_close, in_stock_count, in_stock_close, snapshots, first_at, last_at
+                   FROM product_daily
+                   WHERE product_id = ANY($1) AND day >= $2 AND day <= $3
+                   ORDER BY product_id, day";
+        let rows: Vec<DailyRow> =
+            sqlx::query_as(sql).bind(ids).bind(from).bind(to).fetch_all(self.pool()).await.map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     /// Recomputes the rollups of the days `from..=to` (UTC, unbounded where `None`) from the
     /// raw snapshots still present, in one transaction; days whose raw snapshots are gone
     /// (archived) keep their rollups. Returns the number of days written. The result equals
@@ -125,6 +148,40 @@ impl PgStore {
         }
     }
 
+    /// The rollups of `product` for the days `from..=to` (unbounded where `None`) that are
+    /// before its oldest raw snapshot still stored (all of them when it has none): the part
+    /// of its long history that only the rollups hold. Reads as `user` when given
+    /// ([`PgStore::check_tracks`]), else as the operator.
+    pub async fn rollups_before_raw_for(
+        &self,
+        user: Option<UserId>,
+        product: ProductId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> StoreResult<Vec<DailyRollup>> {
+        if let Some(u) = user {
+            self.check_tracks(u, product).await?;
+        }
+        self.rollups_before_raw(product, from, to).await
+    }
+
+    async fn rollups_before_raw(
+        &self,
+        product: ProductId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> StoreResult<Vec<DailyRollup>> {
+        let first_raw = self.first_raw_snapshot(product).await?.map(|t| t.date_naive());
+        let to = match (first_raw.and_then(|f| f.pred_opt()), to) {
+            (Some(before), Some(t)) => Some(before.min(t)),
+            (a, b) => a.or(b),
+        };
+        if first_raw.is_some_and(|f| from.is_some_and(|d| d >= f)) {
+            return Ok(Vec::new());
+        }
+        self.daily_rollups(product, from, to).await
+    }
+
     /// The long history of `product` in `range`, oldest first: the raw snapshots still stored
     /// and, before the oldest of them, one daily point per day from the rollups (each point
     /// says which: [`LongHistory::points`]); `daily_only` gives daily points for every day
@@ -150,17 +207,7 @@ impl PgStore {
             return Ok(LongHistory { daily, raw: Vec::new() });
         }
         let raw = self.raw_history(user, product, range).await?;
-        let first_raw = self.first_raw_snapshot(product).await?.map(|t| t.date_naive());
-        // Rollups are needed only for the days before the oldest raw snapshot.
-        let daily = match first_raw {
-            Some(f) if from_day.is_some_and(|d| d >= f) => Vec::new(),
-            Some(f) => self.daily_rollups(product, from_day, f.pred_opt().or(to_day)).await?,
-            None => self.daily_rollups(product, from_day, to_day).await?,
-        };
-        let daily: Vec<DailyRollup> = daily.into_iter().filter(|d| to_day.is_none_or(|t| d.day <= t)).collect();
-        // A day before the oldest raw snapshot in the range but not before the product's
-        // oldest one (the range starts mid-retention) has raw snapshots outside the range only.
-        let daily = daily.into_iter().filter(|d| first_raw.is_none_or(|f| d.day < f)).collect();
+        let daily = self.rollups_before_raw(product, from_day, to_day).await?;
         Ok(LongHistory { daily, raw })
     }
 
