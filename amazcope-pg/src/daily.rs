@@ -4,8 +4,10 @@
 use crate::PgStore;
 use crate::error::db;
 use crate::write::rollups;
-use amazcope_core::model::snapshot::DailyRollup;
-use amazcope_core::{ProductId, StoreError, StoreResult};
+use amazcope_core::analytics::{WindowStats, window_stats_with_daily};
+use amazcope_core::model::history::LongHistory;
+use amazcope_core::model::snapshot::{DailyRollup, ProductSnapshot};
+use amazcope_core::{ProductId, SnapshotRepository, StoreError, StoreResult, TimeRange, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -28,6 +30,7 @@ struct DailyRow {
     rating_close: Option<f64>,
     review_count_close: Option<i32>,
     in_stock_count: i32,
+    in_stock_close: bool,
     snapshots: i32,
     first_at: DateTime<Utc>,
     last_at: DateTime<Utc>,
@@ -53,6 +56,7 @@ impl TryFrom<DailyRow> for DailyRollup {
             rating_close: r.rating_close,
             review_count_close: r.review_count_close,
             in_stock_count: r.in_stock_count,
+            in_stock_close: r.in_stock_close,
             snapshots: r.snapshots,
             first_at: r.first_at,
             last_at: r.last_at,
@@ -73,7 +77,7 @@ impl PgStore {
         // language=PostgreSQL
         let sql = "SELECT product_id, day, currency, price_min, price_max, price_close, price_sum,
                           price_count, list_price_close, bsr_min, bsr_max, bsr_close, bsr_category,
-                          rating_close, review_count_close, in_stock_count, snapshots, first_at, last_at
+                          rating_close, review_count_close, in_stock_count, in_stock_close, snapshots, first_at, last_at
                    FROM product_daily
                    WHERE product_id = $1 AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day <= $3)
                    ORDER BY day";
@@ -87,6 +91,29 @@ impl PgStore {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    /// The daily rollups of several products for the days `from..=to`, ordered by product
+    /// and day: the daily lowest, highest and mean prices of a watch list or a category in
+    /// one indexed read (`benches/benches/daily.rs`). Operator view: per-user callers check
+    /// tracking first.
+    pub async fn daily_rollups_of(
+        &self,
+        products: &[ProductId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRollup>> {
+        let ids: Vec<Uuid> = products.iter().map(|p| p.0).collect();
+        // language=PostgreSQL
+        let sql = "SELECT product_id, day, currency, price_min, price_max, price_close, price_sum,
+                          price_count, list_price_close, bsr_min, bsr_max, bsr_close, bsr_category,
+                          rating_close, review_count_close, in_stock_count, in_stock_close, snapshots, first_at, last_at
+                   FROM product_daily
+                   WHERE product_id = ANY($1) AND day >= $2 AND day <= $3
+                   ORDER BY product_id, day";
+        let rows: Vec<DailyRow> =
+            sqlx::query_as(sql).bind(ids).bind(from).bind(to).fetch_all(self.pool()).await.map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     /// Recomputes the rollups of the days `from..=to` (UTC, unbounded where `None`) from the
     /// raw snapshots still present, in one transaction; days whose raw snapshots are gone
     /// (archived) keep their rollups. Returns the number of days written. The result equals
@@ -96,5 +123,112 @@ impl PgStore {
         let n = rollups::rebuild(&mut tx, from, to).await?;
         tx.commit().await.map_err(db)?;
         Ok(n)
+    }
+
+    /// The oldest raw snapshot of `product` still stored (`None`: none).
+    async fn first_raw_snapshot(&self, product: ProductId) -> StoreResult<Option<DateTime<Utc>>> {
+        // The (product_id, scraped_at) key of every partition answers it (min per partition).
+        sqlx::query_scalar!("SELECT min(scraped_at) FROM product_snapshots WHERE product_id = $1", product.0)
+            .fetch_one(self.pool())
+            .await
+            .map_err(db)
+    }
+
+    /// The raw snapshots of `product` in `range`: only a product `user` may read
+    /// ([`PgStore::check_tracks`]), or any when `user` is `None` (the operator's view).
+    async fn raw_history(
+        &self,
+        user: Option<UserId>,
+        product: ProductId,
+        range: TimeRange,
+    ) -> StoreResult<Vec<ProductSnapshot>> {
+        match user {
+            Some(u) => self.snapshot_history(u, product, range).await,
+            None => self.product_history(product, range).await,
+        }
+    }
+
+    /// The rollups of `product` for the days `from..=to` (unbounded where `None`) that are
+    /// before its oldest raw snapshot still stored (all of them when it has none): the part
+    /// of its long history that only the rollups hold. Reads as `user` when given
+    /// ([`PgStore::check_tracks`]), else as the operator.
+    pub async fn rollups_before_raw_for(
+        &self,
+        user: Option<UserId>,
+        product: ProductId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> StoreResult<Vec<DailyRollup>> {
+        if let Some(u) = user {
+            self.check_tracks(u, product).await?;
+        }
+        self.rollups_before_raw(product, from, to).await
+    }
+
+    async fn rollups_before_raw(
+        &self,
+        product: ProductId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> StoreResult<Vec<DailyRollup>> {
+        let first_raw = self.first_raw_snapshot(product).await?.map(|t| t.date_naive());
+        let to = match (first_raw.and_then(|f| f.pred_opt()), to) {
+            (Some(before), Some(t)) => Some(before.min(t)),
+            (a, b) => a.or(b),
+        };
+        if first_raw.is_some_and(|f| from.is_some_and(|d| d >= f)) {
+            return Ok(Vec::new());
+        }
+        self.daily_rollups(product, from, to).await
+    }
+
+    /// The long history of `product` in `range`, oldest first: the raw snapshots still stored
+    /// and, before the oldest of them, one daily point per day from the rollups (each point
+    /// says which: [`LongHistory::points`]); `daily_only` gives daily points for every day
+    /// instead. Reads as `user` ([`PgStore::check_tracks`]: [`StoreError::NotFound`] unless
+    /// tracked), or as the operator when `None`.
+    pub async fn long_history(
+        &self,
+        user: Option<UserId>,
+        product: ProductId,
+        range: TimeRange,
+        daily_only: bool,
+    ) -> StoreResult<LongHistory> {
+        let days = |r: TimeRange| {
+            // `to` is exclusive: the day of an instant just before it is the last one.
+            (r.from.map(|t| t.date_naive()), r.to.map(|t| (t - chrono::Duration::microseconds(1)).date_naive()))
+        };
+        let (from_day, to_day) = days(range);
+        if daily_only {
+            if let Some(u) = user {
+                self.check_tracks(u, product).await?;
+            }
+            let daily = self.daily_rollups(product, from_day, to_day).await?;
+            return Ok(LongHistory { daily, raw: Vec::new() });
+        }
+        let raw = self.raw_history(user, product, range).await?;
+        let daily = self.rollups_before_raw(product, from_day, to_day).await?;
+        Ok(LongHistory { daily, raw })
+    }
+
+    /// The 30/90/180/365-day statistics of `product` at its newest snapshot, over its raw
+    /// snapshots and, before them, its daily rollups (so windows longer than the raw
+    /// retention still see their true lowest, highest, mean and out-of-stock share): see
+    /// [`window_stats_with_daily`]. Reads as `user` or as the operator, as
+    /// [`PgStore::long_history`].
+    pub async fn long_window_stats(&self, user: Option<UserId>, product: ProductId) -> StoreResult<WindowStats> {
+        let raw = self.raw_history(user, product, TimeRange::default()).await?;
+        let first_raw = raw.first().map(|s| s.data.scraped_at.date_naive());
+        let daily = match first_raw {
+            Some(f) => self.daily_rollups(product, None, f.pred_opt()).await?,
+            None => self.daily_rollups(product, None, None).await?,
+        };
+        // Measured at the newest snapshot, so an imported history of the past still has windows.
+        let at = raw
+            .last()
+            .map(|s| s.data.scraped_at)
+            .or_else(|| daily.last().map(|d| d.last_at))
+            .unwrap_or_else(Utc::now);
+        Ok(window_stats_with_daily(&raw, &daily, at))
     }
 }

@@ -47,6 +47,11 @@ impl std::fmt::Debug for Columns {
 }
 
 impl Columns {
+    /// The number of rows (of the first column; 0 without columns).
+    pub fn rows(&self) -> usize {
+        self.arrays.first().map_or(0, |a| a.len())
+    }
+
     /// Adds a finished array as the next column.
     pub fn push(&mut self, name: &str, array: ArrayRef) {
         self.fields.push(Field::new(name, array.data_type().clone(), true));

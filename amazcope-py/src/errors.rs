@@ -151,6 +151,8 @@ pub enum Error {
     },
     /// The process-wide async runtime could not start, or one of its tasks died.
     Runtime(String),
+    /// A chart could not be drawn (no history in the range, a bad size).
+    Chart(String),
     /// A Python error raised while we ran (Ctrl-C, a failed conversion).
     Py(PyErr),
 }
@@ -350,6 +352,7 @@ impl Error {
                 DatabaseError::new_err(format!("the history stream from the database is malformed: {what}"))
             }
             Error::Runtime(what) => AmazcopeError::new_err(what),
+            Error::Chart(what) => PyValueError::new_err(what),
             Error::Py(e) => e,
         }
     }

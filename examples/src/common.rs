@@ -55,31 +55,47 @@ pub fn unknown_user(name: &str) -> anyhow::Error {
     anyhow::anyhow!("unknown user {name:?} (add it with `amazcope user add {name}`)")
 }
 
-/// A product's snapshots in `range`, oldest first. With a user name, read as that user:
-/// only a product the user tracks (or tracked) is found, like every user-scoped read; without,
-/// read from the shared catalogue (the operator's view).
-pub async fn history(
+/// The store's answer for a product `user` must track, with a missing tracking row said in
+/// the user's words.
+fn tracked<T>(r: amazcope_core::StoreResult<T>, name: &str, product: &amazcope_core::model::product::Product) -> anyhow::Result<T> {
+    r.map_err(|e| match e {
+        amazcope_core::StoreError::NotFound { .. } => {
+            anyhow::anyhow!("{name} does not track {} on amazon.{}", product.asin, product.marketplace.code())
+        }
+        e => e.into(),
+    })
+}
+
+/// A product's long history (raw snapshots, daily rollups before them), read as `user`
+/// when given (only a product the user tracks), else as the operator.
+pub async fn long_history(
     store: &PgStore,
     user: Option<&str>,
     product: &amazcope_core::model::product::Product,
     range: amazcope_core::TimeRange,
-) -> anyhow::Result<Vec<amazcope_core::model::snapshot::ProductSnapshot>> {
-    use amazcope_core::SnapshotRepository;
+    daily_only: bool,
+) -> anyhow::Result<amazcope_core::model::history::LongHistory> {
     match user {
         Some(name) => {
             let u = self::user(store, name).await?;
-            store.snapshot_history(u.id, product.id, range).await.map_err(|e| match e {
-                amazcope_core::StoreError::NotFound { .. } => {
-                    anyhow::anyhow!(
-                        "{name} does not track {} on amazon.{}",
-                        product.asin,
-                        product.marketplace.code()
-                    )
-                }
-                e => e.into(),
-            })
+            tracked(store.long_history(Some(u.id), product.id, range, daily_only).await, name, product)
         }
-        None => Ok(store.product_history(product.id, range).await?),
+        None => Ok(store.long_history(None, product.id, range, daily_only).await?),
+    }
+}
+
+/// A product's window statistics over its long history, read as `user` or the operator.
+pub async fn long_window_stats(
+    store: &PgStore,
+    user: Option<&str>,
+    product: &amazcope_core::model::product::Product,
+) -> anyhow::Result<amazcope_core::analytics::WindowStats> {
+    match user {
+        Some(name) => {
+            let u = self::user(store, name).await?;
+            tracked(store.long_window_stats(Some(u.id), product.id).await, name, product)
+        }
+        None => Ok(store.long_window_stats(None, product.id).await?),
     }
 }
 

@@ -13,6 +13,7 @@ mod db;
 mod db_stats;
 mod deliver;
 mod demo;
+mod chart;
 mod history;
 mod import;
 mod notifications;
@@ -64,10 +65,12 @@ enum Command {
     Notifications(notifications::NotificationsArgs),
     /// A user's settings: thresholds, e-mail switches; `--set KEY=VALUE`, `--reset`.
     Settings(settings::SettingsArgs),
-    /// A product's stored snapshots.
+    /// A product's history: raw snapshots, and daily points before them (`--daily`: days only).
     History(history::HistoryArgs),
     /// A product's price statistics over 30, 90, 180 and 365 days.
     Stats(stats::StatsArgs),
+    /// A Keepa-style chart of a product's history (price, list price, rank, stock) as SVG or PNG.
+    Chart(chart::ChartArgs),
     /// The alerts a user's rules would have raised over a product's history.
     Replay(replay::ReplayArgs),
     /// The daily report: what changed, alerts, biggest movers.
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
             Command::Settings(args) => settings::run(args).await,
             Command::History(args) => history::run(args).await,
             Command::Stats(args) => stats::run(args).await,
+            Command::Chart(args) => chart::run(args).await,
             Command::Replay(args) => replay::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Summary(args) => analytics::summary(args).await,

@@ -1,9 +1,8 @@
 //! `amazcope stats ASIN [--marketplace M] [--user U] [--json]`: min / max / average price over 30, 90,
-//! 180 and 365 days, lowest price, share of days out of stock.
+//! 180 and 365 days, lowest price, share of days out of stock; from the raw snapshots and,
+//! before them, the daily rollups.
 
 use crate::common;
-use amazcope_core::TimeRange;
-use amazcope_core::analytics::window_stats;
 use amazcope_core::service::TrackService;
 use clap::Args;
 use std::sync::Arc;
@@ -30,11 +29,9 @@ pub async fn run(args: StatsArgs) -> anyhow::Result<()> {
         common::product_ref(&args.asin, args.marketplace.as_deref())?;
     let store = Arc::new(common::store().await?);
     let product = TrackService::new(Arc::clone(&store)).product(&asin, mp).await?;
-    let now = chrono::Utc::now();
-    let history = common::history(&store, args.user.as_deref(), &product, TimeRange::default()).await?;
-    // Measured at the newest snapshot, so an imported history of the past still has windows.
-    let at = history.last().map_or(now, |s| s.data.scraped_at);
-    let stats = window_stats(&history, at);
+    // Raw snapshots and, before them, the daily rollups: windows longer than the raw
+    // retention still see their true lowest, highest, mean and out-of-stock share.
+    let stats = common::long_window_stats(&store, args.user.as_deref(), &product).await?;
     if args.json {
         return common::print_json(&serde_json::json!({
             "asin": asin, "marketplace": mp.code(), "title": product.title, "stats": stats,

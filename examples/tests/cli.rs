@@ -65,6 +65,31 @@ async fn track_import_and_read_back_through_the_cli() {
     let q = &json[0]["quality"];
     assert_eq!((q["price"].as_str(), q["stock"].as_str()), (Some("ok"), Some("ok")), "{json}");
     assert!(json[0]["page_asin"].is_null(), "{json}");
+    // Rows carry their resolution (issue 15): a raw snapshot here; `--daily` gives the day.
+    assert_eq!((json[0]["resolution"].as_str(), json[0]["price"].as_str()), (Some("raw"), Some("10.99")), "{json}");
+    let daily = db.json(&["history", "B0011UCPM4", "--marketplace", "com", "--daily", "--json"]);
+    assert_eq!(
+        (daily[0]["resolution"].as_str(), daily[0]["at"].as_str(), daily[0]["price_min"].as_str()),
+        (Some("daily"), Some("2025-03-01T00:00:00Z"), Some("10.99")),
+        "{daily}"
+    );
+    // The chart, as SVG and PNG; a file name of another kind is refused before any work.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["c.svg", "c.png"] {
+        let out = dir.path().join(name).display().to_string();
+        db.ok(&["chart", "B0011UCPM4", "--marketplace", "com", "--out", &out]);
+        let bytes = std::fs::read(&out).unwrap();
+        if name.ends_with("svg") {
+            let svg = String::from_utf8(bytes).unwrap();
+            assert!(svg.contains("Price (USD)") && svg.contains("B0011UCPM4 on amazon.com"), "{svg}");
+        } else {
+            assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
+        }
+    }
+    let e = db.fails(&["chart", "B0011UCPM4", "--out", "c.jpg"]);
+    assert!(e.contains("--out c.jpg must end in .svg or .png"), "{e}");
+    let e = db.fails(&["chart", "B0011UCPM4", "--user", "bob", "--out", "c.svg"]);
+    assert!(e.contains("bob does not track B0011UCPM4 on amazon.com"), "{e}");
     let history = db.ok(&["history", "B0011UCPM4", "--marketplace", "com", "--csv"]);
     let lines: Vec<&str> = history.lines().collect();
     assert_eq!(lines.len(), 2, "{history}");

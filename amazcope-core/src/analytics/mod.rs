@@ -19,7 +19,9 @@ pub use trends::{
     FieldKind, Granularity, TrendBucket, TrendField, TrendPoint, TrendSeries, TrendValue, UnknownGranularity,
     UnknownTrendField, extract, parse_fields, trend,
 };
-pub use window::{PriceWindow, STANDARD_WINDOWS, WindowStats, lowest_price, price_window, window_stats};
+pub use window::{
+    PriceWindow, STANDARD_WINDOWS, WindowStats, lowest_price, price_window, window_stats, window_stats_with_daily,
+};
 
 use crate::model::snapshot::{NewSnapshot, ProductSnapshot};
 use rust_decimal::{Decimal, RoundingStrategy};

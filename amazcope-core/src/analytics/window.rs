@@ -2,6 +2,7 @@
 
 use crate::Currency;
 use crate::analytics::{AsSnapshot, real_price, round_money};
+use crate::model::snapshot::DailyRollup;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,30 @@ pub fn window_stats<S: AsSnapshot>(history: &[S], now: DateTime<Utc>) -> WindowS
     }
 }
 
+/// [`window_stats`] over a long history: the raw snapshots still stored and, for the days
+/// before the first of them (their raw partitions archived), the daily rollups. A rollup of a
+/// day that has raw snapshots is ignored, so nothing is counted twice. A day's rollup counts
+/// in a window when the day overlaps it (its UTC date is on or after the window's first
+/// date); its lowest price is dated by the day's first snapshot, its stock state by its last
+/// (as a raw day's). Lowest, highest, mean and out-of-stock share are then those of the raw
+/// snapshots the rollups summarise.
+pub fn window_stats_with_daily<S: AsSnapshot>(
+    history: &[S],
+    daily: &[DailyRollup],
+    now: DateTime<Utc>,
+) -> WindowStats {
+    let first_raw_day = history.iter().map(|s| s.snapshot().scraped_at.date_naive()).min();
+    let older: Vec<&DailyRollup> =
+        daily.iter().filter(|d| first_raw_day.is_none_or(|f| d.day < f) && d.first_at <= now).collect();
+    let currency = newest_currency(history, now)
+        .or_else(|| older.iter().max_by_key(|d| d.last_at).map(|d| d.currency));
+    WindowStats {
+        at: now,
+        currency,
+        windows: STANDARD_WINDOWS.iter().map(|&d| window_over(history, &older, now, d, currency)).collect(),
+    }
+}
+
 /// Statistics of the window `[now − days, now]`.
 pub fn price_window<S: AsSnapshot>(history: &[S], now: DateTime<Utc>, days: u32) -> PriceWindow {
     window_in(history, now, days, newest_currency(history, now))
@@ -94,6 +119,16 @@ fn window_in<S: AsSnapshot>(
     days: u32,
     currency: Option<Currency>,
 ) -> PriceWindow {
+    window_over(history, &[], now, days, currency)
+}
+
+fn window_over<S: AsSnapshot>(
+    history: &[S],
+    daily: &[&DailyRollup],
+    now: DateTime<Utc>,
+    days: u32,
+    currency: Option<Currency>,
+) -> PriceWindow {
     let from = now - Duration::days(i64::from(days));
     let mut in_window: Vec<_> = history
         .iter()
@@ -108,6 +143,24 @@ fn window_in<S: AsSnapshot>(
     let mut priced = 0usize;
     // Last snapshot of each UTC calendar day decides that day's stock state.
     let mut day_state: BTreeMap<NaiveDate, bool> = BTreeMap::new();
+    let mut snapshots = in_window.len();
+    for d in daily.iter().filter(|d| d.day >= from.date_naive() && d.day <= now.date_naive()) {
+        day_state.insert(d.day, d.in_stock_close);
+        snapshots += usize::try_from(d.snapshots).unwrap_or(0);
+        if Some(d.currency) != currency || d.price_count <= 0 {
+            continue;
+        }
+        let (Some(lo), Some(hi)) = (real_price(d.price_min), real_price(d.price_max)) else { continue };
+        priced += usize::try_from(d.price_count).unwrap_or(0);
+        sum += d.price_sum;
+        // Days come oldest first, so on a tie the earlier day keeps the "first seen".
+        if min.is_none_or(|(m, _)| lo < m) {
+            min = Some((lo, d.first_at));
+        }
+        if max.is_none_or(|m| hi > m) {
+            max = Some(hi);
+        }
+    }
     for s in &in_window {
         day_state.insert(s.scraped_at.date_naive(), s.in_stock);
         let Some(p) = real_price(s.price).filter(|_| Some(s.currency) == currency) else { continue };
@@ -124,7 +177,7 @@ fn window_in<S: AsSnapshot>(
     let days_out_of_stock = day_state.values().filter(|in_stock| !**in_stock).count();
     PriceWindow {
         days,
-        snapshot_count: in_window.len(),
+        snapshot_count: snapshots,
         priced_count: priced,
         min_price: min.map(|m| m.0),
         min_price_at: min.map(|m| m.1),

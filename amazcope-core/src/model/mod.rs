@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod category;
 pub mod enums;
+pub mod history;
 pub mod notification;
 pub mod page;
 pub mod product;

@@ -213,6 +213,8 @@ pub struct DailyRollup {
     pub rating_close: Option<f64>,
     pub review_count_close: Option<i32>,
     pub in_stock_count: i32,
+    /// Whether the day's last snapshot was in stock (what decides the day in `stats`).
+    pub in_stock_close: bool,
     pub snapshots: i32,
     pub first_at: DateTime<Utc>,
     pub last_at: DateTime<Utc>,

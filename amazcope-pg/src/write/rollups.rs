@@ -95,11 +95,11 @@ pub(crate) async fn merge(conn: &mut PgConnection, inserted: &[&NewSnapshot]) ->
     let sql = "INSERT INTO product_daily AS d (product_id, day, currency, price_min, price_max,
                    price_close, price_sum, price_count, list_price_close, bsr_min, bsr_max,
                    bsr_close, bsr_category, rating_close, review_count_close, in_stock_count,
-                   snapshots, first_at, last_at)
+                   snapshots, first_at, last_at, in_stock_close)
                SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::text[], $4::numeric[],
                    $5::numeric[], $6::numeric[], $7::numeric[], $8::int4[], $9::numeric[],
                    $10::int4[], $11::int4[], $12::int4[], $13::text[], $14::float8[], $15::int4[],
-                   $16::int4[], $17::int4[], $18::timestamptz[], $19::timestamptz[])
+                   $16::int4[], $17::int4[], $18::timestamptz[], $19::timestamptz[], $20::bool[])
                ON CONFLICT ON CONSTRAINT pk_product_daily DO UPDATE SET
                    price_min = LEAST(d.price_min, EXCLUDED.price_min),
                    price_max = GREATEST(d.price_max, EXCLUDED.price_max),
@@ -118,7 +118,8 @@ pub(crate) async fn merge(conn: &mut PgConnection, inserted: &[&NewSnapshot]) ->
                    bsr_close = CASE WHEN EXCLUDED.last_at > d.last_at THEN EXCLUDED.bsr_close ELSE d.bsr_close END,
                    bsr_category = CASE WHEN EXCLUDED.last_at > d.last_at THEN EXCLUDED.bsr_category ELSE d.bsr_category END,
                    rating_close = CASE WHEN EXCLUDED.last_at > d.last_at THEN EXCLUDED.rating_close ELSE d.rating_close END,
-                   review_count_close = CASE WHEN EXCLUDED.last_at > d.last_at THEN EXCLUDED.review_count_close ELSE d.review_count_close END";
+                   review_count_close = CASE WHEN EXCLUDED.last_at > d.last_at THEN EXCLUDED.review_count_close ELSE d.review_count_close END,
+                   in_stock_close = CASE WHEN EXCLUDED.last_at > d.last_at THEN EXCLUDED.in_stock_close ELSE d.in_stock_close END";
     sqlx::query(sql)
         .bind(col!(|r| r.0.0))
         .bind(col!(|r| r.0.1))
@@ -139,6 +140,7 @@ pub(crate) async fn merge(conn: &mut PgConnection, inserted: &[&NewSnapshot]) ->
         .bind(col!(|r| r.1.snapshots))
         .bind(col!(|r| r.1.first_at))
         .bind(col!(|r| r.1.close.scraped_at))
+        .bind(col!(|r| r.1.close.in_stock))
         .execute(&mut *conn)
         .await
         .map_err(db)?;

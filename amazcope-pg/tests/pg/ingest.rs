@@ -64,7 +64,7 @@ pub(crate) fn page(p: ScrapedProduct, at: DateTime<Utc>) -> FetchedPage {
     fetched(ParsedPage::Product(Box::new(p)), at)
 }
 
-async fn user(pool: &PgPool, name: &str) -> Uuid {
+pub(crate) async fn user(pool: &PgPool, name: &str) -> Uuid {
     sqlx::query_scalar(
         "INSERT INTO users (email, username, hashed_password) VALUES ($1 || '@x', $1, '!') RETURNING id",
     )
@@ -74,7 +74,7 @@ async fn user(pool: &PgPool, name: &str) -> Uuid {
     .unwrap()
 }
 
-async fn track(
+pub(crate) async fn track(
     pool: &PgPool,
     user: Uuid,
     a: &str,

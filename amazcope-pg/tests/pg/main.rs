@@ -4,6 +4,7 @@
 mod analytics;
 mod cluster;
 pub(crate) mod ingest;
+mod long_history;
 mod migrations;
 mod ops;
 mod partitions;

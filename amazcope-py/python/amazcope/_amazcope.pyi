@@ -227,10 +227,24 @@ class Client:
     def purge_notifications(self, user: str, older_than_days: int) -> int:
         """Deletes the user's notifications older than so many days; returns how many."""
     def history(
-        self, asin: str, marketplace: Optional[str] = None, days: int = 90, *, user: str
+        self, asin: str, marketplace: Optional[str] = None, days: int = 90, *, user: str, daily: bool = False
     ) -> pyarrow.Table:
         """Price and rank history of a tracked product, with the quality of each tracked value
-        (`price_quality` ... `stock_quality`: ok / absent / unparsed / blocked) and `page_asin`."""
+        (`price_quality` ... `stock_quality`: ok / absent / unparsed / blocked), `page_asin` and
+        `resolution` (`raw`, or `daily` for the days before the oldest raw snapshot, from the
+        daily rollups; `daily=True`: daily rows only)."""
+    def chart(
+        self,
+        asin: str,
+        marketplace: Optional[str] = None,
+        days: Optional[int] = None,
+        *,
+        user: str,
+        daily: bool = False,
+        width: int = 1200,
+        height: int = 600,
+    ) -> str:
+        """A Keepa-style chart of the history (price, list price, sales rank, out-of-stock spans) as SVG."""
     def report(self, user: str, hours: int = 24) -> dict[str, Any]:
         """The user's report over the last hours."""
     def stats(self, asin: str, marketplace: Optional[str] = None, *, user: str) -> pyarrow.Table:

@@ -11,16 +11,16 @@ use crate::errors::{Error, Result};
 use crate::runtime::block_on;
 use crate::views;
 use amazcope_core::ProductRef;
-use amazcope_core::analytics::window_stats;
 use amazcope_core::model::product::Product;
-use amazcope_core::model::snapshot::ProductSnapshot;
+use amazcope_core::model::history::Resolution;
+use amazcope_core::model::snapshot::{DailyRollup, ProductSnapshot};
 use amazcope_core::model::user::User;
 use amazcope_core::repo::{SnapshotRepository, TimeRange, TrackingRepository};
 use amazcope_core::rules::{RuleConfig, replay as replay_rules};
 use amazcope_core::service::TrackService;
 use amazcope_pg::PgStore;
 use amazcope_pg::history::HistorySlice;
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use futures::TryStreamExt;
 use pyo3::prelude::*;
 use std::sync::Arc;
@@ -67,14 +67,38 @@ async fn readable_history(
     Ok((u, p, history))
 }
 
-/// One slice decoded into Arrow columns.
+/// One slice decoded into Arrow columns, each row marked `raw`.
 async fn decode_slice(store: &PgStore, slice: &HistorySlice) -> Result<Columns> {
     let mut stream = store.copy_history_slice(slice).await?;
     let mut decoder = HistoryDecoder::default();
     while let Some(chunk) = stream.try_next().await? {
         decoder.feed(chunk.as_ref())?;
     }
-    decoder.finish()
+    let mut c = decoder.finish()?;
+    let n = c.rows();
+    c.utf8("resolution", std::iter::repeat_n(Some(Resolution::Raw.as_str()), n));
+    Ok(c)
+}
+
+/// Daily rollups as rows of the same columns as a raw slice (each day dated at its midnight,
+/// with its last values), marked `daily`; the columns a day has no value for are null.
+fn daily_columns(days: &[DailyRollup]) -> Columns {
+    let mut c = Columns::default();
+    c.time("scraped_at", days.iter().map(|d| Some(d.day.and_time(chrono::NaiveTime::MIN).and_utc())));
+    c.money("price", days.iter().map(|d| d.price_close));
+    c.money("original_price", days.iter().map(|d| d.list_price_close));
+    c.utf8("currency", days.iter().map(|d| Some(d.currency.to_string())));
+    c.i32("bsr", days.iter().map(|d| d.bsr_close));
+    c.i32("bsr_small_category", days.iter().map(|_| None));
+    c.f64("rating", days.iter().map(|d| d.rating_close));
+    c.i32("review_count", days.iter().map(|d| d.review_count_close));
+    c.bool("in_stock", days.iter().map(|d| Some(d.in_stock_close)));
+    c.bool("is_prime", days.iter().map(|_| None));
+    for name in &amazcope_pg::history::HISTORY_COLUMNS[10..] {
+        c.utf8::<&str>(name, days.iter().map(|_| None));
+    }
+    c.utf8("resolution", days.iter().map(|_| Some(Resolution::Daily.as_str())));
+    c
 }
 
 pub(super) fn history<'py>(
@@ -82,6 +106,7 @@ pub(super) fn history<'py>(
     py: Python<'py>,
     product: ProductRef,
     days: u32,
+    daily: bool,
     user: String,
 ) -> Result<Bound<'py, PyAny>> {
     let svc = c.tracker();
@@ -89,6 +114,17 @@ pub(super) fn history<'py>(
     let parts = block_on(py, async move {
         let (u, p) = user_and_product(&svc, &user, product).await?;
         let since = super::ago(TimeDelta::try_days(i64::from(days)));
+        let not_tracked = |e| Error::from(e).not_tracked(&user, product);
+        if daily {
+            let range = TimeRange { from: Some(since), to: None };
+            let days = store.long_history(Some(u.id), p.id, range, true).await.map_err(not_tracked)?;
+            return Ok(vec![daily_columns(&days.daily)]);
+        }
+        // The days before the oldest raw snapshot come from the rollups, oldest first.
+        let older = store
+            .rollups_before_raw_for(Some(u.id), p.id, Some(since.date_naive()), None)
+            .await
+            .map_err(not_tracked)?;
         let slices = store
             .history_slices(u.id, p.id, since, HISTORY_SLICES)
             .await
@@ -105,7 +141,9 @@ pub(super) fn history<'py>(
             let (i, part) = done.map_err(|e| Error::Runtime(format!("a history reader stopped: {e}")))?;
             parts[i] = Some(part?);
         }
-        Ok(parts.into_iter().flatten().collect())
+        let mut all = vec![daily_columns(&older)];
+        all.extend(parts.into_iter().flatten());
+        Ok(all)
     })?;
     Ok(Columns::concat_into_pyarrow(parts, py)?)
 }
@@ -119,11 +157,9 @@ pub(super) fn stats<'py>(
     let svc = c.tracker();
     let store = Arc::clone(&c.store);
     let stats = block_on(py, async move {
-        let (_, _, history) = readable_history(&svc, &store, &user, product).await?;
-        // Measured at the newest snapshot (as the CLI does), so an imported history of
-        // the past still has windows.
-        let at = history.last().map_or_else(Utc::now, |s| s.data.scraped_at);
-        Ok(window_stats(&history, at))
+        let (u, p) = user_and_product(&svc, &user, product).await?;
+        // Raw snapshots and the rollups before them, measured at the newest (as the CLI).
+        store.long_window_stats(Some(u.id), p.id).await.map_err(|e| Error::from(e).not_tracked(&user, product))
     })?;
     Ok(views::window_table(&stats).into_pyarrow(py)?)
 }
@@ -148,4 +184,30 @@ pub(super) fn replay<'py>(
         Ok(replay_rules(&history, &tracker, &RuleConfig::default()))
     })?;
     Ok(views::replay_table(&alerts).into_pyarrow(py)?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn chart(
+    c: &Client,
+    py: Python<'_>,
+    product: ProductRef,
+    days: Option<u32>,
+    daily: bool,
+    width: u32,
+    height: u32,
+    user: String,
+) -> Result<String> {
+    let svc = c.tracker();
+    let store = Arc::clone(&c.store);
+    let (title, points) = block_on(py, async move {
+        let (u, p) = user_and_product(&svc, &user, product).await?;
+        let range = TimeRange { from: days.map(|d| super::ago(TimeDelta::try_days(i64::from(d)))), to: None };
+        let history = store
+            .long_history(Some(u.id), p.id, range, daily)
+            .await
+            .map_err(|e| Error::from(e).not_tracked(&user, product))?;
+        Ok((format!("{} on amazon.{}: {}", p.asin, p.marketplace.code(), p.title), history.points()))
+    })?;
+    let chart = amazcope_chart::Chart { width, height, ..amazcope_chart::Chart::new(&title, &points) };
+    amazcope_chart::svg(&chart).map_err(|e| Error::Chart(e.to_string()))
 }

@@ -353,7 +353,10 @@ impl Client {
     /// (decimal128(10,2)), `currency`, `bsr`, `bsr_small_category`, `rating`,
     /// `review_count`, `in_stock`, `is_prime`. Read column-wise straight from PostgreSQL:
     /// one Arrow buffer per column, no Python object per row.
-    #[pyo3(signature = (asin, marketplace=None, days=90, *, user))]
+    /// Rows before the oldest raw snapshot still stored come from the daily rollups, one per
+    /// UTC day at its midnight with its last values; `resolution` says `raw` or `daily`.
+    /// `daily=True` gives daily rows only.
+    #[pyo3(signature = (asin, marketplace=None, days=90, *, user, daily=false))]
     fn history<'py>(
         &self,
         py: Python<'py>,
@@ -361,9 +364,30 @@ impl Client {
         marketplace: Option<String>,
         days: u32,
         user: String,
+        daily: bool,
     ) -> Result<Bound<'py, PyAny>> {
         let product = product_ref(&asin, marketplace.as_deref())?;
-        history::history(self, py, product, days, user)
+        history::history(self, py, product, days, daily, user)
+    }
+
+    /// A Keepa-style chart of a tracked product's history (price and list price steps, the
+    /// sales rank on a second axis, out-of-stock spans shaded) as SVG text: the same drawing
+    /// as `amazcope chart`. `days=None` charts all of it.
+    #[pyo3(signature = (asin, marketplace=None, days=None, *, user, daily=false, width=1200, height=600))]
+    #[allow(clippy::too_many_arguments)]
+    fn chart(
+        &self,
+        py: Python<'_>,
+        asin: String,
+        marketplace: Option<String>,
+        days: Option<u32>,
+        user: String,
+        daily: bool,
+        width: u32,
+        height: u32,
+    ) -> Result<String> {
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        history::chart(self, py, product, days, daily, width, height, user)
     }
 
     /// `user`'s report over the `hours` up to now: products tracked, what changed, the
