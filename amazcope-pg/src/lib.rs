@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod analytics;
+pub mod budget;
 mod columns;
 pub mod daily;
 mod error;
