@@ -72,7 +72,7 @@ impl Db {
         c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
         let url = with_database(&admin_url, &name);
         let db = Db { admin_url, name, url, cluster, work: tempfile::tempdir().unwrap() };
-        db.ok(&["db", "upgrade", "--no-backup"]).or_else(|_| db.ok(&["db", "upgrade"])).unwrap();
+        db.ok(&["db", "upgrade"]).unwrap();
         db.ok(&["user", "add", "alice"]).unwrap();
         db
     }
@@ -440,6 +440,7 @@ async fn crash_worker_rides_out_a_postgres_restart() {
     let cluster = db.cluster.as_ref().expect("a private cluster").cluster().clone();
     tokio::task::spawn_blocking(move || cluster.restart_immediate()).await.unwrap().expect("pg_ctl restart");
     let log = worker.success(Duration::from_secs(120)).await;
+    eprintln!("{log}");
     assert!(log.contains("database unreachable"), "the outage is logged: {log}");
     assert!(log.contains("database reachable again"), "the reconnection is logged: {log}");
     let pool = db.pool().await;
@@ -553,7 +554,7 @@ async fn fleet_of_processes_and_tasks_fetches_each_due_product_exactly_once() {
 /// The fleet's budget: `rate` requests per second per marketplace, kept in PostgreSQL.
 async fn budget_run(shared: bool) -> (usize, usize, Duration) {
     let products = env_num("AMAZCOPE_BUDGET_PRODUCTS", 120);
-    let rate = 30usize;
+    let rate = 15usize;
     let shop = storefront(products, 1).await;
     let base = shop.base_url();
     let db = worker_db(if shared { "budget" } else { "nobudget" }, shop.catalogue(), true).await;
@@ -589,7 +590,7 @@ async fn fleet_with_per_process_budgets_exceeds_the_rate() {
     // The control: each process keeping the rate alone sends several times it together,
     // which is what the shared budget prevents (and what its check would see).
     let (peak, rate, _) = budget_run(false).await;
-    assert!(peak > rate * 2, "8 processes with their own budgets sent only {peak} in a second");
+    assert!(peak > rate * 3 / 2, "8 processes with their own budgets sent only {peak} in a second");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
