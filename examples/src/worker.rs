@@ -62,7 +62,10 @@ pub struct WorkerArgs {
 
 /// The fetcher of a worker: the polite defaults (or none against a local server), the rate
 /// asked for, kept through the database for the fleet unless `--local-budget`.
-fn worker_fetcher(args: &WorkerArgs, store: &Arc<PgStore>) -> anyhow::Result<amazcope_scrape::fetch::Fetcher> {
+fn worker_fetcher(
+    args: &WorkerArgs,
+    store: &Arc<PgStore>,
+) -> anyhow::Result<amazcope_scrape::fetch::Fetcher> {
     use amazcope_scrape::fetch::Fetcher;
     let mut config = refresh::fetcher_config(args.base_url.as_deref());
     if let Some(rate) = args.rate {
@@ -164,7 +167,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let mut tasks = tokio::task::JoinSet::new();
     for n in 1..=args.tasks {
         let task_id = if args.tasks == 1 { id.clone() } else { format!("{id}-{n}") };
-        let worker = Worker::new(refresh.clone(), WorkerOptions { worker_id: task_id.clone(), ..options.clone() });
+        let worker =
+            Worker::new(refresh.clone(), WorkerOptions { worker_id: task_id.clone(), ..options.clone() });
         let (cancel, bar, totals) = (Arc::clone(&cancel), Arc::clone(&bar), Arc::clone(&totals));
         let until_idle = args.until_idle;
         tasks.spawn(async move {

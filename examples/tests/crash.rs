@@ -61,6 +61,12 @@ impl Db {
         let settings = ClusterSettings::from_lookup(|k| std::env::var_os(k));
         let cluster = TempCluster::start(&settings).expect("private cluster starts (postgresql binaries?)");
         let admin = cluster.cluster().url("postgres");
+        // A fleet of 100 workers opens more than the default 100 connections.
+        let mut c = PgConnection::connect(&admin).await.expect("connect to the private cluster");
+        c.execute("ALTER SYSTEM SET max_connections = 300").await.unwrap();
+        drop(c);
+        let server = cluster.cluster().clone();
+        tokio::task::spawn_blocking(move || server.restart_immediate()).await.unwrap().expect("restart");
         Db::create(admin, tag, Some(cluster)).await
     }
 
@@ -210,12 +216,14 @@ struct Totals {
 }
 
 async fn totals(pool: &PgPool) -> Totals {
-    let snapshots: i64 = sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(pool).await.unwrap();
+    let snapshots: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(pool).await.unwrap();
     let alerts: Vec<(String, i64)> =
         sqlx::query_as("SELECT alert_type, count(*) FROM alerts GROUP BY 1").fetch_all(pool).await.unwrap();
     let notifications: i64 =
         sqlx::query_scalar("SELECT count(*) FROM notifications").fetch_one(pool).await.unwrap();
-    let rows: Vec<(String, String, i64, Option<String>, Option<i32>)> = sqlx::query_as(
+    type Row = (String, String, i64, Option<String>, Option<i32>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.asin, p.marketplace, (SELECT count(*) FROM product_snapshots s WHERE s.product_id = p.id),
                 p.current_price::text, p.current_bsr
          FROM products p",
@@ -266,7 +274,8 @@ async fn broken_invariants(pool: &PgPool, batch: Option<i64>, lease: Duration) -
     }
     // No partial batch.
     if let Some(b) = batch {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(pool).await.unwrap();
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(pool).await.unwrap();
         if n % b != 0 {
             broken.push(format!("{n} snapshots: not whole batches of {b} (a partial batch is visible)"));
         }
@@ -287,7 +296,10 @@ async fn broken_invariants(pool: &PgPool, batch: Option<i64>, lease: Duration) -
 }
 
 async fn expired_leases(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM products WHERE lease_owner IS NOT NULL").fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("SELECT count(*) FROM products WHERE lease_owner IS NOT NULL")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 fn kill_rng() -> rand::rngs::StdRng {
@@ -471,7 +483,10 @@ async fn crash_read_only_database_fails_clearly_and_exits() {
     drop(pool);
     let mut admin = PgConnection::connect(&db.admin_url).await.unwrap();
     admin
-        .execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {} SET default_transaction_read_only = on", db.name)))
+        .execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {} SET default_transaction_read_only = on",
+            db.name
+        )))
         .await
         .unwrap();
     let dir = dir.to_str().unwrap().to_owned();
@@ -485,7 +500,10 @@ async fn crash_read_only_database_fails_clearly_and_exits() {
         assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{label}: one error: {err}");
     }
     admin
-        .execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {} RESET default_transaction_read_only", db.name)))
+        .execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {} RESET default_transaction_read_only",
+            db.name
+        )))
         .await
         .unwrap();
     db.drop_db().await;
@@ -502,7 +520,12 @@ async fn assert_each_fetched_once(shop: &StorefrontHandle, pool: &PgPool) {
         .filter(|p| counts.get(&p.asin).copied().unwrap_or(0) != 1)
         .map(|p| format!("{} fetched {} times", p.asin, counts.get(&p.asin).copied().unwrap_or(0)))
         .collect();
-    assert!(wrong.is_empty(), "{} products not fetched exactly once: {:?}", wrong.len(), &wrong[..wrong.len().min(10)]);
+    assert!(
+        wrong.is_empty(),
+        "{} products not fetched exactly once: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(10)]
+    );
     assert_eq!(counts.len(), all.len(), "nothing else was asked for");
     let t = totals(pool).await;
     let wrong: Vec<_> = t.products.iter().filter(|(_, (n, _, _))| *n != 2).collect();
@@ -595,7 +618,7 @@ async fn fleet_with_per_process_budgets_exceeds_the_rate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_backs_off_together_after_one_captcha() {
-    use amazcope_scrape::fetch::{Fetcher, FetcherConfig, FetchError};
+    use amazcope_scrape::fetch::{FetchError, Fetcher, FetcherConfig};
     use std::sync::Arc;
     // Product 41 serves a captcha on day 3 (the storefront's script).
     let shop = storefront(60, 3).await;

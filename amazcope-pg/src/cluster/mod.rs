@@ -286,12 +286,13 @@ impl LocalCluster {
     /// server starts again and is waited for. For tests of clients riding out an outage.
     pub fn restart_immediate(&self) -> Result<(), ClusterError> {
         let mut cmd = self.tool("pg_ctl");
-        cmd.arg("restart")
-            .arg("-D")
-            .arg(self.data_dir())
-            .arg("-l")
-            .arg(self.log_file())
-            .args(["-m", "immediate", "-w", "-t", "60"]);
+        cmd.arg("restart").arg("-D").arg(self.data_dir()).arg("-l").arg(self.log_file()).args([
+            "-m",
+            "immediate",
+            "-w",
+            "-t",
+            "60",
+        ]);
         let line = shell_words(&cmd);
         let out = run(cmd)?;
         if !out.status.success() {

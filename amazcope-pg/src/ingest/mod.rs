@@ -257,8 +257,13 @@ impl IngestStore for PgStore {
             let done = match problem::record(&mut tx, asin, marketplace, problem, at, &ctx.rules).await {
                 Ok(r) => match &ctx.complete {
                     Some(c) => {
-                        match crate::queue::complete_on(&mut tx, c.product_id, &c.worker_id, c.next_refresh_at)
-                            .await
+                        match crate::queue::complete_on(
+                            &mut tx,
+                            c.product_id,
+                            &c.worker_id,
+                            c.next_refresh_at,
+                        )
+                        .await
                         {
                             Ok(_) => tx.commit().await.map_err(db).map(|()| r),
                             Err(e) => Err(e),
