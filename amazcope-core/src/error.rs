@@ -69,7 +69,21 @@ pub enum StoreError {
     },
 }
 
+/// The source of a [`StoreError::Backend`] when the database could not be reached or went
+/// away mid-call (connection refused or reset, server shutting down or starting up): the
+/// call may succeed if made again later, unlike a refusal such as a read-only database or a
+/// full disk. Backends wrap their own error in it; [`StoreError::is_unavailable`] asks.
+#[derive(Debug, thiserror::Error)]
+#[error("the database is unreachable")]
+pub struct Unavailable(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
 impl StoreError {
+    /// Whether the backend was unreachable (worth trying again after a pause), as opposed
+    /// to a refusal that will not change by itself.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Backend { source: Some(s), .. } if s.is::<Unavailable>())
+    }
+
     /// Shorthand for [`StoreError::NotFound`].
     pub fn not_found(entity: &'static str, id: impl fmt::Display) -> Self {
         Self::NotFound { entity, id: id.to_string() }

@@ -19,7 +19,7 @@ mod source;
 pub mod suggest;
 mod values;
 
-pub use error::{FetchFailure, ServiceError, StoreError, ValidationError};
+pub use error::{FetchFailure, ServiceError, StoreError, Unavailable, ValidationError};
 pub use ids::*;
 pub use marketplace::Marketplace;
 pub use model::enums::*;

@@ -120,8 +120,13 @@ impl PgStore {
 
     /// [`PgStore::connect`] from a `postgres://` URL with the default [`PoolConfig`].
     pub async fn connect_url(url: &str) -> Result<PgStore, ConnectError> {
+        Self::connect_url_with(url, PoolConfig::default()).await
+    }
+
+    /// [`PgStore::connect_url`] with a pool sized by `config`.
+    pub async fn connect_url_with(url: &str, config: PoolConfig) -> Result<PgStore, ConnectError> {
         let options =
             PgConnectOptions::from_str(url).map_err(|source| ConnectError::InvalidUrl { source })?;
-        Self::connect(options, PoolConfig::default()).await
+        Self::connect(options, config).await
     }
 }

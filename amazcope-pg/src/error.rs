@@ -5,7 +5,7 @@
 //! passes an [`ErrCtx`] with the values it bound and the words for a conflict. The context
 //! is built inside `map_err` closures, so the success path pays nothing for it.
 
-use amazcope_core::{StoreError, ValidationError};
+use amazcope_core::{StoreError, Unavailable, ValidationError};
 use sqlx::error::ErrorKind;
 
 /// What a call site knows about the values it sent, to make error messages say what and
@@ -154,7 +154,25 @@ fn key_value(detail: &str) -> Option<String> {
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend { message: e.to_string(), source: Some(Box::new(e)) }
+    let message = e.to_string();
+    let source: Box<dyn std::error::Error + Send + Sync> =
+        if unreachable(&e) { Box::new(Unavailable(Box::new(e))) } else { Box::new(e) };
+    StoreError::Backend { message, source: Some(source) }
+}
+
+/// The server could not be reached or went away: connection refused or reset, the pool
+/// found no live connection in time, or the server is shutting down, crashed or is still
+/// starting (class 08 and 57P01-57P03). A read-only transaction (25006), a full disk
+/// (53100) or a missing privilege (42501) are not: they will not pass by themselves.
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Protocol(m) => m.contains("unexpected") || m.contains("closed"),
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
 }
 
 /// Maps a `sqlx` error without call-site context.
@@ -228,8 +246,16 @@ pub(crate) fn map(e: sqlx::Error, ctx: &ErrCtx) -> StoreError {
                 .unwrap_or("value");
             StoreError::Invalid(ValidationError::new(column, "(too large)", message))
         }
+        // Refusals of the server as a whole, said in words the operator can act on.
+        _ if code == "25006" => refused(e, "the database refuses writes: it is read-only (a standby, or default_transaction_read_only is on)".to_owned()),
+        _ if code == "53100" => refused(e, "the database server is out of disk space; free some and run the command again".to_owned()),
+        _ if code == "42501" => refused(e, format!("the database role lacks a privilege: {message}")),
         _ => backend(e),
     }
+}
+
+fn refused(e: sqlx::Error, message: String) -> StoreError {
+    StoreError::Backend { message, source: Some(Box::new(e)) }
 }
 
 #[cfg(test)]

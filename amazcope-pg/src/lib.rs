@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 
 mod analytics;
+pub mod budget;
 mod columns;
 pub mod daily;
 pub mod delivery;

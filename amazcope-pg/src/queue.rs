@@ -26,7 +26,8 @@ impl WorkQueue for PgStore {
                        SELECT p.id FROM products p
                        WHERE p.is_active
                          AND (p.next_refresh_at IS NULL OR p.next_refresh_at <= $1)
-                         AND (p.lease_expires_at IS NULL OR p.lease_expires_at <= $1)
+                         AND (p.lease_expires_at IS NULL OR p.lease_expires_at <= $1
+                              OR p.lease_owner = $3)
                          AND EXISTS (
                              SELECT 1 FROM user_products up JOIN users u ON u.id = up.user_id
                              WHERE up.product_id = p.id AND up.is_active AND u.is_active
@@ -72,17 +73,8 @@ impl WorkQueue for PgStore {
     ) -> StoreResult<bool> {
         // Only the lease holder completes: a worker whose lease ran out and was taken over
         // must not reschedule the product under the new holder.
-        let done = sqlx::query!(
-            "UPDATE products SET lease_owner = NULL, lease_expires_at = NULL, next_refresh_at = $3
-             WHERE id = $1 AND lease_owner = $2",
-            product.0,
-            clip(worker_id, 100),
-            next_refresh_at
-        )
-        .execute(self.pool())
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool().acquire().await.map_err(db)?;
+        complete_on(&mut conn, product, worker_id, next_refresh_at).await
     }
 
     async fn release(&self, product: ProductId, worker_id: &str) -> StoreResult<bool> {
@@ -97,4 +89,26 @@ impl WorkQueue for PgStore {
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Ends `worker_id`'s lease on `product` and schedules its next refresh, on `conn` (the
+/// caller's transaction when the end of the lease goes with a write: ingest). `false` when
+/// the lease was no longer held. The one write of the lease columns besides the claim.
+pub(crate) async fn complete_on(
+    conn: &mut sqlx::PgConnection,
+    product: ProductId,
+    worker_id: &str,
+    next_refresh_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query!(
+        "UPDATE products SET lease_owner = NULL, lease_expires_at = NULL, next_refresh_at = $3
+         WHERE id = $1 AND lease_owner = $2",
+        product.0,
+        clip(worker_id, 100),
+        next_refresh_at
+    )
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() == 1)
 }

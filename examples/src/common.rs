@@ -55,6 +55,15 @@ pub fn unknown_user(name: &str) -> anyhow::Error {
     anyhow::anyhow!("unknown user {name:?} (add it with `amazcope user add {name}`)")
 }
 
+/// [`store`] with a pool of at most `max_connections` (a worker process running many tasks
+/// sizes it to them; several such processes must stay under the server's limit).
+pub async fn store_with_pool(max_connections: u32) -> anyhow::Result<PgStore> {
+    let config = amazcope_pg::PoolConfig { max_connections: max_connections.max(1), ..Default::default() };
+    let store = PgStore::connect_url_with(&database_url().await?, config).await?;
+    store.check_schema().await?;
+    Ok(store)
+}
+
 /// The store's answer for a product `user` must track, with a missing tracking row said in
 /// the user's words.
 fn tracked<T>(r: amazcope_core::StoreResult<T>, name: &str, product: &amazcope_core::model::product::Product) -> anyhow::Result<T> {

@@ -30,6 +30,12 @@ pub struct RefreshArgs {
 
 /// The fetcher: Amazon with the default politeness, or a local server without delays.
 pub fn fetcher(base_url: Option<&str>) -> anyhow::Result<Fetcher> {
+    Fetcher::new(fetcher_config(base_url)).context("cannot build the fetcher")
+}
+
+/// The fetcher's settings: Amazon's polite defaults, or none of the waits against a local
+/// server.
+pub fn fetcher_config(base_url: Option<&str>) -> FetcherConfig {
     let mut config = FetcherConfig::default();
     if let Some(base) = base_url {
         config = config.with_min_spacing(Duration::ZERO).with_captcha_cooldown(Duration::ZERO);
@@ -39,7 +45,7 @@ pub fn fetcher(base_url: Option<&str>) -> anyhow::Result<Fetcher> {
                 .with_marketplace_spacing(*mp, Duration::ZERO);
         }
     }
-    Fetcher::new(config).context("cannot build the fetcher")
+    config
 }
 
 /// A lease owner name unique to this process.

@@ -42,6 +42,51 @@ pub struct WorkerArgs {
     /// Hours between partition upkeep runs (0: none; `amazcope db partitions` does it then).
     #[arg(long, default_value_t = 6)]
     pub upkeep_hours: u64,
+    /// Requests per second to one marketplace for the whole fleet: every worker sharing
+    /// this database together (default: one every 2 s against Amazon; no limit with
+    /// --base-url). 0: no limit.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Keep the rate per process (each worker alone may send --rate) instead of sharing it
+    /// through the database.
+    #[arg(long)]
+    pub local_budget: bool,
+    /// Workers in this process, sharing its connection pool and fetcher; each holds its
+    /// leases as ID-1, ID-2, ...
+    #[arg(long, default_value_t = 1)]
+    pub tasks: u32,
+    /// Stop once nothing is due (instead of waiting for more work).
+    #[arg(long)]
+    pub until_idle: bool,
+}
+
+/// The fetcher of a worker: the polite defaults (or none against a local server), the rate
+/// asked for, kept through the database for the fleet unless `--local-budget`.
+fn worker_fetcher(
+    args: &WorkerArgs,
+    store: &Arc<PgStore>,
+) -> anyhow::Result<amazcope_scrape::fetch::Fetcher> {
+    use amazcope_scrape::fetch::Fetcher;
+    let mut config = refresh::fetcher_config(args.base_url.as_deref());
+    if let Some(rate) = args.rate {
+        if !rate.is_finite() || rate < 0.0 {
+            anyhow::bail!("--rate must be a number of requests per second, 0 or more, got {rate}");
+        }
+        let spacing = if rate == 0.0 { Duration::ZERO } else { Duration::from_secs_f64(1.0 / rate) };
+        config = config.with_min_spacing(spacing);
+        for mp in amazcope_core::Marketplace::ALL {
+            config = config.with_marketplace_spacing(*mp, spacing);
+        }
+    }
+    // Every task of this process may have a request in flight.
+    config.max_concurrency = config.max_concurrency.max(args.tasks as usize);
+    let fetcher = if args.local_budget {
+        Fetcher::new(config)
+    } else {
+        let budget: Arc<dyn amazcope_core::service::RequestBudget> = store.clone();
+        Fetcher::with_budget(config, budget)
+    };
+    fetcher.map_err(|e| anyhow::anyhow!("cannot build the fetcher: {e}"))
 }
 
 /// One partition upkeep run, reported on standard error; a failure is reported and the
@@ -65,15 +110,21 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     if args.retention_days < 0 {
         anyhow::bail!("--retention-days must not be negative, got {}", args.retention_days);
     }
-    let store = Arc::new(common::store().await?);
-    let source = Arc::new(refresh::fetcher(args.base_url.as_deref())?);
-    let id = args.id.unwrap_or_else(|| refresh::worker_id("worker"));
+    if args.tasks == 0 {
+        anyhow::bail!("--tasks must be at least 1");
+    }
+    // A connection per task and two for upkeep and the budget: a fleet of such processes
+    // must stay under the server's connection limit.
+    let store = Arc::new(common::store_with_pool((args.tasks + 2).min(20)).await?);
+    let source = Arc::new(worker_fetcher(&args, &store)?);
+    let id = args.id.clone().unwrap_or_else(|| refresh::worker_id("worker"));
     let options = WorkerOptions {
         worker_id: id.clone(),
         batch: args.batch.max(1),
         lease: chrono::Duration::seconds(args.lease_secs),
         idle: Duration::from_secs(args.idle_secs),
         retry_after: chrono::Duration::minutes(15),
+        max_backoff: Duration::from_secs(30),
     };
     if args.upkeep_hours > 0 {
         upkeep(&store, &id, args.partitions_ahead, args.retention_days).await;
@@ -91,8 +142,9 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     }
     // Deliveries beside the refreshes (issue 14): the outbox's own loop, ended with the process.
     let _deliveries = if args.once { None } else { Some(crate::deliver::spawn_beside_worker(&store, &id)?) };
-    let worker = Worker::new(RefreshService::new(store, source), options);
+    let refresh = RefreshService::new(store, source);
     if args.once {
+        let worker = Worker::new(refresh, options);
         let r = worker.run_once(chrono::Utc::now()).await?;
         outln!(
             "{id}: {} claimed, {} stored, {} without snapshot, {} alerts",
@@ -112,56 +164,113 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     });
     eprintln!("{id}: working (Ctrl-C to stop)");
     // On a terminal a spinner shows the running totals; each batch's line is printed above it.
-    let bar = common::progress(None, "{spinner} {msg}", false);
-    let mut total = (0, 0, 0);
-    // Windows of 50 product pages; a rise of 20 points of pages with an unreadable value warns.
-    let mut watch = amazcope_core::service::UnparsedWatch::new(50, 0.2);
-    let cancel_for_idle = Arc::clone(&cancel);
-    let totals = worker
-        .run(
-            &cancel,
-            &chrono::Utc::now,
-            move |d| {
-                let c = Arc::clone(&cancel_for_idle);
-                async move {
-                    // Sleep in short steps so Ctrl-C stops an idle worker promptly.
-                    let step = Duration::from_millis(200);
-                    let mut left = d;
-                    while !left.is_zero() && !c.load(Ordering::Relaxed) {
-                        let s = left.min(step);
-                        tokio::time::sleep(s).await;
-                        left -= s;
+    let bar = Arc::new(common::progress(None, "{spinner} {msg}", false));
+    let totals = Arc::new(std::sync::Mutex::new((0u64, 0u64, 0u64)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 1..=args.tasks {
+        let task_id = if args.tasks == 1 { id.clone() } else { format!("{id}-{n}") };
+        let worker =
+            Worker::new(refresh.clone(), WorkerOptions { worker_id: task_id.clone(), ..options.clone() });
+        let (cancel, bar, totals) = (Arc::clone(&cancel), Arc::clone(&bar), Arc::clone(&totals));
+        let until_idle = args.until_idle;
+        tasks.spawn(async move {
+            // This task's stop: Ctrl-C, or (--until-idle) the first time nothing is due.
+            let stop = Arc::new(AtomicBool::new(false));
+            let stop_for_idle = Arc::clone(&stop);
+            // Set while the database is away: the pauses then are not "nothing is due".
+            let down = Arc::new(AtomicBool::new(false));
+            let down_for_idle = Arc::clone(&down);
+            let watch_cancel = Arc::clone(&cancel);
+            let watcher = {
+                let stop = Arc::clone(&stop);
+                tokio::spawn(async move {
+                    while !watch_cancel.load(Ordering::Relaxed) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
                     }
-                }
-            },
-            &mut |b| {
-                // A marketplace whose pages suddenly stop reading fully: its layout changed.
-                for item in &b.items {
-                    if let Some(jump) = watch.observe(item.marketplace, !item.unparsed.is_empty()) {
-                        bar.suspend(|| eprintln!("{id}: warning: {jump}"));
-                    }
-                }
-                bar.suspend(|| {
-                    eprintln!(
-                        "{id}: {} claimed, {} stored, {} without snapshot, {} alerts",
-                        b.claimed, b.stored, b.failures, b.alerts
-                    )
-                });
-                total = (total.0 + b.claimed, total.1 + b.stored, total.2 + b.alerts);
-                bar.set_message(format!(
-                    "{} claimed, {} stored, {} alerts so far",
-                    total.0, total.1, total.2
-                ));
-            },
-        )
-        .await;
+                    stop.store(true, Ordering::Relaxed);
+                })
+            };
+            // Windows of 50 product pages; a rise of 20 points of pages with an unreadable value warns.
+            let mut watch = amazcope_core::service::UnparsedWatch::new(50, 0.2);
+            let id = task_id.clone();
+            let result = worker
+                .run(
+                    &stop,
+                    &chrono::Utc::now,
+                    move |d| {
+                        let c = Arc::clone(&stop_for_idle);
+                        let outage = down_for_idle.load(Ordering::Relaxed);
+                        async move {
+                            if until_idle && !outage {
+                                c.store(true, Ordering::Relaxed);
+                                return;
+                            }
+                            // Sleep in short steps so Ctrl-C stops an idle worker promptly.
+                            let step = Duration::from_millis(200);
+                            let mut left = d;
+                            while !left.is_zero() && !c.load(Ordering::Relaxed) {
+                                let s = left.min(step);
+                                tokio::time::sleep(s).await;
+                                left -= s;
+                            }
+                        }
+                    },
+                    &mut |b| {
+                        // A marketplace whose pages suddenly stop reading fully: its layout changed.
+                        for item in &b.items {
+                            if let Some(jump) = watch.observe(item.marketplace, !item.unparsed.is_empty()) {
+                                bar.suspend(|| eprintln!("{id}: warning: {jump}"));
+                            }
+                        }
+                        bar.suspend(|| {
+                            eprintln!(
+                                "{id}: {} claimed, {} stored, {} without snapshot, {} alerts",
+                                b.claimed, b.stored, b.failures, b.alerts
+                            )
+                        });
+                        let mut t = totals.lock().unwrap_or_else(|p| p.into_inner());
+                        *t = (t.0 + b.claimed, t.1 + b.stored, t.2 + b.alerts);
+                        bar.set_message(format!("{} claimed, {} stored, {} alerts so far", t.0, t.1, t.2));
+                    },
+                    &mut |outage, pause| match outage {
+                        Some(e) => bar.suspend(|| {
+                            down.store(true, Ordering::Relaxed);
+                            eprintln!(
+                                "{id}: database unreachable ({e}); trying again in {:.1} s",
+                                pause.as_secs_f64()
+                            )
+                        }),
+                        None => bar.suspend(|| {
+                            down.store(false, Ordering::Relaxed);
+                            eprintln!("{id}: database reachable again")
+                        }),
+                    },
+                )
+                .await;
+            watcher.abort();
+            result
+        });
+    }
+    let mut first_error = None;
+    while let Some(done) = tasks.join_next().await {
+        let failed = match done {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(anyhow::Error::from(e)),
+            Err(e) => Some(anyhow::anyhow!("a worker task failed: {e}")),
+        };
+        if let Some(e) = failed
+            && first_error.is_none()
+        {
+            // One task's fatal error (a read-only database, a full disk) stops them all.
+            cancel.store(true, Ordering::Relaxed);
+            first_error = Some(e);
+        }
+    }
     bar.finish_and_clear();
-    let totals = totals?;
-    outln!(
-        "{id}: stopped after {} products, {} stored, {} alerts",
-        totals.claimed,
-        totals.stored,
-        totals.alerts
-    );
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let t = *totals.lock().unwrap_or_else(|p| p.into_inner());
+    outln!("{id}: stopped after {} products, {} stored, {} alerts", t.0, t.1, t.2);
     Ok(())
 }

@@ -102,8 +102,12 @@ impl<S: IngestStore + ?Sized, P: PageParser> ImportService<S, P> {
         I::IntoIter: Send,
     {
         let mut report = ImportReport::default();
-        let ctx =
-            IngestContext { created_by: options.created_by, target: None, rules: options.rules.clone() };
+        let ctx = IngestContext {
+            created_by: options.created_by,
+            target: None,
+            rules: options.rules.clone(),
+            complete: None,
+        };
         let batch_size = options.batch_size.max(1);
         let mut pages = Vec::with_capacity(batch_size.min(1024));
         for doc in docs {

@@ -5,6 +5,7 @@ use crate::model::enums::FetchStatus;
 use crate::model::page::{FetchedPage, PageKind};
 use crate::repo::StoreResult;
 use crate::rules::RuleConfig;
+use crate::service::queue::LeaseCompletion;
 use crate::{Asin, Marketplace, ProductId, SnapshotId, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -20,12 +21,17 @@ pub struct IngestContext {
     pub target: Option<(Asin, Marketplace)>,
     /// Noise control and severity bands of the alert rules.
     pub rules: RuleConfig,
+    /// A queue lease to end in the same transaction as the write (see [`LeaseCompletion`]):
+    /// a worker killed between storing a page and rescheduling its product would otherwise
+    /// leave the product due, and its next holder would store a second snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complete: Option<LeaseCompletion>,
 }
 
 impl IngestContext {
     /// A context for a page fetched for `asin` on `marketplace`.
     pub fn for_product(asin: Asin, marketplace: Marketplace) -> Self {
-        Self { created_by: None, target: Some((asin, marketplace)), rules: RuleConfig::default() }
+        Self { target: Some((asin, marketplace)), ..Self::default() }
     }
 }
 

@@ -16,7 +16,7 @@ mod track;
 
 pub use import::{ImportDocument, ImportOptions, ImportReport, ImportService, PageParser};
 pub use ingest::{BatchIngestReport, FetchProblem, IngestContext, IngestOutcome, IngestReport, IngestStore};
-pub use queue::{ClaimRequest, ClaimedProduct, WorkQueue};
+pub use queue::{ClaimRequest, ClaimedProduct, LeaseCompletion, RequestBudget, WorkQueue};
 pub use refresh::{
     RefreshFailure, RefreshItem, RefreshOptions, RefreshProgress, RefreshReport, RefreshService,
     UnparsedJump, UnparsedWatch, Worker, WorkerOptions,

@@ -43,7 +43,10 @@ pub struct ClaimedProduct {
 pub trait WorkQueue: Send + Sync + 'static {
     /// Claims up to `limit` products that are active, tracked by at least one active user,
     /// due (`next_refresh_at` unset or past) and not leased (or whose lease has run out),
-    /// oldest due first. Claims never overlap between concurrent callers.
+    /// oldest due first. Claims never overlap between concurrent callers. Products still
+    /// leased to `worker_id` itself are claimed again whatever their lease: a worker claims
+    /// only when its last batch is done, so they are left over from a batch the database
+    /// went away under.
     async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedProduct>>;
     /// Ends `worker_id`'s lease and schedules the next refresh. `false` when the lease was
     /// no longer held (it ran out and another worker took the product).
@@ -55,4 +58,34 @@ pub trait WorkQueue: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Ends `worker_id`'s lease without rescheduling (the product stays due).
     async fn release(&self, product: ProductId, worker_id: &str) -> StoreResult<bool>;
+}
+
+/// The end of a lease, written with the page that ends it: the product is rescheduled to
+/// `next_refresh_at` and its lease cleared, if `worker_id` still holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseCompletion {
+    /// The leased product.
+    pub product_id: ProductId,
+    /// The lease holder.
+    pub worker_id: String,
+    /// When the product is due next.
+    pub next_refresh_at: DateTime<Utc>,
+}
+
+/// A request budget per marketplace shared by every worker process (kept in the database):
+/// together they never start requests to one marketplace closer than its spacing, and a
+/// captcha seen by one holds them all back.
+#[async_trait]
+pub trait RequestBudget: Send + Sync + std::fmt::Debug + 'static {
+    /// Reserves the next request slot of `marketplace`, the fleet keeping `spacing` between
+    /// slots (and the slots after any cool-down); returns how long to wait before it starts.
+    async fn reserve(
+        &self,
+        marketplace: Marketplace,
+        spacing: std::time::Duration,
+    ) -> StoreResult<std::time::Duration>;
+    /// Holds every request to `marketplace` back for `cooldown` from now (a captcha).
+    async fn block(&self, marketplace: Marketplace, cooldown: std::time::Duration) -> StoreResult<()>;
+    /// How long `marketplace` stays blocked from now (zero when it is not).
+    async fn blocked_for(&self, marketplace: Marketplace) -> StoreResult<std::time::Duration>;
 }

@@ -5,7 +5,7 @@ use crate::model::enums::FetchStatus;
 use crate::model::page::{FieldQuality, TrackedField};
 use crate::rules::RuleConfig;
 use crate::service::ingest::{FetchProblem, IngestContext, IngestOutcome, IngestReport, IngestStore};
-use crate::service::queue::{ClaimRequest, ClaimedProduct, WorkQueue};
+use crate::service::queue::{ClaimRequest, ClaimedProduct, LeaseCompletion, WorkQueue};
 use crate::{Asin, FetchFailure, Marketplace, PageSource, ProductId, ServiceError, UserId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -191,20 +191,32 @@ where
     }
 
     /// Fetches, stores and reschedules one claimed product. Never fails: what went wrong
-    /// is in [`RefreshItem::result`], and the lease is always given back.
+    /// is in [`RefreshItem::result`], and the lease is always given back (or, when the
+    /// database cannot be reached, left to run out: the worker takes it again when it
+    /// claims next, see [`WorkQueue::claim_due`]).
+    ///
+    /// The page and the end of the lease are written in one transaction
+    /// ([`IngestContext::complete`]): a worker killed between the two leaves either both or
+    /// neither, so a product is never stored twice for one due period.
     pub async fn refresh_claimed(&self, product: &ClaimedProduct, options: &RefreshOptions) -> RefreshItem {
-        let (result, transient, unparsed) = self.fetch_and_store(product, options).await;
-        let next = if transient {
-            options.now + options.retry_after
-        } else {
-            options.now + product.track_frequency.interval()
-        };
-        let result = match self.store.complete(product.product_id, &options.worker_id, next).await {
-            Ok(_) => result,
-            Err(e) => match result {
-                Ok(_) => Err(RefreshFailure::Reschedule { message: e.to_string() }),
-                Err(first) => Err(first),
-            },
+        let (stored, unparsed) = self.fetch_and_store(product, options).await;
+        let result = match stored {
+            Ok(report) => Ok(report),
+            Err(e) if e.is_unavailable() => {
+                // Not the product's fault: it stays due, for whoever claims it next. The
+                // release fails too while the database is away; then the lease runs out, or
+                // this worker takes the product back when it claims next.
+                let _ = self.store.release(product.product_id, &options.worker_id).await;
+                Err(RefreshFailure::Store { message: e.to_string() })
+            }
+            Err(e) => {
+                let first = RefreshFailure::Store { message: e.to_string() };
+                let next = options.now + options.retry_after;
+                // The storing error is the one to report; a failed reschedule leaves the lease
+                // to run out, and the product is tried again then.
+                let _ = self.store.complete(product.product_id, &options.worker_id, next).await;
+                Err(first)
+            }
         };
         let alerts = result.as_ref().map(|r| r.alerts.len() as u64).unwrap_or(0);
         RefreshItem {
@@ -217,20 +229,35 @@ where
         }
     }
 
-    fn context(&self, asin: Asin, mp: Marketplace, options: &RefreshOptions) -> IngestContext {
-        IngestContext { created_by: None, target: Some((asin, mp)), rules: options.rules.clone() }
+    fn context(&self, product: &ClaimedProduct, options: &RefreshOptions, transient: bool) -> IngestContext {
+        let next = if transient {
+            options.now + options.retry_after
+        } else {
+            options.now + product.track_frequency.interval()
+        };
+        IngestContext {
+            created_by: None,
+            target: Some((product.asin, product.marketplace)),
+            rules: options.rules.clone(),
+            complete: Some(LeaseCompletion {
+                product_id: product.product_id,
+                worker_id: options.worker_id.clone(),
+                next_refresh_at: next,
+            }),
+        }
     }
 
-    /// The outcome, whether a failure is passing (worth retrying soon), and the tracked
+    /// The outcome, stored with the end of the lease (rescheduled soon after a passing
+    /// failure such as a captcha, else after the tracking interval), and the tracked
     /// values the page showed but could not be read.
     async fn fetch_and_store(
         &self,
         product: &ClaimedProduct,
         options: &RefreshOptions,
-    ) -> (Result<IngestReport, RefreshFailure>, bool, Vec<TrackedField>) {
+    ) -> (Result<IngestReport, crate::StoreError>, Vec<TrackedField>) {
         let (asin, mp) = (product.asin, product.marketplace);
         let mut unparsed = Vec::new();
-        let (stored, transient) = match self.source.product_page(&asin, mp).await {
+        let stored = match self.source.product_page(&asin, mp).await {
             Ok(mut page) => {
                 if options.pages_at_now {
                     page.fetched_at = options.now;
@@ -246,7 +273,7 @@ where
                     page.page.kind(),
                     crate::model::page::PageKind::Captcha | crate::model::page::PageKind::ErrorPage
                 );
-                (self.store.ingest_page(&page, &self.context(asin, mp, options)).await, transient)
+                self.store.ingest_page(&page, &self.context(product, options, transient)).await
             }
             Err(failure) => {
                 let (status, transient) = match &failure {
@@ -257,18 +284,11 @@ where
                 let problem = FetchProblem { status, message: Some(failure.to_string()) };
                 // The run's time: core reads no clock (the adapters set `now`).
                 let at = options.now;
-                (
-                    self.store
-                        .record_problem(&asin, mp, &problem, at, &self.context(asin, mp, options))
-                        .await,
-                    transient,
-                )
+                let ctx = self.context(product, options, transient);
+                self.store.record_problem(&asin, mp, &problem, at, &ctx).await
             }
         };
-        match stored {
-            Ok(report) => (Ok(report), transient, unparsed),
-            Err(e) => (Err(RefreshFailure::Store { message: e.to_string() }), true, unparsed),
-        }
+        (stored, unparsed)
     }
 }
 
@@ -351,6 +371,8 @@ pub struct WorkerOptions {
     pub idle: std::time::Duration,
     /// When a product whose fetch failed for a passing reason is tried again.
     pub retry_after: Duration,
+    /// The longest pause between attempts to reach the database again after an outage.
+    pub max_backoff: std::time::Duration,
 }
 
 /// A queue worker: claim → fetch → store → complete, until cancelled. Any number of workers
@@ -384,20 +406,46 @@ where
     /// Runs batches until `cancel` is set, each due at `clock()` (the adapter's clock: core
     /// reads none), calling `idle` (a sleep) when nothing is due and `on_batch` after each
     /// batch. Returns the totals.
+    ///
+    /// When the database cannot be reached (a restart, a network cut), the worker does not
+    /// stop: it calls `on_outage` with the error and the pause it takes, sleeps through
+    /// `idle`, doubling the pause from half a second up to [`WorkerOptions::max_backoff`],
+    /// and goes on; the products of a batch cut short stay due (or stay leased to this
+    /// worker, which takes them back at its next claim). Any other error ends the run.
     pub async fn run<F, Fut>(
         &self,
         cancel: &AtomicBool,
         clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
         mut idle: F,
         on_batch: &mut (dyn FnMut(&RefreshReport) + Send),
+        on_outage: &mut (dyn FnMut(Option<&ServiceError>, std::time::Duration) + Send),
     ) -> Result<RefreshReport, ServiceError>
     where
         F: FnMut(std::time::Duration) -> Fut + Send,
         Fut: Future<Output = ()> + Send,
     {
+        let first_pause = std::time::Duration::from_millis(500);
         let mut totals = RefreshReport::default();
+        let mut pause = first_pause;
+        let mut down = false;
         while !cancel.load(Ordering::Relaxed) {
-            let batch = self.run_once(clock()).await?;
+            let batch = match self.run_once(clock()).await {
+                Ok(batch) => batch,
+                Err(ServiceError::Store(e)) if e.is_unavailable() => {
+                    on_outage(Some(&ServiceError::Store(e)), pause);
+                    down = true;
+                    idle(pause).await;
+                    pause = (pause * 2).min(self.options.max_backoff.max(first_pause));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if down {
+                // Reached again: say so once, and start the next outage's pauses afresh.
+                on_outage(None, std::time::Duration::ZERO);
+                down = false;
+                pause = first_pause;
+            }
             if batch.claimed == 0 {
                 idle(self.options.idle).await;
                 continue;

@@ -281,6 +281,26 @@ impl LocalCluster {
         Ok(())
     }
 
+    /// Restarts the server with `pg_ctl restart -m immediate`: every server process is ended
+    /// at once without a checkpoint (as in a crash; the restart replays the WAL), then the
+    /// server starts again and is waited for. For tests of clients riding out an outage.
+    pub fn restart_immediate(&self) -> Result<(), ClusterError> {
+        let mut cmd = self.tool("pg_ctl");
+        cmd.arg("restart").arg("-D").arg(self.data_dir()).arg("-l").arg(self.log_file()).args([
+            "-m",
+            "immediate",
+            "-w",
+            "-t",
+            "60",
+        ]);
+        let line = shell_words(&cmd);
+        let out = run(cmd)?;
+        if !out.status.success() {
+            return Err(failed(line, &out, self.log_tail()));
+        }
+        Ok(())
+    }
+
     /// Stops the server (fast shutdown: open sessions are ended). Returns whether it was
     /// running.
     pub fn stop(&self) -> Result<bool, ClusterError> {

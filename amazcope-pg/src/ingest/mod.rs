@@ -210,6 +210,9 @@ impl PgStore {
         let mut side = self.side_connection(pages.len()).await;
         let mut tx = self.pool().begin_with(BEGIN_INGEST).await.map_err(db)?;
         let report = ingest_pages(&mut tx, side.as_deref_mut(), pages, ctx).await?;
+        if let Some(c) = &ctx.complete {
+            crate::queue::complete_on(&mut tx, c.product_id, &c.worker_id, c.next_refresh_at).await?;
+        }
         tx.commit().await.map_err(db)?;
         Ok(report)
     }
@@ -252,7 +255,22 @@ impl IngestStore for PgStore {
         let (product_id, alerts) = loop {
             let mut tx = self.pool().begin().await.map_err(db)?;
             let done = match problem::record(&mut tx, asin, marketplace, problem, at, &ctx.rules).await {
-                Ok(r) => tx.commit().await.map_err(db).map(|()| r),
+                Ok(r) => match &ctx.complete {
+                    Some(c) => {
+                        match crate::queue::complete_on(
+                            &mut tx,
+                            c.product_id,
+                            &c.worker_id,
+                            c.next_refresh_at,
+                        )
+                        .await
+                        {
+                            Ok(_) => tx.commit().await.map_err(db).map(|()| r),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    None => tx.commit().await.map_err(db).map(|()| r),
+                },
                 Err(e) => Err(e),
             };
             match done {

@@ -8,6 +8,7 @@ use crate::fetch::retry::parse_retry_after;
 use crate::fetch::throttle::{Key, Throttle};
 use crate::fetch::urls::{ReviewSort, Urls};
 use crate::fetch::{FetcherConfig, RetryPolicy};
+use amazcope_core::service::RequestBudget;
 use amazcope_core::{Asin, Marketplace};
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderValue};
@@ -68,6 +69,16 @@ struct Inner {
     permits: Semaphore,
     metrics: FetchMetrics,
     cancel: CancellationToken,
+    /// The fleet's budget per marketplace, when requests are spaced across processes.
+    budget: Option<Arc<dyn RequestBudget>>,
+}
+
+/// How waiting for a fleet slot ended.
+enum Slot {
+    Reached,
+    Cancelled,
+    /// The budget's store could not be asked.
+    Unreachable,
 }
 
 /// What one request came to.
@@ -101,6 +112,20 @@ enum RetryCause {
 impl Fetcher {
     /// Builds a fetcher; fails on a bad proxy, base URL or out-of-range setting.
     pub fn new(config: FetcherConfig) -> Result<Self, BuildError> {
+        Self::build(config, None)
+    }
+
+    /// Builds a fetcher whose per-marketplace spacing and captcha cool-downs are shared
+    /// through `budget` with every other fetcher using the same store (all worker processes
+    /// of a fleet): each request reserves its marketplace's next slot there, so together
+    /// they keep [`FetcherConfig::spacing_for`] between requests, and a captcha one of them
+    /// sees holds back all of them for [`FetcherConfig::captcha_cooldown`]. When the store
+    /// cannot be asked, the fetcher falls back to spacing its own requests.
+    pub fn with_budget(config: FetcherConfig, budget: Arc<dyn RequestBudget>) -> Result<Self, BuildError> {
+        Self::build(config, Some(budget))
+    }
+
+    fn build(config: FetcherConfig, budget: Option<Arc<dyn RequestBudget>>) -> Result<Self, BuildError> {
         if config.max_concurrency == 0 {
             return Err(BuildError::Setting {
                 setting: "max_concurrency",
@@ -161,6 +186,7 @@ impl Fetcher {
                 permits,
                 metrics: FetchMetrics::default(),
                 cancel: CancellationToken::new(),
+                budget,
             }),
         })
     }
@@ -332,6 +358,13 @@ impl Fetcher {
                     self.inner.metrics.record(market, Event::Captcha);
                     let cooldown = self.inner.config.captcha_cooldown;
                     self.inner.throttle.block_until(key, Instant::now() + cooldown);
+                    if let (Some(budget), Some(m)) = (&self.inner.budget, market)
+                        && !cooldown.is_zero()
+                    {
+                        // The whole fleet backs off; if the store cannot be told, this
+                        // process still does (above).
+                        let _ = budget.block(m, cooldown).await;
+                    }
                     if captchas >= policy.captcha_retries || exhausted {
                         return Err(FetchError::Captcha {
                             url: url_text,
@@ -386,14 +419,28 @@ impl Fetcher {
             Key::Market(m) => self.inner.config.spacing_for(*m),
             Key::Host(_) => self.inner.config.min_spacing,
         };
+        let shared = match (key, &self.inner.budget) {
+            (Key::Market(m), Some(b)) => Some((*m, b)),
+            _ => None,
+        };
+        let mut use_shared = shared.is_some();
         loop {
-            let permit = tokio::select! {
-                biased;
-                _ = cancel.cancelled() => return None,
-                p = self.inner.permits.acquire() => p.ok()?,
-            };
-            match self.inner.throttle.try_claim(key, spacing, Instant::now()) {
-                Ok(()) => return Some(permit),
+            let permit = self.permit(cancel).await?;
+            // With the fleet's budget the spacing is kept there; the local gate keeps this
+            // process's own cool-downs and `Retry-After`s.
+            let local = if use_shared { Duration::ZERO } else { spacing };
+            match self.inner.throttle.try_claim(key, local, Instant::now()) {
+                Ok(()) => {
+                    let Some((m, budget)) = shared.filter(|_| use_shared) else { return Some(permit) };
+                    // Not holding a permit while waiting for the fleet's slot, so other
+                    // marketplaces go on meanwhile.
+                    drop(permit);
+                    match self.shared_slot(m, budget.as_ref(), spacing, cancel).await {
+                        Slot::Reached => return self.permit(cancel).await,
+                        Slot::Cancelled => return None,
+                        Slot::Unreachable => use_shared = false,
+                    }
+                }
                 Err(ready_at) => {
                     drop(permit);
                     tokio::select! {
@@ -402,6 +449,46 @@ impl Fetcher {
                         _ = tokio::time::sleep_until(ready_at) => {}
                     }
                 }
+            }
+        }
+    }
+
+    async fn permit(&self, cancel: &Cancel<'_>) -> Option<SemaphorePermit<'_>> {
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => None,
+            p = self.inner.permits.acquire() => p.ok(),
+        }
+    }
+
+    /// Reserves the fleet's next slot for `m` and waits for it; a captcha another worker
+    /// saw while this one waited holds the slot back too (then a new one is reserved).
+    async fn shared_slot(
+        &self,
+        m: Marketplace,
+        budget: &dyn RequestBudget,
+        spacing: Duration,
+        cancel: &Cancel<'_>,
+    ) -> Slot {
+        loop {
+            let Ok(wait) = budget.reserve(m, spacing).await else { return Slot::Unreachable };
+            if wait.is_zero() {
+                return Slot::Reached;
+            }
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Slot::Cancelled,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            match budget.blocked_for(m).await {
+                Ok(blocked) if !blocked.is_zero() => {
+                    tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => return Slot::Cancelled,
+                        _ = tokio::time::sleep(blocked) => {}
+                    }
+                }
+                _ => return Slot::Reached,
             }
         }
     }

@@ -100,6 +100,7 @@ impl Storefront {
             requests: AtomicU64::new(0),
             faults: config.faults,
             failed_once: std::sync::Mutex::new(std::collections::HashSet::new()),
+            counts: std::sync::Mutex::new(Counts::default()),
         });
         let (addr, task) = server::serve(shared.clone()).await?;
         Ok(StorefrontHandle { addr, shared, task })
@@ -113,6 +114,33 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     /// `(product, day)` pairs whose scripted 503 has been served.
     pub(crate) failed_once: std::sync::Mutex<std::collections::HashSet<(usize, u32)>>,
+    /// Product page requests counted per ASIN and per second per marketplace.
+    pub(crate) counts: std::sync::Mutex<Counts>,
+}
+
+/// What the storefront counts of product page requests (the checks of exactly-once
+/// fetching and of the fleet's request budget read them).
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    per_asin: std::collections::HashMap<Asin, u32>,
+    /// `(marketplace, whole seconds since the Unix epoch)` → requests started in it.
+    per_second: std::collections::BTreeMap<(Marketplace, u64), u32>,
+    /// Start times per marketplace (seconds since the Unix epoch, as f64), for windows
+    /// that do not start on a whole second.
+    starts: std::collections::HashMap<Marketplace, Vec<f64>>,
+}
+
+impl Shared {
+    pub(crate) fn count_product_request(&self, asin: Asin, marketplace: Marketplace) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *c.per_asin.entry(asin).or_default() += 1;
+        *c.per_second.entry((marketplace, now as u64)).or_default() += 1;
+        c.starts.entry(marketplace).or_default().push(now);
+    }
 }
 
 /// A running storefront. Dropping it stops the server.
@@ -167,6 +195,47 @@ impl StorefrontHandle {
     /// Requests answered so far (any path, any status).
     pub fn requests(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Product page requests for `asin` so far (any status: a captcha or a 503 counts).
+    pub fn product_requests(&self, asin: &Asin) -> u32 {
+        let c = self.shared.counts.lock().unwrap_or_else(|p| p.into_inner());
+        c.per_asin.get(asin).copied().unwrap_or(0)
+    }
+
+    /// Product page requests so far, per ASIN asked for (ASINs never asked for are absent).
+    pub fn product_request_counts(&self) -> std::collections::HashMap<Asin, u32> {
+        self.shared.counts.lock().unwrap_or_else(|p| p.into_inner()).per_asin.clone()
+    }
+
+    /// Product page requests for products of `marketplace`, per whole second of the
+    /// system clock (seconds since the Unix epoch), in time order.
+    pub fn requests_per_second(&self, marketplace: Marketplace) -> Vec<(u64, u32)> {
+        let c = self.shared.counts.lock().unwrap_or_else(|p| p.into_inner());
+        c.per_second.iter().filter(|((m, _), _)| *m == marketplace).map(|((_, s), n)| (*s, *n)).collect()
+    }
+
+    /// The most product page requests for `marketplace` that started within any window of
+    /// `window` (sliding, not aligned to whole seconds).
+    pub fn max_requests_in_window(&self, marketplace: Marketplace, window: Duration) -> usize {
+        let c = self.shared.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(starts) = c.starts.get(&marketplace) else { return 0 };
+        let mut t = starts.clone();
+        t.sort_by(f64::total_cmp);
+        let w = window.as_secs_f64();
+        let (mut best, mut lo) = (0, 0);
+        for hi in 0..t.len() {
+            while t[hi] - t[lo] >= w {
+                lo += 1;
+            }
+            best = best.max(hi - lo + 1);
+        }
+        best
+    }
+
+    /// Forgets the counts (a new due period).
+    pub fn reset_counts(&self) {
+        *self.shared.counts.lock().unwrap_or_else(|p| p.into_inner()) = Counts::default();
     }
 
     /// The product page URL of `asin`.

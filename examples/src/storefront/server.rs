@@ -80,6 +80,7 @@ async fn route(shared: &Shared, path: &str, host_marketplace: Option<Marketplace
 
     if let Some(asin) = asin_after(&segments, &["dp"]).or_else(|| asin_after(&segments, &["gp", "product"])) {
         let Some(product) = catalogue.product(&asin) else { return not_found(marketplace) };
+        shared.count_product_request(asin, product.marketplace);
         if shared.faults.first_request_503 && Faults::is_flaky(product.index) {
             let first =
                 shared.failed_once.lock().map(|mut s| s.insert((product.index, day))).unwrap_or(false);
