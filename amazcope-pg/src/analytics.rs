@@ -222,7 +222,7 @@ impl AnalyticsRepository for PgStore {
             .bind(user.0)
             .bind(product.0)
             .bind(now)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.read_pool().await)
             .await
             .map_err(db)?
             .ok_or_else(|| StoreError::not_found("product", product))?;
@@ -293,7 +293,7 @@ impl AnalyticsRepository for PgStore {
             .bind(product.0)
             .bind(from)
             .bind(to)
-            .fetch_all(&self.pool)
+            .fetch_all(self.read_pool().await)
             .await
             .map_err(db)?;
         if rows.is_empty() {
@@ -374,7 +374,7 @@ impl AnalyticsRepository for PgStore {
             .bind(&ids)
             .bind(from)
             .bind(to)
-            .fetch_all(&self.pool)
+            .fetch_all(self.read_pool().await)
             .await
             .map_err(db)?;
         let field = metric.field();
@@ -440,7 +440,7 @@ impl AnalyticsRepository for PgStore {
         let row = sqlx::query_as::<_, Row>(sql)
             .bind(user.0)
             .bind(product.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.read_pool().await)
             .await
             .map_err(db)?
             .ok_or_else(|| StoreError::not_found("product", product))?;

@@ -85,7 +85,7 @@ impl PgStore {
             .bind(product.0)
             .bind(from)
             .bind(to)
-            .fetch_all(self.pool())
+            .fetch_all(self.read_pool().await)
             .await
             .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()

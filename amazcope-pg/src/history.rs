@@ -125,7 +125,7 @@ impl PgStore {
             product.0,
             since
         )
-        .fetch_one(&self.pool)
+        .fetch_one(self.read_pool().await)
         .await
         .map_err(db)?;
         let mut cuts = vec![since];
@@ -162,7 +162,7 @@ impl PgStore {
             slice.product.0,
             literal(slice.from),
         );
-        let stream = self.pool.copy_out_raw(&sql).await.map_err(db)?;
+        let stream = self.read_pool().await.copy_out_raw(&sql).await.map_err(db)?;
         Ok(stream.map(|chunk| chunk.map_err(db)).boxed())
     }
 }

@@ -56,6 +56,8 @@ mod connect;
 pub mod inspect;
 mod migrate;
 pub mod partitions;
+pub mod replica;
+pub mod search;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
@@ -71,15 +73,17 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The read replica analytics reads use while it keeps up ([`replica`]).
+    read: Option<std::sync::Arc<replica::ReadReplica>>,
 }
 
 impl PgStore {
     /// Wraps an existing pool (migrations are not run).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, read: None }
     }
 
-    /// The pool.
+    /// The primary's pool (writes, and reads that must see them).
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

@@ -44,3 +44,127 @@ impl Drop for TempCluster {
         }
     }
 }
+
+/// A streaming standby of a private cluster in a temporary folder: a base backup taken with
+/// `pg_basebackup -R` (which writes `primary_conninfo` and `standby.signal`), started on
+/// its own port and socket folder. Stopped and deleted on drop.
+#[derive(Debug)]
+pub struct TempStandby {
+    bindir: std::path::PathBuf,
+    run_as: Option<crate::cluster::ServerUser>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl TempStandby {
+    /// Takes a base backup of `primary` (running) and starts it as a standby on `port`.
+    pub fn start(primary: &LocalCluster, port: u16) -> Result<TempStandby, ClusterError> {
+        let dir = tempfile::Builder::new().prefix("amzsb").tempdir().map_err(|source| ClusterError::Io {
+            action: "create",
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        if let Some(user) = primary.server_user() {
+            std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid)).map_err(|source| {
+                ClusterError::Io { action: "chown", path: dir.path().to_path_buf(), source }
+            })?;
+        }
+        let standby = TempStandby {
+            bindir: primary.bindir().to_path_buf(),
+            run_as: primary.server_user().cloned(),
+            port,
+            dir,
+        };
+        // initdb's pg_hba.conf trusts local replication connections.
+        let mut backup = standby.tool("pg_basebackup");
+        backup
+            .arg("-D")
+            .arg(standby.data_dir())
+            .args(["-R", "-X", "stream", "--checkpoint=fast", "-U", crate::cluster::SUPERUSER, "-p", "5432", "-h"])
+            .arg(primary.home());
+        standby.run(backup)?;
+        // The copied configuration names the primary's socket folder and port.
+        let conf = standby.data_dir().join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf)
+            .map_err(|source| ClusterError::Io { action: "read", path: conf.clone(), source })?;
+        text.push_str(&format!(
+            "\nunix_socket_directories = '{}'\nport = {port}\nhot_standby_feedback = on\n",
+            standby.dir.path().display()
+        ));
+        std::fs::write(&conf, text).map_err(|source| ClusterError::Io { action: "write", path: conf, source })?;
+        standby.start_again()?;
+        Ok(standby)
+    }
+
+    fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("pgdata")
+    }
+
+    fn tool(&self, name: &str) -> std::process::Command {
+        let program = self.bindir.join(name);
+        let mut cmd = match &self.run_as {
+            Some(user) => {
+                let mut c = std::process::Command::new("runuser");
+                c.args(["-u", &user.name, "--"]).arg(program);
+                c
+            }
+            None => std::process::Command::new(program),
+        };
+        cmd.current_dir(self.dir.path()).env_remove("PGDATA").env("LC_ALL", "C");
+        cmd
+    }
+
+    fn run(&self, mut cmd: std::process::Command) -> Result<(), ClusterError> {
+        let line = format!("{cmd:?}");
+        let out = cmd.output().map_err(|e| ClusterError::Command {
+            command: line.clone(),
+            status: "not started".into(),
+            output: e.to_string(),
+        })?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("standby.log")).unwrap_or_default();
+        Err(ClusterError::Command {
+            command: line,
+            status: out.status.to_string(),
+            output: format!("{}\n{log}", String::from_utf8_lossy(&out.stderr)),
+        })
+    }
+
+    /// Starts the standby (again, after [`TempStandby::stop`]).
+    pub fn start_again(&self) -> Result<(), ClusterError> {
+        let mut cmd = self.tool("pg_ctl");
+        cmd.arg("start").arg("-D").arg(self.data_dir()).arg("-l").arg(self.dir.path().join("standby.log"));
+        cmd.args(["-w", "-t", "60"]);
+        self.run(cmd)
+    }
+
+    /// Stops the standby (fast shutdown).
+    pub fn stop(&self) -> Result<(), ClusterError> {
+        let mut cmd = self.tool("pg_ctl");
+        cmd.arg("stop").arg("-D").arg(self.data_dir()).args(["-m", "fast", "-w"]);
+        self.run(cmd)
+    }
+
+    /// A `postgres://` URL for `database` on the standby (over its socket).
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://{}@localhost:{}/{database}?host={}",
+            crate::cluster::SUPERUSER,
+            self.port,
+            crate::cluster::encode_query_value(&self.dir.path().to_string_lossy())
+        )
+    }
+}
+
+impl Drop for TempStandby {
+    fn drop(&mut self) {
+        let pid = self.data_dir().join("postmaster.pid");
+        if pid.exists()
+            && let Err(e) = self.stop()
+        {
+            eprintln!("warning: could not stop the temporary standby: {e}");
+        }
+    }
+}

@@ -32,14 +32,68 @@ pub async fn database_url() -> anyhow::Result<String> {
     cluster::database_url_or_local(url.as_deref(), &cluster_settings()).await.context("no database to use")
 }
 
+/// Whether `AMAZCOPE_PGBOUNCER` says the URLs lead to a PgBouncer in transaction pooling
+/// mode (`1`, `true`, `yes`).
+pub fn behind_pgbouncer() -> bool {
+    std::env::var("AMAZCOPE_PGBOUNCER")
+        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+}
+
+/// Opens `url` with the default pool, one transaction per checkout behind a PgBouncer
+/// ([`behind_pgbouncer`]).
+pub async fn connect(url: &str) -> anyhow::Result<PgStore> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse().context("invalid database url")?;
+    let config = amazcope_pg::PoolConfig { transaction_pooling: behind_pgbouncer(), ..Default::default() };
+    Ok(PgStore::connect(options, config).await?)
+}
+
 /// The database every command uses, checked to have this build's schema (a database without
 /// it is answered with one line naming `amazcope db upgrade`).
 pub async fn store() -> anyhow::Result<PgStore> {
     // ConnectError already says "cannot connect to postgresql at HOST:PORT database DB"
     // (never the password); a second "cannot open the database" would repeat it.
-    let store = PgStore::connect_url(&database_url().await?).await?;
+    let mut store = connect(&database_url().await?).await?;
     store.check_schema().await?;
+    // Analytics reads (history, stats, trends, reports, exports, search) from a replica
+    // while it keeps up; AMAZCOPE_READ_MAX_LAG (seconds, default 30) bounds its lag.
+    if let Some(url) = std::env::var("AMAZCOPE_READ_URL").ok().filter(|u| !u.trim().is_empty()) {
+        let mut config = amazcope_pg::replica::ReplicaConfig::default();
+        if let Ok(s) = std::env::var("AMAZCOPE_READ_MAX_LAG") {
+            let secs: f64 = s.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+                anyhow::anyhow!("bad AMAZCOPE_READ_MAX_LAG {s:?}: expected seconds, e.g. 30")
+            })?;
+            config.max_lag = std::time::Duration::from_secs_f64(secs);
+        }
+        store = store.with_read_url_pooled(&url, config, behind_pgbouncer()).context("AMAZCOPE_READ_URL")?;
+    }
     Ok(store)
+}
+
+/// Warnings of the library (a read replica that lags and is left) on stderr as
+/// `warning: ...`, and its other notes with `AMAZCOPE_LOG=info`. Only amazcope's own
+/// targets: sqlx's statement logs are not for users.
+pub fn init_log() {
+    struct Stderr;
+    impl log::Log for Stderr {
+        fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+            m.level() <= log::max_level() && m.target().starts_with("amazcope")
+        }
+        fn log(&self, r: &log::Record<'_>) {
+            if self.enabled(r.metadata()) {
+                eprintln!("{}: {}", r.level().as_str().to_ascii_lowercase(), r.args());
+            }
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: Stderr = Stderr;
+    let level = match std::env::var("AMAZCOPE_LOG").as_deref() {
+        Ok("info") => log::LevelFilter::Info,
+        Ok("debug") => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Warn,
+    };
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(level);
+    }
 }
 
 /// The active user called `name`.

@@ -108,7 +108,7 @@ fn day(s: &str) -> Result<chrono::NaiveDate, String> {
 /// The database, without the schema check of the data commands: `db` is how a schema is
 /// made and inspected.
 async fn store() -> anyhow::Result<PgStore> {
-    Ok(PgStore::connect_url(&crate::common::database_url().await?).await?)
+    crate::common::connect(&crate::common::database_url().await?).await
 }
 
 /// Runs a database command.
@@ -127,7 +127,7 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
     match cmd {
         DbCommand::Upgrade { backup_dir, no_backup } => {
             let url = crate::common::database_url().await?;
-            let store = PgStore::connect_url(&url).await?;
+            let store = crate::common::connect(&url).await?;
             let before = store.current_version().await?;
             // The design's first migration rule: never migrate data without a copy of it.
             if !no_backup && backup::pending_with_data(&url).await? {

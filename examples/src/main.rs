@@ -21,6 +21,7 @@ mod parse;
 mod refresh;
 mod replay;
 mod report;
+mod search;
 mod settings;
 mod stats;
 mod suggestions;
@@ -81,6 +82,8 @@ enum Command {
     Trends(analytics::TrendsArgs),
     /// Up to 10 tracked products side by side on one metric, with the category average.
     Compare(analytics::CompareArgs),
+    /// Search products by words, ASIN or title (full text, typo tolerant).
+    Search(search::SearchArgs),
     /// Run the suggestion generators over a user's tracked products.
     Suggest(suggestions::SuggestArgs),
     /// Categories: the tree of a marketplace, and their metrics from best-seller lists.
@@ -100,6 +103,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    common::init_log();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
             Command::Summary(args) => analytics::summary(args).await,
             Command::Trends(args) => analytics::trends(args).await,
             Command::Compare(args) => analytics::compare(args).await,
+            Command::Search(args) => search::run(args).await,
             Command::Categories(cmd) => categories::run(cmd).await,
             Command::Suggest(args) => suggestions::suggest(args).await,
             Command::Suggestions(cmd) => suggestions::run(cmd).await,

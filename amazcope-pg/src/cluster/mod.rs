@@ -67,7 +67,7 @@ fn failed(cmd_line: String, out: &Output, extra: String) -> ClusterError {
 }
 
 /// Percent-encodes a path for a URL query value (libpq and sqlx both decode it).
-fn encode_query_value(s: &str) -> String {
+pub(crate) fn encode_query_value(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {

@@ -97,7 +97,7 @@ impl CategoryRepository for PgStore {
                    ORDER BY recorded_at DESC LIMIT 1";
         let row = sqlx::query_as::<_, CategoryMetricRow>(sql)
             .bind(category.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.read_pool().await)
             .await
             .map_err(error::db)?;
         convert_opt(row)

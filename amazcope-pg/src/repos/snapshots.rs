@@ -34,7 +34,7 @@ impl PgStore {
             .bind(product.0)
             .bind(range.from)
             .bind(range.to)
-            .fetch_all(self.pool())
+            .fetch_all(self.read_pool().await)
             .await
             .map_err(error::db)?;
         convert_all(rows)
@@ -141,7 +141,7 @@ impl SnapshotRepository for PgStore {
             qb.push(" AND scraped_at < ").push_bind(to);
         }
         qb.push(" ORDER BY scraped_at");
-        let rows = qb.build_query_as::<SnapshotRow>().fetch_all(&self.pool).await.map_err(error::db)?;
+        let rows = qb.build_query_as::<SnapshotRow>().fetch_all(self.read_pool().await).await.map_err(error::db)?;
         convert_all(rows)
     }
 }

@@ -9,6 +9,7 @@ mod migrations;
 mod ops;
 mod partitions;
 mod queue;
+mod replica;
 pub(crate) mod repos;
 mod rollups;
 mod schema;
