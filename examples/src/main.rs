@@ -19,6 +19,7 @@ mod parse;
 mod refresh;
 mod replay;
 mod report;
+mod serve_cmd;
 mod settings;
 mod stats;
 mod suggestions;
@@ -85,6 +86,11 @@ enum Command {
     /// A user's suggestions: list, stats, show, approve, reject, apply.
     #[command(subcommand)]
     Suggestions(suggestions::SuggestionsCommand),
+    /// The web service: JSON API, OpenAPI document and dashboard (`--bind ADDR`).
+    Serve(serve_cmd::ServeArgs),
+    /// API tokens of the web service: create (printed once), list, revoke.
+    #[command(subcommand)]
+    Token(serve_cmd::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +125,8 @@ fn main() -> ExitCode {
             Command::Categories(cmd) => categories::run(cmd).await,
             Command::Suggest(args) => suggestions::suggest(args).await,
             Command::Suggestions(cmd) => suggestions::run(cmd).await,
+            Command::Serve(args) => serve_cmd::run(args).await,
+            Command::Token(cmd) => serve_cmd::token(cmd).await,
         }
     });
     match result {
