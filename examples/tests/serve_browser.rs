@@ -24,9 +24,9 @@ fn chromium_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     for name in ["chromium", "chromium-browser"] {
-        if let Some(p) = std::env::var_os("PATH").and_then(|path| {
-            std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
-        }) {
+        if let Some(p) = std::env::var_os("PATH")
+            .and_then(|path| std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()))
+        {
             return p;
         }
     }
@@ -138,7 +138,9 @@ impl Browser {
     }
 
     async fn screenshot(&mut self, name: &str) -> PathBuf {
-        let r = self.call("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true})).await;
+        let r = self
+            .call("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true}))
+            .await;
         let png = base64::engine::general_purpose::STANDARD.decode(r["data"].as_str().unwrap()).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
         let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/serve-screenshots"));
@@ -171,7 +173,10 @@ async fn dashboard_in_chromium_shows_the_chart_and_approves_a_suggestion() {
     let extra = (Utc::now() - Duration::days(10)).format("%Y-%m-%dT18:00:00Z").to_string();
     s.import("alice", "com_dp_B0011UCPM4.html", &extra, None);
     let alice = s.store.user_by_name("alice").await.unwrap().unwrap();
-    let product: uuid::Uuid = sqlx::query_scalar("SELECT id FROM products WHERE asin = 'B0011UCPM4'").fetch_one(s.store.pool()).await.unwrap();
+    let product: uuid::Uuid = sqlx::query_scalar("SELECT id FROM products WHERE asin = 'B0011UCPM4'")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
     let days: i64 = sqlx::query_scalar("SELECT count(DISTINCT (scraped_at AT TIME ZONE 'UTC')::date) FROM product_snapshots WHERE product_id = $1")
         .bind(product)
         .fetch_one(s.store.pool())
@@ -183,7 +188,10 @@ async fn dashboard_in_chromium_shows_the_chart_and_approves_a_suggestion() {
     let mut b = Browser::launch().await;
     // Without the cookie the dashboard is the login form.
     b.goto(&s.url("/")).await;
-    assert_eq!(b.eval("document.querySelectorAll('form[action=\"/login\"] input[name=token]').length").await, 1);
+    assert_eq!(
+        b.eval("document.querySelectorAll('form[action=\"/login\"] input[name=token]').length").await,
+        1
+    );
     // A wrong token is refused; the right one logs in and lands on the product list.
     b.eval_and_wait("document.querySelector('input[name=token]').value='amz_wrong'; document.querySelector('form[action=\"/login\"]').submit()").await;
     assert!(b.eval("document.body.innerText").await.as_str().unwrap().contains("not valid"));
@@ -193,7 +201,11 @@ async fn dashboard_in_chromium_shows_the_chart_and_approves_a_suggestion() {
     .await;
     let list = b.eval("document.body.innerText").await;
     assert!(list.as_str().unwrap().contains("B0011UCPM4"), "product list: {list}");
-    assert_eq!(b.eval("document.querySelectorAll('svg.sparkline').length").await, 1, "a sparkline per product");
+    assert_eq!(
+        b.eval("document.querySelectorAll('svg.sparkline').length").await,
+        1,
+        "a sparkline per product"
+    );
     b.screenshot("products.png").await;
 
     // The product page: the chart has one price point per stored day, on those days.
@@ -203,14 +215,25 @@ async fn dashboard_in_chromium_shows_the_chart_and_approves_a_suggestion() {
     let bsr_points = b.eval("document.querySelectorAll('svg.chart circle.bsr-point').length").await;
     assert_eq!(bsr_points.as_i64(), Some(days));
     let first_day = (Utc::now() - Duration::days(10)).date_naive().to_string();
-    assert_eq!(b.eval("document.querySelector('svg.chart circle.price-point').dataset.day").await, first_day.as_str());
+    assert_eq!(
+        b.eval("document.querySelector('svg.chart circle.price-point').dataset.day").await,
+        first_day.as_str()
+    );
     let text = b.eval("document.body.innerText").await;
-    assert!(text.as_str().unwrap().contains("Statistics") && text.as_str().unwrap().contains("Alerts"), "{text}");
+    assert!(
+        text.as_str().unwrap().contains("Statistics") && text.as_str().unwrap().contains("Alerts"),
+        "{text}"
+    );
     b.screenshot("product.png").await;
 
     // Bob's session sees no chart of alice's product: 404.
     let bob_token = s.token("bob");
-    let res = reqwest::Client::new().get(s.url(&format!("/products/{product}"))).bearer_auth(&bob_token).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .get(s.url(&format!("/products/{product}")))
+        .bearer_auth(&bob_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::NOT_FOUND);
 
     // Approve with the button: the stored status changes and the page shows it.
@@ -221,9 +244,14 @@ async fn dashboard_in_chromium_shows_the_chart_and_approves_a_suggestion() {
     b.eval_and_wait(&format!("document.querySelector('{sel}').click()")).await;
     let stored = s.store.suggestion(alice.id, suggestion.id).await.unwrap();
     assert_eq!(stored.status.to_string(), "approved");
-    let shown = b.eval(&format!("document.querySelector('#s-{} .status').dataset.status", suggestion.id)).await;
+    let shown =
+        b.eval(&format!("document.querySelector('#s-{} .status').dataset.status", suggestion.id)).await;
     assert_eq!(shown, "approved");
-    assert_eq!(b.eval(&format!("document.querySelectorAll('{sel}').length")).await, 0, "no button once reviewed");
+    assert_eq!(
+        b.eval(&format!("document.querySelectorAll('{sel}').length")).await,
+        0,
+        "no button once reviewed"
+    );
     b.screenshot("suggestions-after.png").await;
     drop(b);
     s.stop().await;

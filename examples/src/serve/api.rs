@@ -185,7 +185,11 @@ async fn track_product(
 }
 
 /// The product id of the path, when the user tracks it (else 404, whoever's it is).
-async fn tracked_product(s: &AppState, user: &amazcope_core::model::user::User, id: &str) -> ApiResult<ProductId> {
+async fn tracked_product(
+    s: &AppState,
+    user: &amazcope_core::model::user::User,
+    id: &str,
+) -> ApiResult<ProductId> {
     let product: ProductId = parse_id("product", id)?;
     s.store.check_tracks(user.id, product).await?;
     Ok(product)
@@ -194,7 +198,11 @@ async fn tracked_product(s: &AppState, user: &amazcope_core::model::user::User, 
 #[utoipa::path(get, path = "/products/{id}", tag = "products", params(("id" = String, Path, description = "product id")),
     responses((status = 200, body = Object, description = "tracking, product and latest snapshot"),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn get_product(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_product(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let product_id = tracked_product(&s, &user, &id).await?;
     let product = s.store.product(product_id).await?.ok_or_else(|| ApiError::not_found("product", &id))?;
     let tracking = s.store.tracking(user.id, product_id).await?;
@@ -257,7 +265,11 @@ async fn patch_product(
 
 #[utoipa::path(delete, path = "/products/{id}", tag = "products", params(("id" = String, Path, description = "product id")),
     responses((status = 204, description = "no longer tracked; the history stays"), (status = 404, body = ErrorBody)))]
-async fn untrack_product(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn untrack_product(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let product = tracked_product(&s, &user, &id).await?;
     s.store.untrack(user.id, product).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -266,7 +278,11 @@ async fn untrack_product(State(s): State<AppState>, Acting(user): Acting, Path(i
 #[utoipa::path(post, path = "/products/{id}/refresh", tag = "products", params(("id" = String, Path, description = "product id")),
     responses((status = 200, body = Object, description = "what the fetch stored"), (status = 404, body = ErrorBody),
               (status = 503, body = ErrorBody, description = "the service runs without a fetcher")))]
-async fn refresh_product(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn refresh_product(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let product_id = tracked_product(&s, &user, &id).await?;
     let Some(refresh) = &s.refresh else {
         return Err(ApiError::new(
@@ -306,25 +322,27 @@ async fn product_history(
         return Err(ApiError::invalid("days", format!("days {d} is out of range: use 1 to 3650")));
     }
     let range = q.days.map(|d| TimeRange::last_days(Utc::now(), d)).unwrap_or_default();
-    let resolution: Granularity = q
-        .resolution
-        .as_deref()
-        .unwrap_or("raw")
-        .parse()
-        .map_err(|e: amazcope_core::analytics::UnknownGranularity| ApiError::invalid("resolution", e.to_string()))?;
+    let resolution: Granularity = q.resolution.as_deref().unwrap_or("raw").parse().map_err(
+        |e: amazcope_core::analytics::UnknownGranularity| ApiError::invalid("resolution", e.to_string()),
+    )?;
     if resolution == Granularity::Raw {
         // The library's tenancy rule: NotFound unless the user tracks the product.
         let history = s.store.snapshot_history(user.id, product, range).await?;
         return Ok(Json(json!({ "product_id": product, "resolution": "raw", "snapshots": history })));
     }
-    let fields = parse_fields("price,bsr_main,rating,review_count,in_stock").map_err(|e| ApiError::invalid("fields", e.to_string()))?;
+    let fields = parse_fields("price,bsr_main,rating,review_count,in_stock")
+        .map_err(|e| ApiError::invalid("fields", e.to_string()))?;
     let report = s.store.product_trends(user.id, product, &fields, range, resolution).await?;
     Ok(Json(json!(report)))
 }
 
 #[utoipa::path(get, path = "/products/{id}/stats", tag = "history", params(("id" = String, Path, description = "product id")),
     responses((status = 200, body = Object, description = "price statistics over 30, 90, 180 and 365 days"), (status = 404, body = ErrorBody)))]
-async fn product_stats(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn product_stats(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let product: ProductId = parse_id("product", &id)?;
     let history = s.store.snapshot_history(user.id, product, TimeRange::default()).await?;
     // Measured at the newest snapshot, as `amazcope stats` does.
@@ -334,7 +352,11 @@ async fn product_stats(State(s): State<AppState>, Acting(user): Acting, Path(id)
 
 #[utoipa::path(get, path = "/products/{id}/summary", tag = "history", params(("id" = String, Path, description = "product id")),
     responses((status = 200, body = Object, description = "latest values with their 7- and 30-day change (null before the first snapshot)"), (status = 404, body = ErrorBody)))]
-async fn product_summary(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn product_summary(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let product: ProductId = parse_id("product", &id)?;
     let summary = s.store.product_summary(user.id, product, Utc::now()).await?;
     Ok(Json(json!(summary)))
@@ -361,18 +383,19 @@ async fn product_trends(
     Query(q): Query<TrendParams>,
 ) -> ApiResult<Json<Value>> {
     let product: ProductId = parse_id("product", &id)?;
-    let fields = parse_fields(q.fields.as_deref().unwrap_or("price,bsr_main")).map_err(|e| ApiError::invalid("fields", e.to_string()))?;
+    let fields = parse_fields(q.fields.as_deref().unwrap_or("price,bsr_main"))
+        .map_err(|e| ApiError::invalid("fields", e.to_string()))?;
     let days = q.days.unwrap_or(30);
     if !(1..=365).contains(&days) {
         return Err(ApiError::invalid("days", format!("days {days} is out of range: use 1 to 365")));
     }
-    let bucket: Granularity = q
-        .bucket
-        .as_deref()
-        .unwrap_or("raw")
-        .parse()
-        .map_err(|e: amazcope_core::analytics::UnknownGranularity| ApiError::invalid("bucket", e.to_string()))?;
-    let report = s.store.product_trends(user.id, product, &fields, TimeRange::last_days(Utc::now(), days), bucket).await?;
+    let bucket: Granularity = q.bucket.as_deref().unwrap_or("raw").parse().map_err(
+        |e: amazcope_core::analytics::UnknownGranularity| ApiError::invalid("bucket", e.to_string()),
+    )?;
+    let report = s
+        .store
+        .product_trends(user.id, product, &fields, TimeRange::last_days(Utc::now(), days), bucket)
+        .await?;
     Ok(Json(json!(report)))
 }
 
@@ -390,14 +413,27 @@ pub struct CompareParams {
 
 #[utoipa::path(get, path = "/compare", tag = "history", params(CompareParams),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn compare_products(State(s): State<AppState>, Acting(user): Acting, Query(q): Query<CompareParams>) -> ApiResult<Json<Value>> {
-    let ids: Vec<ProductId> =
-        q.ids.split(',').filter(|t| !t.trim().is_empty()).map(|t| parse_id("product", t)).collect::<Result<_, _>>()?;
+async fn compare_products(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Query(q): Query<CompareParams>,
+) -> ApiResult<Json<Value>> {
+    let ids: Vec<ProductId> = q
+        .ids
+        .split(',')
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| parse_id("product", t))
+        .collect::<Result<_, _>>()?;
     if ids.is_empty() || ids.len() > MAX_COMPARE {
-        return Err(ApiError::invalid("ids", format!("compare takes 1 to {MAX_COMPARE} products, got {}", ids.len())));
+        return Err(ApiError::invalid(
+            "ids",
+            format!("compare takes 1 to {MAX_COMPARE} products, got {}", ids.len()),
+        ));
     }
     let metric: CompareMetric =
-        q.metric.as_deref().unwrap_or("price").parse().map_err(|e: amazcope_core::analytics::UnknownMetric| ApiError::invalid("metric", e.to_string()))?;
+        q.metric.as_deref().unwrap_or("price").parse().map_err(
+            |e: amazcope_core::analytics::UnknownMetric| ApiError::invalid("metric", e.to_string()),
+        )?;
     let days = q.days.unwrap_or(30).clamp(1, 365);
     let c = s.store.compare_products(user.id, &ids, metric, TimeRange::last_days(Utc::now(), days)).await?;
     Ok(Json(json!(c)))
@@ -417,7 +453,11 @@ pub struct AlertParams {
 
 #[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertParams),
     responses((status = 200, body = Object, description = "alerts newest first with their product's ASIN and title")))]
-async fn list_alerts(State(s): State<AppState>, Acting(user): Acting, Query(q): Query<AlertParams>) -> ApiResult<Json<Value>> {
+async fn list_alerts(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Query(q): Query<AlertParams>,
+) -> ApiResult<Json<Value>> {
     let query = AlertQuery {
         unread_only: q.unread.unwrap_or(false),
         limit: Some(q.limit.unwrap_or(100).clamp(1, 1000)),
@@ -428,7 +468,11 @@ async fn list_alerts(State(s): State<AppState>, Acting(user): Acting, Query(q): 
 
 #[utoipa::path(post, path = "/alerts/{id}/read", tag = "alerts", params(("id" = String, Path, description = "alert id")),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn read_alert(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn read_alert(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id: AlertId = parse_id("alert", &id)?;
     Ok(Json(json!(s.store.mark_alert_read(user.id, id).await?)))
 }
@@ -447,13 +491,23 @@ async fn read_all_alerts(State(s): State<AppState>, Acting(user): Acting) -> Api
 
 #[utoipa::path(get, path = "/notifications", tag = "notifications", params(AlertParams),
     responses((status = 200, body = Object, description = "notifications newest first")))]
-async fn list_notifications(State(s): State<AppState>, Acting(user): Acting, Query(q): Query<AlertParams>) -> ApiResult<Json<Value>> {
-    let list = s.store.notifications(user.id, q.unread.unwrap_or(false), q.limit.unwrap_or(100).clamp(1, 1000)).await?;
+async fn list_notifications(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Query(q): Query<AlertParams>,
+) -> ApiResult<Json<Value>> {
+    let list = s
+        .store
+        .notifications(user.id, q.unread.unwrap_or(false), q.limit.unwrap_or(100).clamp(1, 1000))
+        .await?;
     Ok(Json(json!(list)))
 }
 
 #[utoipa::path(delete, path = "/notifications", tag = "notifications", responses((status = 200, body = Changed)))]
-async fn delete_all_notifications(State(s): State<AppState>, Acting(user): Acting) -> ApiResult<Json<Changed>> {
+async fn delete_all_notifications(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+) -> ApiResult<Json<Changed>> {
     Ok(Json(Changed { changed: s.store.delete_all_notifications(user.id).await? }))
 }
 
@@ -465,7 +519,10 @@ pub struct UnreadCount {
 }
 
 #[utoipa::path(get, path = "/notifications/unread-count", tag = "notifications", responses((status = 200, body = UnreadCount)))]
-async fn unread_notification_count(State(s): State<AppState>, Acting(user): Acting) -> ApiResult<Json<UnreadCount>> {
+async fn unread_notification_count(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+) -> ApiResult<Json<UnreadCount>> {
     let unread = s.store.notifications(user.id, true, u32::MAX).await?;
     Ok(Json(UnreadCount { unread: unread.len() as u64 }))
 }
@@ -496,7 +553,11 @@ async fn patch_notification(
 
 #[utoipa::path(delete, path = "/notifications/{id}", tag = "notifications", params(("id" = String, Path, description = "notification id")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn delete_notification(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_notification(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id: NotificationId = parse_id("notification", &id)?;
     s.store.delete_notification(user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -521,11 +582,23 @@ pub struct SuggestionParams {
 
 #[utoipa::path(get, path = "/suggestions", tag = "suggestions", params(SuggestionParams),
     responses((status = 200, body = Object, description = "suggestions by priority then newest"), (status = 422, body = ErrorBody)))]
-async fn list_suggestions(State(s): State<AppState>, Acting(user): Acting, Query(q): Query<SuggestionParams>) -> ApiResult<Json<Value>> {
-    let status: Option<SuggestionStatus> =
-        q.status.as_deref().map(str::parse).transpose().map_err(|e: amazcope_core::ValidationError| ApiError::from(e).field("status"))?;
-    let category: Option<SuggestionCategory> =
-        q.category.as_deref().map(str::parse).transpose().map_err(|e: amazcope_core::ValidationError| ApiError::from(e).field("category"))?;
+async fn list_suggestions(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Query(q): Query<SuggestionParams>,
+) -> ApiResult<Json<Value>> {
+    let status: Option<SuggestionStatus> = q
+        .status
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: amazcope_core::ValidationError| ApiError::from(e).field("status"))?;
+    let category: Option<SuggestionCategory> = q
+        .category
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: amazcope_core::ValidationError| ApiError::from(e).field("category"))?;
     let mut list = s.store.suggestions(user.id, status).await?;
     if let Some(c) = category {
         list.retain(|x| x.category == c);
@@ -540,7 +613,11 @@ async fn suggestion_stats(State(s): State<AppState>, Acting(user): Acting) -> Ap
 
 #[utoipa::path(get, path = "/suggestions/{id}", tag = "suggestions", params(("id" = String, Path, description = "suggestion id")),
     responses((status = 200, body = Object, description = "the suggestion with its actions"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn get_suggestion(State(s): State<AppState>, Acting(user): Acting, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_suggestion(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id: SuggestionId = parse_id("suggestion", &id)?;
     Ok(Json(json!(s.store.suggestion(user.id, id).await?)))
 }
@@ -561,7 +638,11 @@ pub fn decision(req: &ReviewRequest) -> Result<ReviewDecision, ApiError> {
     let ids = || -> Result<Vec<SuggestionActionId>, ApiError> {
         req.action_ids
             .iter()
-            .map(|a| a.trim().parse().map_err(|_| ApiError::invalid("action_ids", format!("bad action id {a:?}: expected a UUID"))))
+            .map(|a| {
+                a.trim().parse().map_err(|_| {
+                    ApiError::invalid("action_ids", format!("bad action id {a:?}: expected a UUID"))
+                })
+            })
             .collect()
     };
     match req.decision.as_str() {
@@ -573,7 +654,10 @@ pub fn decision(req: &ReviewRequest) -> Result<ReviewDecision, ApiError> {
         "partially_approved" => {
             let approved = ids()?;
             if approved.is_empty() {
-                return Err(ApiError::invalid("action_ids", "partially_approved needs the approved action_ids"));
+                return Err(ApiError::invalid(
+                    "action_ids",
+                    "partially_approved needs the approved action_ids",
+                ));
             }
             Ok(ReviewDecision::Partial { approved })
         }
@@ -621,12 +705,17 @@ async fn apply_suggestion(
     let req: ApplyRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ApplyRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("action_ids", format!("bad request body: {e}")))?
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid("action_ids", format!("bad request body: {e}")))?
     };
     let actions = req
         .action_ids
         .iter()
-        .map(|a| a.trim().parse().map_err(|_| ApiError::invalid("action_ids", format!("bad action id {a:?}: expected a UUID"))))
+        .map(|a| {
+            a.trim()
+                .parse()
+                .map_err(|_| ApiError::invalid("action_ids", format!("bad action id {a:?}: expected a UUID")))
+        })
         .collect::<Result<Vec<SuggestionActionId>, _>>()?;
     Ok(Json(json!(s.store.apply_suggestion(user.id, id, &actions).await?)))
 }
@@ -640,7 +729,11 @@ async fn get_settings(State(s): State<AppState>, Acting(user): Acting) -> ApiRes
 
 #[utoipa::path(patch, path = "/settings", tag = "settings", request_body(content = Object, description = "any of the settings' fields; thresholds 0-100"),
     responses((status = 200, body = Object), (status = 422, body = ErrorBody)))]
-async fn patch_settings(State(s): State<AppState>, Acting(user): Acting, Json(patch): Json<SettingsPatch>) -> ApiResult<Json<Value>> {
+async fn patch_settings(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Json(patch): Json<SettingsPatch>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(s.store.update_settings(user.id, &patch).await?)))
 }
 

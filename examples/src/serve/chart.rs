@@ -22,7 +22,11 @@ const H: f64 = 260.0;
 const PAD: f64 = 40.0;
 
 fn scale(v: f64, lo: f64, hi: f64, out_lo: f64, out_hi: f64) -> f64 {
-    if (hi - lo).abs() < f64::EPSILON { (out_lo + out_hi) / 2.0 } else { out_lo + (v - lo) / (hi - lo) * (out_hi - out_lo) }
+    if (hi - lo).abs() < f64::EPSILON {
+        (out_lo + out_hi) / 2.0
+    } else {
+        out_lo + (v - lo) / (hi - lo) * (out_hi - out_lo)
+    }
 }
 
 fn bounds(points: &[Point]) -> (f64, f64) {
@@ -93,7 +97,13 @@ pub fn sparkline(points: &[Point]) -> Markup {
     let pts = points
         .iter()
         .enumerate()
-        .map(|(i, p)| format!("{:.1},{:.1}", scale(i as f64, 0.0, n, 2.0, SW - 2.0), scale(p.value, lo, hi, SH - 2.0, 2.0)))
+        .map(|(i, p)| {
+            format!(
+                "{:.1},{:.1}",
+                scale(i as f64, 0.0, n, 2.0, SW - 2.0),
+                scale(p.value, lo, hi, SH - 2.0, 2.0)
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ");
     html! {

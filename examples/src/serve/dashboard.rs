@@ -12,8 +12,7 @@ use amazcope_core::model::tracking::TrackedProduct;
 use amazcope_core::model::user::User;
 use amazcope_core::{
     AlertId, AlertRepository, ProductId, ProductRepository, ReviewDecision, SnapshotRepository, SuggestionId,
-    SuggestionRepository,
-    SuggestionStatus, TimeRange, TrackingRepository,
+    SuggestionRepository, SuggestionStatus, TimeRange, TrackingRepository,
 };
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -90,11 +89,16 @@ pub struct LoginForm {
 pub async fn login(State(s): State<AppState>, Form(form): Form<LoginForm>) -> Result<Response, ApiError> {
     let token = form.token.trim();
     if s.store.user_by_api_token(token).await?.is_none() {
-        return Ok((StatusCode::UNAUTHORIZED, login_page(Some("That token is not valid (revoked, or mistyped)."))).into_response());
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            login_page(Some("That token is not valid (revoked, or mistyped).")),
+        )
+            .into_response());
     }
     let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000");
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|_| ApiError::unauthorized())?);
+    res.headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|_| ApiError::unauthorized())?);
     Ok(res)
 }
 
@@ -110,7 +114,13 @@ pub async fn logout() -> Response {
 
 fn day_points(trend: Option<&FieldTrend>) -> Vec<Point> {
     trend
-        .map(|t| t.series.buckets().iter().map(|b| Point { day: b.start.date_naive(), value: b.last.as_f64() }).collect())
+        .map(|t| {
+            t.series
+                .buckets()
+                .iter()
+                .map(|b| Point { day: b.start.date_naive(), value: b.last.as_f64() })
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -123,7 +133,11 @@ pub struct ListPage {
 const PER_PAGE: usize = 50;
 
 /// `GET /`: the user's products with their latest price, 30-day change and sparkline.
-pub async fn products(State(s): State<AppState>, Viewer(user): Viewer, Query(q): Query<ListPage>) -> PageResult {
+pub async fn products(
+    State(s): State<AppState>,
+    Viewer(user): Viewer,
+    Query(q): Query<ListPage>,
+) -> PageResult {
     let all = s.store.tracked_products(user.id, false).await?;
     let page = q.page.unwrap_or(1).max(1);
     let pages = all.len().div_ceil(PER_PAGE).max(1);
@@ -131,8 +145,10 @@ pub async fn products(State(s): State<AppState>, Viewer(user): Viewer, Query(q):
     let range = TimeRange::last_days(Utc::now(), 30);
     let mut rows = Vec::with_capacity(shown.len());
     for t in shown {
-        let report =
-            s.store.product_trends(user.id, t.product.id, &[TrendField::Price], range, Granularity::Day).await?;
+        let report = s
+            .store
+            .product_trends(user.id, t.product.id, &[TrendField::Price], range, Granularity::Day)
+            .await?;
         rows.push((t, day_points(report.fields.first())));
     }
     Ok(layout(
@@ -171,7 +187,13 @@ fn change(points: &[Point]) -> Markup {
     match (points.first(), points.last()) {
         (Some(a), Some(b)) if points.len() > 1 && a.value != 0.0 => {
             let pct = (b.value - a.value) / a.value * 100.0;
-            let class = if pct > 0.0 { "up" } else if pct < 0.0 { "down" } else { "muted" };
+            let class = if pct > 0.0 {
+                "up"
+            } else if pct < 0.0 {
+                "down"
+            } else {
+                "muted"
+            };
             html! { span class=(class) { (format!("{pct:+.1} %")) } }
         }
         _ => html! { span.muted { "–" } },
@@ -185,7 +207,13 @@ pub async fn product(State(s): State<AppState>, Viewer(user): Viewer, Path(id): 
     // The library's tenancy rule first: another user's product is a 404 like a missing one.
     let report = s
         .store
-        .product_trends(user.id, product_id, &[TrendField::Price, TrendField::BsrMain], TimeRange::default(), Granularity::Day)
+        .product_trends(
+            user.id,
+            product_id,
+            &[TrendField::Price, TrendField::BsrMain],
+            TimeRange::default(),
+            Granularity::Day,
+        )
         .await?;
     let product = s.store.product(product_id).await?.ok_or_else(|| ApiError::not_found("product", &id))?;
     let history = s.store.snapshot_history(user.id, product_id, TimeRange::default()).await?;
@@ -193,7 +221,10 @@ pub async fn product(State(s): State<AppState>, Viewer(user): Viewer, Path(id): 
     let stats = window_stats(&history, at);
     let alerts = s
         .store
-        .alerts(user.id, &AlertQuery { product_id: Some(product_id), limit: Some(20), ..AlertQuery::default() })
+        .alerts(
+            user.id,
+            &AlertQuery { product_id: Some(product_id), limit: Some(20), ..AlertQuery::default() },
+        )
         .await?;
     let price = day_points(report.fields.first());
     let bsr = day_points(report.fields.get(1));
@@ -255,7 +286,11 @@ pub async fn alerts(State(s): State<AppState>, Viewer(user): Viewer) -> PageResu
 }
 
 /// `POST /alerts/{id}/read` from the inbox's button.
-pub async fn read_alert(State(s): State<AppState>, Viewer(user): Viewer, Path(id): Path<String>) -> Result<Redirect, ApiError> {
+pub async fn read_alert(
+    State(s): State<AppState>,
+    Viewer(user): Viewer,
+    Path(id): Path<String>,
+) -> Result<Redirect, ApiError> {
     let id: AlertId = parse_id("alert", &id)?;
     s.store.mark_alert_read(user.id, id).await?;
     Ok(Redirect::to("/alerts"))

@@ -105,7 +105,11 @@ impl From<StoreError> for ApiError {
                 // The backend's text goes to the log (never tokens: none reach the store),
                 // not to the client.
                 tracing::error!(error = %message, "database error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the server log",
+                )
             }
         }
     }
@@ -116,7 +120,9 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Invalid(v) => v.into(),
             ServiceError::Store(s) => s.into(),
-            e @ ServiceError::Fetch(_) => ApiError::new(StatusCode::BAD_GATEWAY, "fetch_failed", e.to_string()),
+            e @ ServiceError::Fetch(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "fetch_failed", e.to_string())
+            }
             e @ ServiceError::Page { .. } => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "unusable_page", e.to_string())
             }
@@ -142,7 +148,12 @@ impl From<JsonRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         let text = r.body_text();
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", field: field_of(&text), message: text }
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid",
+            field: field_of(&text),
+            message: text,
+        }
     }
 }
 

@@ -32,7 +32,8 @@ use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 /// Largest request body accepted (JSON bodies here are a few hundred bytes).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -54,7 +55,9 @@ impl AppState {
 
     /// The same state, refreshing products through `fetcher`.
     pub fn with_fetcher(mut self, fetcher: Fetcher) -> Self {
-        self.refresh = Some(Arc::new(Refresher { service: RefreshService::new(Arc::clone(&self.store), Arc::new(fetcher)) }));
+        self.refresh = Some(Arc::new(Refresher {
+            service: RefreshService::new(Arc::clone(&self.store), Arc::new(fetcher)),
+        }));
         self
     }
 }
@@ -84,9 +87,10 @@ impl Refresher {
 
 /// The whole application: health, the API with its OpenAPI document, and the dashboard.
 pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = utoipa_axum::router::OpenApiRouter::with_openapi(<api::ApiDoc as utoipa::OpenApi>::openapi())
-        .nest("/api/v1", api::routes())
-        .split_for_parts();
+    let (routes, openapi) =
+        utoipa_axum::router::OpenApiRouter::with_openapi(<api::ApiDoc as utoipa::OpenApi>::openapi())
+            .nest("/api/v1", api::routes())
+            .split_for_parts();
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
@@ -107,7 +111,13 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(30)))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // Method, path, status and latency at INFO; never headers (`include_headers`
+            // stays false), so neither the bearer header nor the session cookie is logged.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
@@ -115,7 +125,8 @@ pub fn router(state: AppState) -> Router {
 /// An unknown path: JSON under `/api/`, a plain page elsewhere.
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     if uri.path().starts_with("/api/") {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no API path {}", uri.path())).into_response()
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no API path {}", uri.path()))
+            .into_response()
     } else {
         (StatusCode::NOT_FOUND, "not found").into_response()
     }

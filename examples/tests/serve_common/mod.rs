@@ -6,7 +6,9 @@
 
 use crate::common::TestDb;
 use amazcope_core::model::suggestion::{NewSuggestion, NewSuggestionAction, Suggestion};
-use amazcope_core::{ActionType, SuggestionCategory, SuggestionPriority, SuggestionRepository, UserRepository};
+use amazcope_core::{
+    ActionType, SuggestionCategory, SuggestionPriority, SuggestionRepository, UserRepository,
+};
 use amazcope_examples::serve::{self, AppState};
 use amazcope_pg::PgStore;
 use std::net::SocketAddr;
