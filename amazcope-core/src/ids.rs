@@ -74,4 +74,6 @@ id_type! {
     SuggestionId,
     /// Key of `suggestion_actions`.
     SuggestionActionId,
+    /// Key of `api_tokens`.
+    ApiTokenId,
 }

@@ -61,6 +61,7 @@ const TABLES: &[&str] = &[
     "user_settings",
     "user_products",
     "notifications",
+    "api_tokens",
     "suggestions",
     "categories",
     "products",

@@ -46,6 +46,7 @@ mod error;
 pub mod history;
 mod ingest;
 pub mod queue;
+pub mod tokens;
 mod repos;
 mod rows;
 mod write;

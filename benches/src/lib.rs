@@ -48,6 +48,11 @@ impl BenchDb {
         Self { store: PgStore::from_pool(pool), admin, name }
     }
 
+    /// How to connect to this database (for a second pool, e.g. a server's).
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.admin.clone().database(&self.name)
+    }
+
     /// Drops the database.
     pub async fn drop_db(self) {
         self.store.pool().close().await;

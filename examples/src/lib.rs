@@ -2,4 +2,5 @@
 //! end-to-end tests share.
 #![warn(missing_docs)]
 
+pub mod serve;
 pub mod storefront;

@@ -22,6 +22,7 @@ mod refresh;
 mod replay;
 mod report;
 mod search;
+mod serve_cmd;
 mod settings;
 mod stats;
 mod suggestions;
@@ -99,6 +100,11 @@ enum Command {
     Deliver(deliver::DeliverArgs),
     /// A user's delivery log; `--failed` for failed and dead ones.
     Deliveries(deliver::DeliveriesArgs),
+    /// The web service: JSON API, OpenAPI document and dashboard (`--bind ADDR`).
+    Serve(serve_cmd::ServeArgs),
+    /// API tokens of the web service: create (printed once), list, revoke.
+    #[command(subcommand)]
+    Token(serve_cmd::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -139,6 +145,8 @@ fn main() -> ExitCode {
             Command::Channels(cmd) => deliver::channels(cmd).await,
             Command::Deliver(args) => deliver::deliver(args).await,
             Command::Deliveries(args) => deliver::deliveries(args).await,
+            Command::Serve(args) => serve_cmd::run(args).await,
+            Command::Token(cmd) => serve_cmd::token(cmd).await,
         }
     });
     match result {

@@ -11,5 +11,6 @@ pub mod product;
 pub mod review;
 pub mod snapshot;
 pub mod suggestion;
+pub mod token;
 pub mod tracking;
 pub mod user;

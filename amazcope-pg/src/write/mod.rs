@@ -8,6 +8,7 @@
 //! arrays built from column lists, or COPY.
 
 pub(crate) mod alerts;
+pub(crate) mod api_tokens;
 pub(crate) mod bestsellers;
 pub(crate) mod categories;
 pub(crate) mod channels;

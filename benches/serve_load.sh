@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Load on `amazcope serve` (issue 19): 50 concurrent clients on the product list and history
+# endpoints for 30 s, 500 products x 90 days stored. Prints requests/s and p50/p90/p99 per
+# endpoint (target p99 < 50 ms on 2 cores). Release build.
+#
+#   benches/serve_load.sh [SECONDS CLIENTS PRODUCTS DAYS]   (default 30 50 500 90)
+# Needs DATABASE_URL (a throwaway database is created on that server and dropped).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+: "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server}"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+cargo run --release --quiet -p amazcope-benches --bin serve_load -- "${1:-30}" "${2:-50}" "${3:-500}" "${4:-90}"

@@ -1,0 +1,134 @@
+//! Load on `amazcope serve`: 50 concurrent clients on the product list and history endpoints.
+//!
+//! `serve_load [SECONDS] [CLIENTS] [PRODUCTS] [DAYS]` (defaults 30 50 500 90); needs
+//! `DATABASE_URL`. Stores PRODUCTS × DAYS snapshots tracked by one user in a throwaway
+//! database, serves it on 127.0.0.1 (its own runtime, pool of 20 as `amazcope serve`), and
+//! has CLIENTS keep-alive clients alternate `GET /api/v1/products?limit=100` and
+//! `GET /api/v1/products/{id}/history?days=3650` (every stored day of a random product) for
+//! SECONDS. Prints requests/s and latency percentiles per endpoint and overall; any non-200
+//! answer is counted and fails the run.
+
+use amazcope_benches::{BenchDb, Rng, generate};
+use amazcope_core::SnapshotRepository;
+use amazcope_examples::serve::{self, AppState};
+use amazcope_pg::{PgStore, PoolConfig};
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let secs = args.first().copied().unwrap_or(30);
+    let clients = args.get(1).copied().unwrap_or(50) as usize;
+    let products = args.get(2).copied().unwrap_or(500) as usize;
+    let days = args.get(3).copied().unwrap_or(90) as usize;
+
+    // The server's runtime (multi-threaded, one worker per core) and the clients' (one
+    // thread), so the clients do not queue behind the server's tasks.
+    let server_rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("server runtime");
+    let client_rt =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("client runtime");
+
+    let (db, token, ids, addr, stop) = server_rt.block_on(async {
+        let db = BenchDb::create().await;
+        let data = generate(&db.store, products, days, 19).await;
+        for chunk in data.rows.chunks(20_000) {
+            db.store.insert_snapshots(chunk).await.expect("store snapshots");
+        }
+        // language=PostgreSQL
+        sqlx::raw_sql(
+            "INSERT INTO users (email, username, hashed_password) VALUES ('load@localhost', 'load', '!');
+             INSERT INTO user_products (user_id, product_id) SELECT u.id, p.id FROM users u CROSS JOIN products p;
+             ANALYZE",
+        )
+        .execute(db.store.pool())
+        .await
+        .expect("track every product");
+        let user: uuid::Uuid =
+            sqlx::query_scalar("SELECT id FROM users WHERE username = 'load'").fetch_one(db.store.pool()).await.unwrap();
+        let (_, token) = db.store.create_api_token(user.into(), "load").await.expect("token");
+        let store = PgStore::connect(db.connect_options(), PoolConfig::default()).await.expect("server pool");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve::serve(listener, AppState::new(store), async move {
+            let _ = rx.await;
+        }));
+        eprintln!("stored {} snapshots ({products} products x {days} days); serving on {addr}", data.rows.len());
+        (db, token.expose().to_owned(), data.product_ids, addr, tx)
+    });
+
+    amazcope_scrape::fetch::install_tls_provider();
+    let results = client_rt.block_on(async {
+        let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let tasks = (0..clients).map(|c| {
+            let client = client.clone();
+            let token = token.clone();
+            let ids = ids.clone();
+            tokio::spawn(async move {
+                let mut rng = Rng::new(c as u64 + 1);
+                let mut lat: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
+                let mut errors = 0u64;
+                let mut i = c;
+                while Instant::now() < deadline {
+                    let kind = i % 2;
+                    i += 1;
+                    let url = if kind == 0 {
+                        format!("http://{addr}/api/v1/products?limit=100")
+                    } else {
+                        let id = ids[rng.range(0, ids.len() as i64) as usize];
+                        format!("http://{addr}/api/v1/products/{id}/history?days=3650")
+                    };
+                    let t = Instant::now();
+                    let ok = match client.get(&url).bearer_auth(&token).send().await {
+                        Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                        _ => false,
+                    };
+                    lat[kind].push(t.elapsed().as_micros() as u32);
+                    if !ok {
+                        errors += 1;
+                    }
+                }
+                (lat, errors)
+            })
+        });
+        futures::future::join_all(tasks).await
+    });
+
+    let mut all: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
+    let mut errors = 0;
+    for r in results {
+        let (lat, e) = r.expect("client task");
+        for k in 0..2 {
+            all[k].extend(&lat[k]);
+        }
+        errors += e;
+    }
+    let report = |name: &str, v: &mut Vec<u32>| {
+        v.sort_unstable();
+        let pct = |p: f64| {
+            v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0) as f64
+                / 1000.0
+        };
+        println!(
+            "{name:<8} requests {:>7}  req/s {:>8.1}  p50 {:>6.1} ms  p90 {:>6.1} ms  p99 {:>6.1} ms  max {:>6.1} ms",
+            v.len(),
+            v.len() as f64 / secs as f64,
+            pct(0.50),
+            pct(0.90),
+            pct(0.99),
+            v.last().copied().unwrap_or(0) as f64 / 1000.0
+        );
+    };
+    println!("serve_load: {clients} clients, {secs} s, {products} products x {days} days");
+    let mut total: Vec<u32> = all.iter().flatten().copied().collect();
+    report("list", &mut all[0]);
+    report("history", &mut all[1]);
+    report("all", &mut total);
+    println!("errors {errors}");
+    let _ = stop.send(());
+    server_rt.block_on(db.drop_db());
+    if errors > 0 {
+        eprintln!("error: {errors} requests failed");
+        std::process::exit(1);
+    }
+}
