@@ -206,3 +206,15 @@ def test_history_equals_a_direct_read_across_slices(database_url: str) -> None:
     got = list(zip(*(t.column(i).to_pylist() for i in range(t.num_columns))))
     expected = [(r[0].astimezone(dt.timezone.utc), *r[1:]) for r in expected]
     assert got == expected
+
+
+def test_read_url_that_is_down_falls_back_to_the_primary(database_url: str, pages: Path) -> None:
+    # A read replica nobody listens on: the history still reads, from the primary.
+    client = amazcope.connect(database_url, read_url="postgres://amazcope@127.0.0.1:9/none")
+    client.add_user("ana")
+    client.track("ana", ASIN, "com")
+    client.import_pages([pages / PAGE], "ana", scraped_at=T1)
+    hist = client.history(ASIN, "com", days=100000, user="ana")
+    assert hist.column("scraped_at").to_pylist() == [T1]
+    with pytest.raises(amazcope.errors.AmazcopeError):
+        amazcope.connect(database_url, read_url="not a url")

@@ -261,5 +261,7 @@ class Client:
     ) -> pyarrow.Table:
         """Computes and stores each category's metrics from its newest best-seller list."""
 
-def connect(url: Optional[str] = None, *, upgrade: bool = True) -> Client:
-    """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster."""
+def connect(url: Optional[str] = None, *, upgrade: bool = True, read_url: Optional[str] = None) -> Client:
+    """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster.
+
+    ``read_url``: a read replica that analytics reads use while it lags at most 30 s."""

@@ -106,9 +106,16 @@ impl Client {
 
 /// Opens the database at `url`, else `DATABASE_URL`, else the private PostgreSQL cluster the
 /// command line uses (started on demand). `upgrade=True` applies pending migrations first.
+/// `read_url` names a read replica (a streaming standby) that history, statistics, trends,
+/// reports, exports and search read from while it lags at most 30 s (else the primary).
 #[pyfunction]
-#[pyo3(signature = (url=None, *, upgrade=true))]
-pub fn connect(py: Python<'_>, url: Option<String>, upgrade: bool) -> Result<Client> {
+#[pyo3(signature = (url=None, *, upgrade=true, read_url=None))]
+pub fn connect(
+    py: Python<'_>,
+    url: Option<String>,
+    upgrade: bool,
+    read_url: Option<String>,
+) -> Result<Client> {
     block_on(py, async move {
         let url = match url {
             Some(u) => u,
@@ -121,9 +128,12 @@ pub fn connect(py: Python<'_>, url: Option<String>, upgrade: bool) -> Result<Cli
                 .await?
             }
         };
-        let store = PgStore::connect_url(&url).await?;
+        let mut store = PgStore::connect_url(&url).await?;
         if upgrade {
             store.migrate().await?;
+        }
+        if let Some(read_url) = read_url {
+            store = store.with_read_url(&read_url, amazcope_pg::replica::ReplicaConfig::default())?;
         }
         Ok(Client { store: Arc::new(store), url })
     })
