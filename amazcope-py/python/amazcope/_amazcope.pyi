@@ -174,6 +174,10 @@ class Client:
         """Starts tracking a product for a user."""
     def untrack(self, user: str, asin: str, marketplace: Optional[str] = None) -> None:
         """Stops tracking."""
+    def search(
+        self, text: str, marketplace: Optional[str] = None, user: Optional[str] = None, limit: int = 20
+    ) -> pyarrow.Table:
+        """Products matching ``text`` (words, an ASIN or a title), best first."""
     def tracked(self, user: str) -> pyarrow.Table:
         """The user's tracked products with their latest values."""
     def import_pages(

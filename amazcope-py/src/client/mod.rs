@@ -12,6 +12,7 @@ mod analytics;
 mod db;
 mod history;
 mod refresh;
+mod search;
 mod suggestions;
 mod tracking;
 
@@ -215,6 +216,22 @@ impl Client {
     fn untrack(&self, py: Python<'_>, user: String, asin: String, marketplace: Option<String>) -> Result<()> {
         let product = product_ref(&asin, marketplace.as_deref())?;
         tracking::untrack(self, py, user, product)
+    }
+
+    /// Products matching `text` (words, an ASIN or a title), best first, as a table (`asin`,
+    /// `marketplace`, `title`, `brand`, `price`, `currency`, `matched`: asin, title, text or
+    /// similar, `rank`, `similarity`). `marketplace` keeps to one marketplace (and its
+    /// language's stemming); `user` to that user's tracked products.
+    #[pyo3(signature = (text, marketplace=None, user=None, limit=20))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        marketplace: Option<String>,
+        user: Option<String>,
+        limit: u32,
+    ) -> Result<Bound<'py, PyAny>> {
+        search::search(self, py, text, self::marketplace(marketplace.as_deref())?, user, limit)
     }
 
     /// The products `user` tracks with their latest values, as a table.
