@@ -24,17 +24,6 @@ pub struct PoolConfig {
     pub acquire_timeout: Duration,
     /// Idle connections are closed after this long (`None`: never).
     pub idle_timeout: Option<Duration>,
-    /// The server is a PgBouncer in transaction pooling mode, which hands the server
-    /// connection to another client after each transaction. Each checkout of a pool
-    /// connection then runs in one transaction of its own (a statement on the pool is one
-    /// transaction; `pool.begin()` becomes a savepoint inside it), so the statements sqlx
-    /// prepares stay on the one server connection they were prepared on; they are
-    /// deallocated before the transaction ends, the statement cache is off, and the session
-    /// settings (time zone) are `SET LOCAL` in each transaction instead of startup options,
-    /// so no session state outlives a transaction. Works with any PgBouncer (Debian 12 has
-    /// 1.18, before protocol-level prepared statements in 1.21). Not for `LISTEN` or
-    /// statements that cannot run in a transaction (`VACUUM`, `CREATE DATABASE`).
-    pub transaction_pooling: bool,
 }
 
 impl Default for PoolConfig {
@@ -44,7 +33,6 @@ impl Default for PoolConfig {
             min_connections: 0,
             acquire_timeout: Duration::from_secs(10),
             idle_timeout: Some(Duration::from_secs(600)),
-            transaction_pooling: false,
         }
     }
 }
@@ -94,65 +82,18 @@ fn describe(options: &PgConnectOptions) -> String {
     }
 }
 
-/// Our session settings on `options`: `application_name` and `TimeZone`. Behind a
-/// transaction-pooling PgBouncer, only what PgBouncer itself keeps per client
-/// (`application_name`): the time zone is set in each transaction ([`pool_options`]),
-/// `extra_float_digits` is left at the server's default (PostgreSQL 12+ prints floats
-/// exactly at 1), and the statement cache is off.
-pub(crate) fn session(options: PgConnectOptions, config: &PoolConfig) -> PgConnectOptions {
-    let options = options.application_name("amazcope");
-    if config.transaction_pooling {
-        options.extra_float_digits(None).statement_cache_capacity(0)
-    } else {
-        options.options([("TimeZone", "UTC")])
-    }
+/// Our session settings on `options`: `application_name` and `TimeZone`.
+pub(crate) fn session(options: PgConnectOptions) -> PgConnectOptions {
+    options.application_name("amazcope").options([("TimeZone", "UTC")])
 }
 
-/// A pool sized and timed as `config` says; with [`PoolConfig::transaction_pooling`], each
-/// checkout is a transaction of its own.
+/// A pool sized and timed as `config` says.
 pub(crate) fn pool_options(config: &PoolConfig) -> PgPoolOptions {
-    let options = PgPoolOptions::new()
+    PgPoolOptions::new()
         .max_connections(config.max_connections)
         .min_connections(config.min_connections)
         .acquire_timeout(config.acquire_timeout)
-        .idle_timeout(config.idle_timeout);
-    if !config.transaction_pooling {
-        return options;
-    }
-    // A connection opened in the background to keep a minimum would sit idle inside its
-    // checkout transaction, holding a PgBouncer server connection.
-    options
-        .min_connections(0)
-        .after_connect(|conn, _| Box::pin(async move { pin_begin(conn).await }))
-        .before_acquire(|conn, _| Box::pin(async move { pin_begin(conn).await.map(|()| true) }))
-        .after_release(|conn, _| Box::pin(async move { Ok(pin_end(conn).await) }))
-}
-
-/// Opens the checkout's transaction through sqlx's transaction manager, so sqlx counts it
-/// and the caller's `begin()` becomes a savepoint.
-async fn pin_begin(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
-    use sqlx::Executor as _;
-    <sqlx::postgres::PgTransactionManager as sqlx_core::transaction::TransactionManager>::begin(conn, None)
-        .await?;
-    // language=PostgreSQL
-    conn.execute("SET LOCAL TimeZone TO 'UTC'").await?;
-    Ok(())
-}
-
-/// Ends the checkout's transaction. sqlx names every statement it prepares, even with the
-/// cache off, and a name outlives the transaction on the server connection, where the next
-/// client of PgBouncer would collide with it (`prepared statement "sqlx_s_1" already
-/// exists`): deallocate them first. A connection whose transaction failed is closed instead
-/// (`false`), and PgBouncer drops the server connection it was in a transaction on.
-async fn pin_end(conn: &mut sqlx::PgConnection) -> bool {
-    use sqlx::Executor as _;
-    // language=PostgreSQL
-    if conn.execute("DEALLOCATE ALL").await.is_err() {
-        return false;
-    }
-    <sqlx::postgres::PgTransactionManager as sqlx_core::transaction::TransactionManager>::commit(conn)
-        .await
-        .is_ok()
+        .idle_timeout(config.idle_timeout)
 }
 
 impl PgStore {
@@ -164,7 +105,7 @@ impl PgStore {
     /// [`ConnectError::ServerTooOld`] below PostgreSQL 14.
     pub async fn connect(options: PgConnectOptions, config: PoolConfig) -> Result<PgStore, ConnectError> {
         let target = describe(&options);
-        let options = session(options, &config);
+        let options = session(options);
         // One direct connection first: a pool only reports "timed out" after acquire_timeout,
         // while this says "connection refused", "database does not exist", ... at once.
         let probe = sqlx::PgConnection::connect_with(&options)
@@ -192,7 +133,7 @@ impl PgStore {
         Self::connect_url_with(url, PoolConfig::default()).await
     }
 
-    /// [`PgStore::connect_url`] with a pool sized by `config`.
+    /// [`PgStore::connect`] from a `postgres://` URL, with a pool sized by `config`.
     pub async fn connect_url_with(url: &str, config: PoolConfig) -> Result<PgStore, ConnectError> {
         let options =
             PgConnectOptions::from_str(url).map_err(|source| ConnectError::InvalidUrl { source })?;

@@ -178,17 +178,13 @@ impl PgStore {
         let verdict = |c: &LagCheck| match c.lag {
             Some(lag) if lag <= bound => Ok(lag),
             Some(lag) => Err(format!("lags {}, more than {}", seconds(lag), seconds(bound))),
-            None => Err(format!(
-                "is {} bytes behind and has replayed no transaction yet",
-                c.behind_bytes
-            )),
+            None => Err(format!("is {} bytes behind and has replayed no transaction yet", c.behind_bytes)),
         };
         // The primary's position once: the second look asks whether the replica has
         // reached that same position since (a healthy standby does within milliseconds).
         // language=PostgreSQL
-        let position: Result<String, _> = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
-            .fetch_one(&self.pool)
-            .await;
+        let position: Result<String, _> =
+            sqlx::query_scalar("SELECT pg_current_wal_lsn()::text").fetch_one(&self.pool).await;
         let Ok(position) = position else {
             // The primary itself is unreachable: nothing to compare with; say so and let the
             // read fail on the primary with its own error.
@@ -226,25 +222,13 @@ impl PgStore {
     /// down when the store opens only sends reads to the primary (with a warning) until it
     /// is back.
     pub fn with_read_url(self, url: &str, config: ReplicaConfig) -> Result<Self, crate::ConnectError> {
-        self.with_read_url_pooled(url, config, false)
-    }
-
-    /// [`PgStore::with_read_url`] through a transaction-pooling PgBouncer when
-    /// `transaction_pooling` ([`crate::PoolConfig::transaction_pooling`]).
-    pub fn with_read_url_pooled(
-        self,
-        url: &str,
-        config: ReplicaConfig,
-        transaction_pooling: bool,
-    ) -> Result<Self, crate::ConnectError> {
         let options = sqlx::postgres::PgConnectOptions::from_str(url)
             .map_err(|source| crate::ConnectError::InvalidUrl { source })?;
         // A replica that stops answering must not hold an analytics read for the default
         // 10 s before it falls back.
-        let pool_config =
-            crate::PoolConfig { acquire_timeout: Duration::from_secs(3), transaction_pooling, ..Default::default() };
-        let pool = crate::connect::pool_options(&pool_config)
-            .connect_lazy_with(crate::connect::session(options, &pool_config));
+        let pool_config = crate::PoolConfig { acquire_timeout: Duration::from_secs(3), ..Default::default() };
+        let pool =
+            crate::connect::pool_options(&pool_config).connect_lazy_with(crate::connect::session(options));
         Ok(self.with_read_replica(pool, config))
     }
 }

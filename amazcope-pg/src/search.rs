@@ -129,7 +129,9 @@ impl PgStore {
     pub async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<SearchHit>> {
         let text = query.text.trim();
         if text.is_empty() {
-            return Err(ValidationError::new("search", "", "empty search: give words, an ASIN or a title").into());
+            return Err(
+                ValidationError::new("search", "", "empty search: give words, an ASIN or a title").into()
+            );
         }
         if query.limit == 0 || query.limit > MAX_LIMIT {
             return Err(ValidationError::new(

@@ -80,18 +80,35 @@ impl TempStandby {
         backup
             .arg("-D")
             .arg(standby.data_dir())
-            .args(["-R", "-X", "stream", "--checkpoint=fast", "-U", crate::cluster::SUPERUSER, "-p", "5432", "-h"])
+            .args([
+                "-R",
+                "-X",
+                "stream",
+                "--checkpoint=fast",
+                "-U",
+                crate::cluster::SUPERUSER,
+                "-p",
+                "5432",
+                "-h",
+            ])
             .arg(primary.home());
         standby.run(backup)?;
         // The copied configuration names the primary's socket folder and port.
         let conf = standby.data_dir().join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&conf)
-            .map_err(|source| ClusterError::Io { action: "read", path: conf.clone(), source })?;
+        let mut text = std::fs::read_to_string(&conf).map_err(|source| ClusterError::Io {
+            action: "read",
+            path: conf.clone(),
+            source,
+        })?;
         text.push_str(&format!(
             "\nunix_socket_directories = '{}'\nport = {port}\nhot_standby_feedback = on\n",
             standby.dir.path().display()
         ));
-        std::fs::write(&conf, text).map_err(|source| ClusterError::Io { action: "write", path: conf, source })?;
+        std::fs::write(&conf, text).map_err(|source| ClusterError::Io {
+            action: "write",
+            path: conf,
+            source,
+        })?;
         standby.start_again()?;
         Ok(standby)
     }

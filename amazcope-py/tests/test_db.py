@@ -206,3 +206,35 @@ def test_history_equals_a_direct_read_across_slices(database_url: str) -> None:
     got = list(zip(*(t.column(i).to_pylist() for i in range(t.num_columns))))
     expected = [(r[0].astimezone(dt.timezone.utc), *r[1:]) for r in expected]
     assert got == expected
+
+
+def test_read_url_that_is_down_falls_back_to_the_primary(database_url: str, pages: Path) -> None:
+    # A read replica nobody listens on: the history still reads, from the primary.
+    client = amazcope.connect(database_url, read_url="postgres://amazcope@127.0.0.1:9/none")
+    client.add_user("ana")
+    client.track("ana", ASIN, "com")
+    client.import_pages([pages / PAGE], "ana", scraped_at=T1)
+    hist = client.history(ASIN, "com", days=100000, user="ana")
+    assert hist.column("scraped_at").to_pylist() == [T1]
+    with pytest.raises(amazcope.errors.AmazcopeError):
+        amazcope.connect(database_url, read_url="not a url")
+
+
+def test_search_finds_imported_products(database_url: str, pages: Path) -> None:
+    client = amazcope.connect(database_url)
+    client.add_user("ana")
+    client.add_user("bo")
+    client.import_pages(sorted(str(p) for p in pages.glob("*_dp_*.html")), "ana", scraped_at=T1)
+    hits = client.search("relays modules")
+    assert isinstance(hits, pa.Table)
+    assert hits.column("asin").to_pylist()[0] == "B0057OC5O8"
+    assert hits.column("matched").to_pylist()[0] == "text"
+    assert client.search("b0057oc5o8").column("matched").to_pylist() == ["asin"]
+    assert client.search("kindel paperwite").column("asin").to_pylist()[0] == "B00OQVZDJM"
+    de = client.search("Schutzhülle", marketplace="de")
+    assert de.column("marketplace").to_pylist() == ["de"]
+    client.track("ana", "B0057OC5O8", "com")
+    assert client.search("relay", user="ana").column("asin").to_pylist() == ["B0057OC5O8"]
+    assert client.search("relay", user="bo").num_rows == 0
+    with pytest.raises(ValueError):
+        client.search("   ")

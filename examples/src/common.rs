@@ -32,19 +32,9 @@ pub async fn database_url() -> anyhow::Result<String> {
     cluster::database_url_or_local(url.as_deref(), &cluster_settings()).await.context("no database to use")
 }
 
-/// Whether `AMAZCOPE_PGBOUNCER` says the URLs lead to a PgBouncer in transaction pooling
-/// mode (`1`, `true`, `yes`).
-pub fn behind_pgbouncer() -> bool {
-    std::env::var("AMAZCOPE_PGBOUNCER")
-        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
-}
-
-/// Opens `url` with the default pool, one transaction per checkout behind a PgBouncer
-/// ([`behind_pgbouncer`]).
+/// Opens `url` with the default pool.
 pub async fn connect(url: &str) -> anyhow::Result<PgStore> {
-    let options: sqlx::postgres::PgConnectOptions = url.parse().context("invalid database url")?;
-    let config = amazcope_pg::PoolConfig { transaction_pooling: behind_pgbouncer(), ..Default::default() };
-    Ok(PgStore::connect(options, config).await?)
+    Ok(PgStore::connect_url(url).await?)
 }
 
 /// The database every command uses, checked to have this build's schema (a database without
@@ -59,12 +49,13 @@ pub async fn store() -> anyhow::Result<PgStore> {
     if let Some(url) = std::env::var("AMAZCOPE_READ_URL").ok().filter(|u| !u.trim().is_empty()) {
         let mut config = amazcope_pg::replica::ReplicaConfig::default();
         if let Ok(s) = std::env::var("AMAZCOPE_READ_MAX_LAG") {
-            let secs: f64 = s.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
-                anyhow::anyhow!("bad AMAZCOPE_READ_MAX_LAG {s:?}: expected seconds, e.g. 30")
-            })?;
+            let secs: f64 =
+                s.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+                    anyhow::anyhow!("bad AMAZCOPE_READ_MAX_LAG {s:?}: expected seconds, e.g. 30")
+                })?;
             config.max_lag = std::time::Duration::from_secs_f64(secs);
         }
-        store = store.with_read_url_pooled(&url, config, behind_pgbouncer()).context("AMAZCOPE_READ_URL")?;
+        store = store.with_read_url(&url, config).context("AMAZCOPE_READ_URL")?;
     }
     Ok(store)
 }

@@ -141,7 +141,8 @@ impl SnapshotRepository for PgStore {
             qb.push(" AND scraped_at < ").push_bind(to);
         }
         qb.push(" ORDER BY scraped_at");
-        let rows = qb.build_query_as::<SnapshotRow>().fetch_all(self.read_pool().await).await.map_err(error::db)?;
+        let rows =
+            qb.build_query_as::<SnapshotRow>().fetch_all(self.read_pool().await).await.map_err(error::db)?;
         convert_all(rows)
     }
 }

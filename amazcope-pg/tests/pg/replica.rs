@@ -53,7 +53,8 @@ async fn in_recovery(pool: &sqlx::PgPool) -> bool {
 #[tokio::test]
 async fn analytics_reads_use_the_standby_and_fall_back_when_it_lags_or_stops() {
     let _ = log::set_logger(&Capture).map(|()| log::set_max_level(log::LevelFilter::Info));
-    let temp = TempCluster::start(&ClusterSettings::from_lookup(|k| std::env::var_os(k))).expect("private cluster");
+    let temp =
+        TempCluster::start(&ClusterSettings::from_lookup(|k| std::env::var_os(k))).expect("private cluster");
     let url = temp.cluster().ensure_database("amazcope").await.unwrap();
     let writer = PgStore::connect_url(&url).await.unwrap();
     writer.migrate().await.unwrap();
@@ -63,13 +64,18 @@ async fn analytics_reads_use_the_standby_and_fall_back_when_it_lags_or_stops() {
 
     let standby = TempStandby::start(temp.cluster(), 5433).expect("standby from pg_basebackup -R");
     let config = ReplicaConfig { max_lag: Duration::from_secs(3), recheck: Duration::ZERO };
-    let store = PgStore::connect_url(&url).await.unwrap().with_read_url(&standby.url("amazcope"), config).unwrap();
+    let store =
+        PgStore::connect_url(&url).await.unwrap().with_read_url(&standby.url("amazcope"), config).unwrap();
     let replica = store.replica_pool().unwrap().clone();
-    let count = |s: PgStore| async move { s.product_history(p.id, TimeRange::default()).await.unwrap().len() };
+    let count =
+        |s: PgStore| async move { s.product_history(p.id, TimeRange::default()).await.unwrap().len() };
 
     // Caught up: the analytics session is the standby's.
     wait_for("the standby to replay the first snapshot", || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM product_snapshots").fetch_one(&replica).await.unwrap()
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM product_snapshots")
+            .fetch_one(&replica)
+            .await
+            .unwrap()
             == 1
     })
     .await;
@@ -123,7 +129,10 @@ async fn analytics_reads_use_the_standby_and_fall_back_when_it_lags_or_stops() {
     // Stopped: the primary answers, and the log says why.
     standby.stop().unwrap();
     let route = store.read_route().await;
-    assert!(matches!(&route, ReadRoute::Fallback { reason } if reason.contains("cannot be reached")), "{route:?}");
+    assert!(
+        matches!(&route, ReadRoute::Fallback { reason } if reason.contains("cannot be reached")),
+        "{route:?}"
+    );
     assert_eq!(count(store.clone()).await, 3);
     assert_eq!(warnings().len(), 2, "{:?}", warnings());
 }

@@ -174,6 +174,10 @@ class Client:
         """Starts tracking a product for a user."""
     def untrack(self, user: str, asin: str, marketplace: Optional[str] = None) -> None:
         """Stops tracking."""
+    def search(
+        self, text: str, marketplace: Optional[str] = None, user: Optional[str] = None, limit: int = 20
+    ) -> pyarrow.Table:
+        """Products matching ``text`` (words, an ASIN or a title), best first."""
     def tracked(self, user: str) -> pyarrow.Table:
         """The user's tracked products with their latest values."""
     def import_pages(
@@ -306,5 +310,7 @@ class Client:
     ) -> pyarrow.Table:
         """Computes and stores each category's metrics from its newest best-seller list."""
 
-def connect(url: Optional[str] = None, *, upgrade: bool = True) -> Client:
-    """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster."""
+def connect(url: Optional[str] = None, *, upgrade: bool = True, read_url: Optional[str] = None) -> Client:
+    """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster.
+
+    ``read_url``: a read replica that analytics reads use while it lags at most 30 s."""

@@ -13,6 +13,7 @@ mod channels;
 mod db;
 mod history;
 mod refresh;
+mod search;
 mod suggestions;
 mod tracking;
 
@@ -107,9 +108,16 @@ impl Client {
 
 /// Opens the database at `url`, else `DATABASE_URL`, else the private PostgreSQL cluster the
 /// command line uses (started on demand). `upgrade=True` applies pending migrations first.
+/// `read_url` names a read replica (a streaming standby) that history, statistics, trends,
+/// reports, exports and search read from while it lags at most 30 s (else the primary).
 #[pyfunction]
-#[pyo3(signature = (url=None, *, upgrade=true))]
-pub fn connect(py: Python<'_>, url: Option<String>, upgrade: bool) -> Result<Client> {
+#[pyo3(signature = (url=None, *, upgrade=true, read_url=None))]
+pub fn connect(
+    py: Python<'_>,
+    url: Option<String>,
+    upgrade: bool,
+    read_url: Option<String>,
+) -> Result<Client> {
     block_on(py, async move {
         let url = match url {
             Some(u) => u,
@@ -122,9 +130,12 @@ pub fn connect(py: Python<'_>, url: Option<String>, upgrade: bool) -> Result<Cli
                 .await?
             }
         };
-        let store = PgStore::connect_url(&url).await?;
+        let mut store = PgStore::connect_url(&url).await?;
         if upgrade {
             store.migrate().await?;
+        }
+        if let Some(read_url) = read_url {
+            store = store.with_read_url(&read_url, amazcope_pg::replica::ReplicaConfig::default())?;
         }
         Ok(Client { store: Arc::new(store), url })
     })
@@ -206,6 +217,22 @@ impl Client {
     fn untrack(&self, py: Python<'_>, user: String, asin: String, marketplace: Option<String>) -> Result<()> {
         let product = product_ref(&asin, marketplace.as_deref())?;
         tracking::untrack(self, py, user, product)
+    }
+
+    /// Products matching `text` (words, an ASIN or a title), best first, as a table (`asin`,
+    /// `marketplace`, `title`, `brand`, `price`, `currency`, `matched`: asin, title, text or
+    /// similar, `rank`, `similarity`). `marketplace` keeps to one marketplace (and its
+    /// language's stemming); `user` to that user's tracked products.
+    #[pyo3(signature = (text, marketplace=None, user=None, limit=20))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        marketplace: Option<String>,
+        user: Option<String>,
+        limit: u32,
+    ) -> Result<Bound<'py, PyAny>> {
+        search::search(self, py, text, self::marketplace(marketplace.as_deref())?, user, limit)
     }
 
     /// The products `user` tracks with their latest values, as a table.
