@@ -143,7 +143,9 @@ impl Series {
         }
         let mut points: Vec<&HistoryPoint> = chart.points.iter().collect();
         points.sort_by_key(|p| p.at);
-        let (Some(first), Some(last)) = (points.first(), points.last()) else { return Err(ChartError::Empty) };
+        let (Some(first), Some(last)) = (points.first(), points.last()) else {
+            return Err(ChartError::Empty);
+        };
         // Each value holds until the next point; the last one to the end of its day when it
         // is a daily point, else for a fiftieth of the chart (at least an hour) so it shows.
         let end = match last.resolution {
@@ -358,10 +360,13 @@ mod tests {
         let d = |n: u32| x(Utc.with_ymd_and_hms(2025, 1, n, 0, 0, 0).unwrap());
         // Two runs of price: days 1–3 (two steps), then day 5 alone (the last raw point).
         let end = d(5) + 4.0 * 86_400.0 / 50.0;
-        assert_eq!(s.price, vec![vec![(d(1), 19.99), (d(2), 19.99), (d(2), 17.99), (d(3), 17.99)], vec![
-            (d(5), 21.99),
-            (end, 21.99)
-        ]]);
+        assert_eq!(
+            s.price,
+            vec![
+                vec![(d(1), 19.99), (d(2), 19.99), (d(2), 17.99), (d(3), 17.99)],
+                vec![(d(5), 21.99), (end, 21.99)]
+            ]
+        );
         // Days 3 and 4 out of stock: one span up to day 5.
         assert_eq!(s.out_of_stock, vec![(d(3), d(5))]);
         assert_eq!(s.currency, "USD");

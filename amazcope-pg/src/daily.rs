@@ -196,7 +196,10 @@ impl PgStore {
     ) -> StoreResult<LongHistory> {
         let days = |r: TimeRange| {
             // `to` is exclusive: the day of an instant just before it is the last one.
-            (r.from.map(|t| t.date_naive()), r.to.map(|t| (t - chrono::Duration::microseconds(1)).date_naive()))
+            (
+                r.from.map(|t| t.date_naive()),
+                r.to.map(|t| (t - chrono::Duration::microseconds(1)).date_naive()),
+            )
         };
         let (from_day, to_day) = days(range);
         if daily_only {
@@ -216,7 +219,11 @@ impl PgStore {
     /// retention still see their true lowest, highest, mean and out-of-stock share): see
     /// [`window_stats_with_daily`]. Reads as `user` or as the operator, as
     /// [`PgStore::long_history`].
-    pub async fn long_window_stats(&self, user: Option<UserId>, product: ProductId) -> StoreResult<WindowStats> {
+    pub async fn long_window_stats(
+        &self,
+        user: Option<UserId>,
+        product: ProductId,
+    ) -> StoreResult<WindowStats> {
         let raw = self.raw_history(user, product, TimeRange::default()).await?;
         let first_raw = raw.first().map(|s| s.data.scraped_at.date_naive());
         let daily = match first_raw {

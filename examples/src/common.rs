@@ -111,7 +111,11 @@ pub async fn store_with_pool(max_connections: u32) -> anyhow::Result<PgStore> {
 
 /// The store's answer for a product `user` must track, with a missing tracking row said in
 /// the user's words.
-fn tracked<T>(r: amazcope_core::StoreResult<T>, name: &str, product: &amazcope_core::model::product::Product) -> anyhow::Result<T> {
+fn tracked<T>(
+    r: amazcope_core::StoreResult<T>,
+    name: &str,
+    product: &amazcope_core::model::product::Product,
+) -> anyhow::Result<T> {
     r.map_err(|e| match e {
         amazcope_core::StoreError::NotFound { .. } => {
             anyhow::anyhow!("{name} does not track {} on amazon.{}", product.asin, product.marketplace.code())

@@ -47,12 +47,16 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
         return common::print_json(&json_rows(&history, &points)?);
     }
     if args.csv {
-        outln!("scraped_at,price,currency,list_price,bsr,rating,review_count,in_stock,prime,amazons_choice,resolution");
+        outln!(
+            "scraped_at,price,currency,list_price,bsr,rating,review_count,in_stock,prime,amazons_choice,resolution"
+        );
         let mut raw = history.raw.iter();
         for p in &points {
             // A raw row keeps the snapshot's own flags; a day has none.
             let flags = match p.resolution {
-                Resolution::Raw => raw.next().map(|s| (s.data.is_prime.to_string(), s.data.has_amazons_choice.to_string())),
+                Resolution::Raw => {
+                    raw.next().map(|s| (s.data.is_prime.to_string(), s.data.has_amazons_choice.to_string()))
+                }
                 Resolution::Daily => None,
             };
             let (prime, choice) = flags.unwrap_or_default();
@@ -89,7 +93,9 @@ fn json_rows(history: &LongHistory, points: &[HistoryPoint]) -> anyhow::Result<V
                 Resolution::Daily => None,
             }
             .unwrap_or_else(|| serde_json::json!({}));
-            if let (Some(row), serde_json::Value::Object(point)) = (row.as_object_mut(), serde_json::to_value(p)?) {
+            if let (Some(row), serde_json::Value::Object(point)) =
+                (row.as_object_mut(), serde_json::to_value(p)?)
+            {
                 row.extend(point);
             }
             Ok(row)

@@ -66,7 +66,11 @@ async fn track_import_and_read_back_through_the_cli() {
     assert_eq!((q["price"].as_str(), q["stock"].as_str()), (Some("ok"), Some("ok")), "{json}");
     assert!(json[0]["page_asin"].is_null(), "{json}");
     // Rows carry their resolution (issue 15): a raw snapshot here; `--daily` gives the day.
-    assert_eq!((json[0]["resolution"].as_str(), json[0]["price"].as_str()), (Some("raw"), Some("10.99")), "{json}");
+    assert_eq!(
+        (json[0]["resolution"].as_str(), json[0]["price"].as_str()),
+        (Some("raw"), Some("10.99")),
+        "{json}"
+    );
     let daily = db.json(&["history", "B0011UCPM4", "--marketplace", "com", "--daily", "--json"]);
     assert_eq!(
         (daily[0]["resolution"].as_str(), daily[0]["at"].as_str(), daily[0]["price_min"].as_str()),

@@ -20,7 +20,8 @@ pub use trends::{
     UnknownTrendField, extract, parse_fields, trend,
 };
 pub use window::{
-    PriceWindow, STANDARD_WINDOWS, WindowStats, lowest_price, price_window, window_stats, window_stats_with_daily,
+    PriceWindow, STANDARD_WINDOWS, WindowStats, lowest_price, price_window, window_stats,
+    window_stats_with_daily,
 };
 
 use crate::model::snapshot::{NewSnapshot, ProductSnapshot};

@@ -89,8 +89,8 @@ pub fn window_stats_with_daily<S: AsSnapshot>(
     let first_raw_day = history.iter().map(|s| s.snapshot().scraped_at.date_naive()).min();
     let older: Vec<&DailyRollup> =
         daily.iter().filter(|d| first_raw_day.is_none_or(|f| d.day < f) && d.first_at <= now).collect();
-    let currency = newest_currency(history, now)
-        .or_else(|| older.iter().max_by_key(|d| d.last_at).map(|d| d.currency));
+    let currency =
+        newest_currency(history, now).or_else(|| older.iter().max_by_key(|d| d.last_at).map(|d| d.currency));
     WindowStats {
         at: now,
         currency,

@@ -133,11 +133,8 @@ pub fn long_history<'a>(
     raw: impl IntoIterator<Item = &'a NewSnapshot>,
     first_raw_day: Option<NaiveDate>,
 ) -> Vec<HistoryPoint> {
-    let mut points: Vec<HistoryPoint> = daily
-        .iter()
-        .filter(|d| first_raw_day.is_none_or(|f| d.day < f))
-        .map(HistoryPoint::daily)
-        .collect();
+    let mut points: Vec<HistoryPoint> =
+        daily.iter().filter(|d| first_raw_day.is_none_or(|f| d.day < f)).map(HistoryPoint::daily).collect();
     points.sort_by_key(|p| p.at);
     let mut raw: Vec<HistoryPoint> = raw.into_iter().map(HistoryPoint::raw).collect();
     raw.sort_by_key(|p| p.at);

@@ -101,6 +101,8 @@ pub(crate) async fn merge(conn: &mut PgConnection, inserted: &[&NewSnapshot]) ->
                    $10::int4[], $11::int4[], $12::int4[], $13::text[], $14::float8[], $15::int4[],
                    $16::int4[], $17::int4[], $18::timestamptz[], $19::timestamptz[], $20::bool[])
                ON CONFLICT ON CONSTRAINT pk_product_daily DO UPDATE SET
+                   -- No row trigger on product_daily (0011): the write keeps updated_at.
+                   updated_at = now(),
                    price_min = LEAST(d.price_min, EXCLUDED.price_min),
                    price_max = GREATEST(d.price_max, EXCLUDED.price_max),
                    price_sum = d.price_sum + EXCLUDED.price_sum,

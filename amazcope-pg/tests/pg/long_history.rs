@@ -50,8 +50,11 @@ async fn a_long_history_keeps_its_statistics_daily_points_and_chart_through_rete
     let alice = UserId(user(&pool, "alice").await);
     let bob = UserId(user(&pool, "bob").await);
     track(&pool, alice.0, ASIN, None, None, None).await;
-    let id: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM products WHERE asin = $1").bind(ASIN).fetch_one(&pool).await.unwrap();
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM products WHERE asin = $1")
+        .bind(ASIN)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let product = ProductId(id);
 
     let before = store.long_window_stats(Some(alice), product).await.unwrap();
@@ -65,7 +68,8 @@ async fn a_long_history_keeps_its_statistics_daily_points_and_chart_through_rete
     let now = day(DAYS - 1);
     let report = partitions::drop_expired_partitions(&pool, Duration::days(90), now).await.unwrap();
     assert!(report.dropped.len() >= 9, "{report:?}");
-    let raw_left: i64 = sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(&pool).await.unwrap();
+    let raw_left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(&pool).await.unwrap();
     assert!(raw_left < 130, "only the last three or four months are raw: {raw_left}");
 
     // The statistics are those of the raw data, window by window: lowest (and when), highest,
@@ -89,7 +93,11 @@ async fn a_long_history_keeps_its_statistics_daily_points_and_chart_through_rete
     for (n, p) in points.iter().enumerate() {
         let n = n as i64;
         let at = if p.resolution == Resolution::Daily { day(n) - Duration::hours(12) } else { day(n) };
-        assert_eq!((p.at, p.price, p.in_stock), (at, Some(Decimal::new(cents(n), 2)), in_stock(n)), "day {n}");
+        assert_eq!(
+            (p.at, p.price, p.in_stock),
+            (at, Some(Decimal::new(cents(n), 2)), in_stock(n)),
+            "day {n}"
+        );
     }
     // Daily only: every day, also those with raw snapshots.
     let daily = store.long_history(Some(alice), product, TimeRange::default(), true).await.unwrap().points();

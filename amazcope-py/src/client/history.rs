@@ -11,8 +11,8 @@ use crate::errors::{Error, Result};
 use crate::runtime::block_on;
 use crate::views;
 use amazcope_core::ProductRef;
-use amazcope_core::model::product::Product;
 use amazcope_core::model::history::Resolution;
+use amazcope_core::model::product::Product;
 use amazcope_core::model::snapshot::{DailyRollup, ProductSnapshot};
 use amazcope_core::model::user::User;
 use amazcope_core::repo::{SnapshotRepository, TimeRange, TrackingRepository};
@@ -159,7 +159,10 @@ pub(super) fn stats<'py>(
     let stats = block_on(py, async move {
         let (u, p) = user_and_product(&svc, &user, product).await?;
         // Raw snapshots and the rollups before them, measured at the newest (as the CLI).
-        store.long_window_stats(Some(u.id), p.id).await.map_err(|e| Error::from(e).not_tracked(&user, product))
+        store
+            .long_window_stats(Some(u.id), p.id)
+            .await
+            .map_err(|e| Error::from(e).not_tracked(&user, product))
     })?;
     Ok(views::window_table(&stats).into_pyarrow(py)?)
 }
