@@ -46,9 +46,9 @@ mod error;
 pub mod history;
 mod ingest;
 pub mod queue;
-pub mod tokens;
 mod repos;
 mod rows;
+pub mod tokens;
 mod write;
 
 pub mod backup;

@@ -9,7 +9,9 @@
 use crate::PgStore;
 use crate::error;
 use crate::write::api_tokens::{self, ApiTokenRow, COLUMNS};
-use amazcope_core::model::token::{ApiToken, SHOWN_CHARS, TOKEN_PREFIX, looks_like_token, validate_token_name};
+use amazcope_core::model::token::{
+    ApiToken, SHOWN_CHARS, TOKEN_PREFIX, looks_like_token, validate_token_name,
+};
 use amazcope_core::model::user::User;
 use amazcope_core::{ApiTokenId, StoreResult, UserId, UserRepository};
 use sha2::{Digest, Sha256};
