@@ -445,10 +445,17 @@ async fn crash_worker_rides_out_a_postgres_restart() {
     let base = shop.base_url();
     let db = worker_db("restart", shop.catalogue(), true).await;
     // Spaced requests (this process's own budget) make the run last a few seconds.
-    let rate = (products / 4).max(10).to_string();
+    let rate = (products / 8).max(10).to_string();
     let args = worker_args(&base, "2", &["--rate", &rate, "--local-budget", "--lease-secs", "30"]);
     let worker = db.spawn("worker", &args);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Restart once the worker is storing (a busy machine can take a while to start it).
+    let pool = db.pool().await;
+    let t0 = Instant::now();
+    while totals(&pool).await.snapshots <= products as i64 + 5 {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the worker never started storing");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pool.close().await;
     let cluster = db.cluster.as_ref().expect("a private cluster").cluster().clone();
     tokio::task::spawn_blocking(move || cluster.restart_immediate()).await.unwrap().expect("pg_ctl restart");
     let log = worker.success(Duration::from_secs(120)).await;
