@@ -26,8 +26,7 @@ impl WorkQueue for PgStore {
                        SELECT p.id FROM products p
                        WHERE p.is_active
                          AND (p.next_refresh_at IS NULL OR p.next_refresh_at <= $1)
-                         AND (p.lease_expires_at IS NULL OR p.lease_expires_at <= $1
-                              OR p.lease_owner = $3)
+                         AND (p.lease_expires_at IS NULL OR p.lease_expires_at <= $1)
                          AND EXISTS (
                              SELECT 1 FROM user_products up JOIN users u ON u.id = up.user_id
                              WHERE up.product_id = p.id AND up.is_active AND u.is_active

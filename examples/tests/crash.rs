@@ -445,10 +445,17 @@ async fn crash_worker_rides_out_a_postgres_restart() {
     let base = shop.base_url();
     let db = worker_db("restart", shop.catalogue(), true).await;
     // Spaced requests (this process's own budget) make the run last a few seconds.
-    let rate = (products / 4).max(10).to_string();
+    let rate = (products / 8).max(10).to_string();
     let args = worker_args(&base, "2", &["--rate", &rate, "--local-budget", "--lease-secs", "30"]);
     let worker = db.spawn("worker", &args);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Restart once the worker is storing (a busy machine can take a while to start it).
+    let pool = db.pool().await;
+    let t0 = Instant::now();
+    while totals(&pool).await.snapshots <= products as i64 + 5 {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the worker never started storing");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pool.close().await;
     let cluster = db.cluster.as_ref().expect("a private cluster").cluster().clone();
     tokio::task::spawn_blocking(move || cluster.restart_immediate()).await.unwrap().expect("pg_ctl restart");
     let log = worker.success(Duration::from_secs(120)).await;
@@ -575,7 +582,7 @@ async fn fleet_of_processes_and_tasks_fetches_each_due_product_exactly_once() {
 }
 
 /// The fleet's budget: `rate` requests per second per marketplace, kept in PostgreSQL.
-async fn budget_run(shared: bool) -> (usize, usize, Duration) {
+async fn budget_run(shared: bool) -> (usize, Vec<(u64, u32)>, usize, Duration) {
     let products = env_num("AMAZCOPE_BUDGET_PRODUCTS", 120);
     let rate = 15usize;
     let shop = storefront(products, 1).await;
@@ -596,23 +603,30 @@ async fn budget_run(shared: bool) -> (usize, usize, Duration) {
          at most {peak} amazon.com requests in any second; per second {per_second:?}"
     );
     db.drop_db().await;
-    (peak, rate, took)
+    (peak, per_second, rate, took)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_of_8_processes_keeps_the_shared_request_budget() {
-    let (peak, rate, _) = budget_run(true).await;
-    // Slots are 1/rate apart on the server's clock; a request started a little late by the
-    // scheduler can share a window with the next one on time: one request of slack.
-    assert!(peak <= rate + 1, "the fleet sent {peak} requests in one second; the budget is {rate}");
-    assert!(peak >= rate / 2, "the budget was used ({peak} at best in a second)");
+    let (peak, per_second, rate, _) = budget_run(true).await;
+    // Slots are exactly 1/rate apart on the server's clock; what the storefront sees is when
+    // each request arrives, a little after its slot (timer, scheduler, connection on a busy
+    // machine), so a late request can share a window with the next one on time. Whole
+    // seconds: the rate and one request of slack; any sliding second: two.
+    let worst = per_second.iter().map(|(_, n)| *n as usize).max().unwrap_or(0);
+    assert!(
+        worst <= rate + 1,
+        "the fleet sent {worst} requests in one second; the budget is {rate}: {per_second:?}"
+    );
+    assert!(peak <= rate + 2, "the fleet sent {peak} requests within one second; the budget is {rate}");
+    assert!(worst >= rate / 2, "the budget was used ({worst} at best in a second)");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_with_per_process_budgets_exceeds_the_rate() {
     // The control: each process keeping the rate alone sends several times it together,
     // which is what the shared budget prevents (and what its check would see).
-    let (peak, rate, _) = budget_run(false).await;
+    let (peak, _, rate, _) = budget_run(false).await;
     assert!(peak > rate * 3 / 2, "8 processes with their own budgets sent only {peak} in a second");
 }
 

@@ -43,10 +43,7 @@ pub struct ClaimedProduct {
 pub trait WorkQueue: Send + Sync + 'static {
     /// Claims up to `limit` products that are active, tracked by at least one active user,
     /// due (`next_refresh_at` unset or past) and not leased (or whose lease has run out),
-    /// oldest due first. Claims never overlap between concurrent callers. Products still
-    /// leased to `worker_id` itself are claimed again whatever their lease: a worker claims
-    /// only when its last batch is done, so they are left over from a batch the database
-    /// went away under.
+    /// oldest due first. Claims never overlap between concurrent callers.
     async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedProduct>>;
     /// Ends `worker_id`'s lease and schedules the next refresh. `false` when the lease was
     /// no longer held (it ran out and another worker took the product).

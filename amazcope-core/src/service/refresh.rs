@@ -192,8 +192,7 @@ where
 
     /// Fetches, stores and reschedules one claimed product. Never fails: what went wrong
     /// is in [`RefreshItem::result`], and the lease is always given back (or, when the
-    /// database cannot be reached, left to run out: the worker takes it again when it
-    /// claims next, see [`WorkQueue::claim_due`]).
+    /// database cannot be reached, left held: [`Worker::run`] gives it back later).
     ///
     /// The page and the end of the lease are written in one transaction
     /// ([`IngestContext::complete`]): a worker killed between the two leaves either both or
@@ -204,8 +203,8 @@ where
             Ok(report) => Ok(report),
             Err(e) if e.is_unavailable() => {
                 // Not the product's fault: it stays due, for whoever claims it next. The
-                // release fails too while the database is away; then the lease runs out, or
-                // this worker takes the product back when it claims next.
+                // release fails too while the database is away; then [`Worker::run`]
+                // releases it once the database is back.
                 let _ = self.store.release(product.product_id, &options.worker_id).await;
                 Err(RefreshFailure::Store { message: e.to_string() })
             }
@@ -410,8 +409,8 @@ where
     /// When the database cannot be reached (a restart, a network cut), the worker does not
     /// stop: it calls `on_outage` with the error and the pause it takes, sleeps through
     /// `idle`, doubling the pause from half a second up to [`WorkerOptions::max_backoff`],
-    /// and goes on; the products of a batch cut short stay due (or stay leased to this
-    /// worker, which takes them back at its next claim). Any other error ends the run.
+    /// and goes on; the products of a batch cut short stay due: their leases are given back
+    /// as soon as the database answers again. Any other error ends the run.
     pub async fn run<F, Fut>(
         &self,
         cancel: &AtomicBool,
@@ -428,8 +427,28 @@ where
         let mut totals = RefreshReport::default();
         let mut pause = first_pause;
         let mut down = false;
+        // Products whose storing failed: their leases may still be held (the release failed
+        // with the database away) and are given back before the next claim.
+        let mut held: Vec<ProductId> = Vec::new();
         while !cancel.load(Ordering::Relaxed) {
-            let batch = match self.run_once(clock()).await {
+            let mut unreachable = None;
+            while let Some(p) = held.last().copied() {
+                match self.refresh.store.release(p, &self.options.worker_id).await {
+                    Ok(_) => {
+                        held.pop();
+                    }
+                    Err(e) if e.is_unavailable() => {
+                        unreachable = Some(e);
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let claimed = match unreachable {
+                Some(e) => Err(ServiceError::Store(e)),
+                None => self.run_once(clock()).await,
+            };
+            let batch = match claimed {
                 Ok(batch) => batch,
                 Err(ServiceError::Store(e)) if e.is_unavailable() => {
                     on_outage(Some(&ServiceError::Store(e)), pause);
@@ -451,6 +470,13 @@ where
                 continue;
             }
             on_batch(&batch);
+            held.extend(
+                batch
+                    .items
+                    .iter()
+                    .filter(|i| matches!(i.result, Err(RefreshFailure::Store { .. })))
+                    .map(|i| i.product_id),
+            );
             totals.claimed += batch.claimed;
             for item in batch.items {
                 totals.add(item);
