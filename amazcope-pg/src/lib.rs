@@ -45,6 +45,7 @@ mod ingest;
 pub mod queue;
 mod repos;
 mod rows;
+mod tenant;
 mod write;
 
 pub mod backup;
@@ -58,6 +59,7 @@ pub mod testing;
 
 pub use connect::{ConnectError, MIN_SERVER_VERSION_NUM, PoolConfig};
 pub use migrate::{MigrationError, MigrationState, MigrationStatus, SchemaError};
+pub use tenant::{ACTING_USER_SETTING, SERVICE_ROLE};
 
 use sqlx::PgPool;
 

@@ -9,6 +9,7 @@ mod ops;
 mod partitions;
 mod queue;
 pub(crate) mod repos;
+mod rls;
 mod rollups;
 mod schema;
 mod schema_inspect;
