@@ -1,6 +1,7 @@
 //! The fetcher: one request loop with throttling, retries and cancellation around reqwest.
 
 use crate::fetch::captcha::looks_like_captcha;
+use amazcope_core::secret::redact_url;
 use crate::fetch::error::{AttemptError, BuildError, FetchError};
 use crate::fetch::headers::{ACCEPT, DEFAULT_USER_AGENTS, accept_language};
 use crate::fetch::metrics::{Event, FetchMetrics, FetchMetricsSnapshot};
@@ -128,7 +129,7 @@ impl Fetcher {
         let mut clients = Vec::new();
         for p in &config.proxies {
             let proxy = reqwest::Proxy::all(p.as_str())
-                .map_err(|source| BuildError::Proxy { proxy: p.clone(), source })?;
+                .map_err(|source| BuildError::Proxy { proxy: redact_url(p), source })?;
             clients.push(builder().proxy(proxy).build().map_err(BuildError::Client)?);
         }
         if clients.is_empty() {
