@@ -155,7 +155,10 @@ mod tests {
             ("http://u:p@proxy.local:3128", "http://u:***@proxy.local:3128"),
             ("socks5://u:p%3Aw@proxy:1080/", "socks5://u:***@proxy:1080/"),
             ("postgres://amazcope@db/x", "postgres://amazcope@db/x"),
-            ("postgres://db/x?sslmode=require&password=s3cret", "postgres://db/x?sslmode=require&password=***"),
+            (
+                "postgres://db/x?sslmode=require&password=s3cret",
+                "postgres://db/x?sslmode=require&password=***",
+            ),
             ("host=db user=a password=s3cret dbname=x", "host=db user=a password=*** dbname=x"),
             ("no url here: a:b@c", "no url here: a:b@c"),
             // An @ in the path is not a credential.

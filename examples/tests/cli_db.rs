@@ -221,12 +221,7 @@ async fn a_database_password_never_appears_in_errors_or_json_output() {
 async fn sql_in_user_names_asins_and_emails_is_plain_data() {
     let db = TestDb::new("inject").await;
     db.ok(&["user", "add", "alice"]);
-    let hostile = [
-        "bob'--",
-        "x');DROP_TABLE_users;--",
-        "o'brien\"",
-        "r$$1$$;DELETE_FROM_users",
-    ];
+    let hostile = ["bob'--", "x');DROP_TABLE_users;--", "o'brien\"", "r$$1$$;DELETE_FROM_users"];
     let mut stored = vec!["alice".to_owned()];
     for name in hostile {
         let out = db.run(&["user", "add", name, "--json"]);

@@ -1,7 +1,6 @@
 //! The fetcher: one request loop with throttling, retries and cancellation around reqwest.
 
 use crate::fetch::captcha::looks_like_captcha;
-use amazcope_core::secret::redact_url;
 use crate::fetch::error::{AttemptError, BuildError, FetchError};
 use crate::fetch::headers::{ACCEPT, DEFAULT_USER_AGENTS, accept_language};
 use crate::fetch::metrics::{Event, FetchMetrics, FetchMetricsSnapshot};
@@ -9,6 +8,7 @@ use crate::fetch::retry::parse_retry_after;
 use crate::fetch::throttle::{Key, Throttle};
 use crate::fetch::urls::{ReviewSort, Urls};
 use crate::fetch::{FetcherConfig, RetryPolicy};
+use amazcope_core::secret::redact_url;
 use amazcope_core::{Asin, Marketplace};
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderValue};
