@@ -70,11 +70,15 @@ AS $$
 BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
-    EXECUTE format('DROP POLICY IF EXISTS rls_tenant ON %s', tbl);
+    IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = tbl AND polname = 'rls_tenant') THEN
+        EXECUTE format('DROP POLICY rls_tenant ON %s', tbl);
+    END IF;
     EXECUTE format('CREATE POLICY rls_tenant ON %s FOR ALL TO PUBLIC '
                    'USING (%s = amazcope_acting_user()) WITH CHECK (%2$s = amazcope_acting_user())',
                    tbl, row_owner);
-    EXECUTE format('DROP POLICY IF EXISTS rls_service ON %s', tbl);
+    IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = tbl AND polname = 'rls_service') THEN
+        EXECUTE format('DROP POLICY rls_service ON %s', tbl);
+    END IF;
     EXECUTE format('CREATE POLICY rls_service ON %s FOR ALL TO amazcope_service '
                    'USING (current_user = %L) WITH CHECK (current_user = %2$L)',
                    tbl, 'amazcope_service');

@@ -71,12 +71,14 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        // Hex digits read from bytes: slicing the str could split a multi-byte character.
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        if bytes[i] == b'%'
+            && let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -179,6 +181,14 @@ mod tests {
         }
         assert!(out.contains("http://bob:***@10.0.0.1:3128"), "{out}");
         assert_eq!(format!("{r:?}"), "Redactor(3 secrets)");
+    }
+
+    #[test]
+    fn percent_escapes_decode_and_odd_text_does_not_panic() {
+        assert_eq!(percent_decode("p%40ss%2"), "p@ss%2");
+        assert_eq!(percent_decode("%é%"), "%é%");
+        let r = Redactor::new().with_url("postgres://a:%éab@db/x");
+        assert_eq!(r.scrub("x %éab y"), "x *** y");
     }
 
     #[test]
