@@ -21,7 +21,7 @@ fn everything(e: &(dyn std::error::Error + 'static)) -> String {
 fn a_refused_proxy_url_is_named_without_its_password() {
     // Not a valid URL (the port is not a number), so the client refuses it at build time.
     let proxy = format!("http://bob:{PASSWORD}@proxy.invalid:notaport");
-    let err = Fetcher::new(fast_config().with_proxy(proxy)).err().expect("invalid proxy refused");
+    let err = Fetcher::new(fast_config().with_proxy(proxy)).expect_err("invalid proxy refused");
     let text = everything(&err);
     assert!(!text.contains(PASSWORD), "password in: {text}");
     assert!(err.to_string().contains("http://bob:***@proxy.invalid"), "the proxy is still named: {err}");
