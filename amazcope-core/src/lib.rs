@@ -14,6 +14,7 @@ pub mod money;
 mod product_ref;
 pub mod repo;
 pub mod rules;
+pub mod secret;
 pub mod service;
 mod source;
 pub mod suggest;

@@ -218,14 +218,16 @@ impl AnalyticsRepository for PgStore {
                    WHERE up.user_id = $1 AND up.product_id = $2 AND ",
             crate::history::readable_tracking!()
         );
+        let mut tx = self.read_user_tx(user).await?;
         let row = sqlx::query_as::<_, SummaryRow>(sql)
             .bind(user.0)
             .bind(product.0)
             .bind(now)
-            .fetch_optional(self.read_pool().await)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?
             .ok_or_else(|| StoreError::not_found("product", product))?;
+        tx.commit().await.map_err(db)?;
         let r = &row;
         let Some(latest) = summary_snapshot(
             product,
@@ -288,14 +290,16 @@ impl AnalyticsRepository for PgStore {
               ORDER BY s.scraped_at"
         );
         let (from, to) = (range.from, range.to);
+        let mut tx = self.read_user_tx(user).await?;
         let rows = sqlx::query_as::<_, TrendRow>(sql)
             .bind(user.0)
             .bind(product.0)
             .bind(from)
             .bind(to)
-            .fetch_all(self.read_pool().await)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         if rows.is_empty() {
             return Err(StoreError::not_found("product", product));
         }
@@ -369,14 +373,16 @@ impl AnalyticsRepository for PgStore {
               ORDER BY ids.ord, s.scraped_at"
         );
         let (from, to) = (range.from, range.to);
+        let mut tx = self.read_user_tx(user).await?;
         let rows = sqlx::query_as::<_, CompareRow>(sql)
             .bind(user.0)
             .bind(&ids)
             .bind(from)
             .bind(to)
-            .fetch_all(self.read_pool().await)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         let field = metric.field();
         let mut out: Vec<ComparedProduct> = Vec::with_capacity(ids.len());
         for r in rows {
@@ -437,13 +443,15 @@ impl AnalyticsRepository for PgStore {
             created_at: Option<Ts>,
             updated_at: Option<Ts>,
         }
+        let mut tx = self.read_user_tx(user).await?;
         let row = sqlx::query_as::<_, Row>(sql)
             .bind(user.0)
             .bind(product.0)
-            .fetch_optional(self.read_pool().await)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?
             .ok_or_else(|| StoreError::not_found("product", product))?;
+        tx.commit().await.map_err(db)?;
         if !row.found {
             return Ok(None);
         }

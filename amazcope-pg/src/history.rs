@@ -97,8 +97,10 @@ impl PgStore {
             readable_tracking!(),
             ")"
         );
+        let mut tx = self.user_tx(user).await?;
         let tracks: bool =
-            sqlx::query_scalar(sql).bind(user.0).bind(product.0).fetch_one(&self.pool).await.map_err(db)?;
+            sqlx::query_scalar(sql).bind(user.0).bind(product.0).fetch_one(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
         if tracks { Ok(()) } else { Err(StoreError::not_found("product", product)) }
     }
 

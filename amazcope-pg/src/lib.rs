@@ -12,6 +12,20 @@
 //! - [`daily`] reads and rebuilds the daily rollups; [`history`] is the tenancy rule of
 //!   per-product reads and the sliced history read.
 //!
+//! # Tenancy in the database
+//!
+//! Row-level security (migration `0015_tenant_row_security`, docs/tenancy.md) keeps each
+//! user's tracking rows, settings, alerts, notifications and suggestions from every other
+//! user, below the queries' own `WHERE user_id`. The library sets the acting user itself:
+//! each repository call that touches a user's tenant rows runs in a transaction that first
+//! sets `amazcope.user_id` ([`ACTING_USER_SETTING`]); work that spans users (batch ingest,
+//! `create_alerts`, `trackers`, the queue's claim, partition upkeep) runs in a transaction
+//! that says `SET LOCAL ROLE amazcope_service` ([`SERVICE_ROLE`]), a second role rather than
+//! SECURITY DEFINER functions because FORCE holds the tables' owner to the policies (a definer
+//! would need BYPASSRLS, a superuser's grant) and because the cross-user writes then stay the
+//! one Rust write of each table. Connect as an ordinary role: superusers and BYPASSRLS roles
+//! pass around the policies.
+//!
 //! Every table write exists once, in `write`; the repositories (`repos`) and batch ingest
 //! (`ingest`) both call those functions. Module order has no cycle: `write` and `rows` use
 //! only `columns` and `error`; `repos` uses `write`; `ingest` uses `write` and `repos`' reads.
@@ -48,6 +62,7 @@ mod ingest;
 pub mod queue;
 mod repos;
 mod rows;
+mod tenant;
 pub mod tokens;
 mod write;
 
@@ -64,6 +79,7 @@ pub mod testing;
 
 pub use connect::{ConnectError, MIN_SERVER_VERSION_NUM, PoolConfig};
 pub use migrate::{MigrationError, MigrationState, MigrationStatus, SchemaError};
+pub use tenant::{ACTING_USER_SETTING, SERVICE_ROLE};
 
 use sqlx::PgPool;
 

@@ -217,6 +217,17 @@ async fn lock(conn: &mut PgConnection) -> Result<(), PartitionError> {
     Ok(())
 }
 
+/// Enters (`true`) or leaves the cross-user path for the rest of the transaction: the
+/// statements between touch every user's alerts, which row-level security shows only to
+/// `amazcope_service` (see `crate::tenant`); the DDL around them needs the session's own
+/// role, the tables' owner.
+async fn as_service(conn: &mut PgConnection, on: bool) -> Result<(), PartitionError> {
+    // language=PostgreSQL
+    let sql = if on { "SET LOCAL ROLE amazcope_service" } else { "SET LOCAL ROLE NONE" };
+    sqlx::query(sql).execute(&mut *conn).await.map_err(db("switching to the service role"))?;
+    Ok(())
+}
+
 /// Takes, up front and in foreign-key order (products, product_snapshots, alerts), the table
 /// locks partition DDL needs. Taken one by one as the DDL reaches each table, they would be
 /// acquired in another order than an ingest transaction's (which writes products, then
@@ -297,6 +308,14 @@ async fn create_one(conn: &mut PgConnection, month: Month) -> Result<u64, Partit
         .execute(&mut *conn)
         .await
         .map_err(db(step.clone()))?;
+        // The alerts of every user: read on the cross-user path (row-level security), which
+        // reads the moved rows through a grant on this transaction's temporary table.
+        // language=PostgreSQL
+        sqlx::query("GRANT SELECT ON amazcope_moved_snapshots TO amazcope_service")
+            .execute(&mut *conn)
+            .await
+            .map_err(db(step.clone()))?;
+        as_service(conn, true).await?;
         // language=PostgreSQL
         sqlx::query(
             "CREATE TEMP TABLE amazcope_moved_alert_refs ON COMMIT DROP AS \
@@ -306,6 +325,7 @@ async fn create_one(conn: &mut PgConnection, month: Month) -> Result<u64, Partit
         .execute(&mut *conn)
         .await
         .map_err(db(step.clone()))?;
+        as_service(conn, false).await?;
         // language=PostgreSQL
         sqlx::query("DELETE FROM product_snapshots_default WHERE scraped_at >= $1 AND scraped_at < $2")
             .bind(lo)
@@ -321,6 +341,7 @@ async fn create_one(conn: &mut PgConnection, month: Month) -> Result<u64, Partit
             .map_err(db(step.clone()))?;
         // Restores the references the DELETE cleared, with their previous updated_at (the
         // set_updated_at trigger keeps an explicitly assigned value).
+        as_service(conn, true).await?;
         // language=PostgreSQL
         sqlx::query(
             "UPDATE alerts a SET snapshot_id = r.snapshot_id, \
@@ -331,10 +352,13 @@ async fn create_one(conn: &mut PgConnection, month: Month) -> Result<u64, Partit
         .await
         .map_err(db(step.clone()))?;
         // language=PostgreSQL
-        sqlx::query("DROP TABLE amazcope_moved_snapshots, amazcope_moved_alert_refs")
+        sqlx::query("DROP TABLE amazcope_moved_alert_refs")
             .execute(&mut *conn)
             .await
-            .map_err(db(step))?;
+            .map_err(db(step.clone()))?;
+        as_service(conn, false).await?;
+        // language=PostgreSQL
+        sqlx::query("DROP TABLE amazcope_moved_snapshots").execute(&mut *conn).await.map_err(db(step))?;
         Ok(u64::try_from(stray).unwrap_or(0))
     } else {
         create_table(conn, month, &name).await?;
@@ -393,6 +417,8 @@ pub async fn drop_expired_partitions(
     }
     for p in expired {
         let name = p.month.partition_name();
+        // Every user's alerts: on the cross-user path (row-level security).
+        as_service(&mut tx, true).await?;
         // language=PostgreSQL
         let cleared = sqlx::query(
             "UPDATE alerts SET snapshot_id = NULL, snapshot_scraped_at = NULL \
@@ -404,6 +430,7 @@ pub async fn drop_expired_partitions(
         .await
         .map_err(db(format!("clearing alerts that point into {name}")))?
         .rows_affected();
+        as_service(&mut tx, false).await?;
         report.alerts_cleared += cleared;
         sqlx::query(AssertSqlSafe(format!("ALTER TABLE {PARENT} DETACH PARTITION {name}")))
             .execute(&mut *tx)

@@ -37,15 +37,18 @@ impl WorkQueue for PgStore {
                    UPDATE products p SET lease_owner = $3, lease_expires_at = $4
                    FROM due WHERE p.id = due.id
                    RETURNING p.id, p.asin, p.marketplace, p.track_frequency, p.next_refresh_at";
+        // Cross-user: whether any active user tracks each product.
+        let mut tx = self.service_tx().await?;
         let rows: Vec<(Uuid, String, String, String, Option<DateTime<Utc>>)> = sqlx::query_as(sql)
             .bind(request.now)
             .bind(i64::from(request.limit))
             .bind(clip(&request.worker_id, 100))
             .bind(lease_until)
             .bind(request.user.map(|u| u.0))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, asin, mp, freq, next) in rows {
             out.push((

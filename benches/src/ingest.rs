@@ -138,13 +138,16 @@ pub fn days(
 }
 
 /// Two users (`tight`: 5 % / 10 %, `loose`: 20 % / 50 %) tracking every product of the
-/// store (call after the products exist).
+/// store (call after the products exist). Tracking rows of every user at once: on the
+/// cross-user path (row-level security, see amazcope_pg's `tenant` module).
 pub async fn track_all(store: &PgStore) {
-    let sql = "INSERT INTO users (email, username, hashed_password)
+    let sql = "BEGIN; SET LOCAL ROLE amazcope_service;
+               INSERT INTO users (email, username, hashed_password)
                    VALUES ('tight@x', 'tight', '!'), ('loose@x', 'loose', '!') ON CONFLICT DO NOTHING;
                INSERT INTO user_products (user_id, product_id, price_change_threshold, bsr_change_threshold)
                    SELECT u.id, p.id, CASE u.username WHEN 'tight' THEN 5 ELSE 20 END,
                           CASE u.username WHEN 'tight' THEN 10 ELSE 50 END
-                   FROM users u CROSS JOIN products p ON CONFLICT DO NOTHING";
+                   FROM users u CROSS JOIN products p ON CONFLICT DO NOTHING;
+               COMMIT";
     store.pool().execute(sql).await.expect("track every product");
 }

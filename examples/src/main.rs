@@ -154,7 +154,11 @@ fn main() -> ExitCode {
         // The reader of our output has gone (`amazcope … | head`): it had what it wanted.
         Err(e) if common::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", common::message(&e));
+            // No secret in what is printed: the DATABASE_URL's password (a driver may echo
+            // its input) and any URL credentials in the message are masked.
+            let redactor = amazcope_core::secret::Redactor::new()
+                .with_url(&std::env::var("DATABASE_URL").unwrap_or_default());
+            eprintln!("error: {}", redactor.scrub(&common::message(&e)));
             ExitCode::FAILURE
         }
     }

@@ -159,3 +159,112 @@ async fn upgrade_backs_up_a_database_holding_data_unless_told_not_to() {
     assert_eq!(dumps_in(&dir.path().join("home").join("backups")).len(), 2);
     db.drop_db().await;
 }
+
+// ---- issue 16: secrets and SQL injection through the command line ----
+
+const DB_PASSWORD: &str = "Sup3rS3cretDbPw";
+
+/// `url` (a server's URL from DATABASE_URL) with user `who`, the test password and `port`.
+fn url_with_password(url: &str, who: &str, port: Option<u16>) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host_and_path = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let host_and_path = match port {
+        Some(p) => {
+            let (hostport, path) = host_and_path.split_once('/').unwrap_or((host_and_path, ""));
+            let host = hostport.rsplit_once(':').map_or(hostport, |(h, _)| h);
+            format!("{host}:{p}/{path}")
+        }
+        None => host_and_path.to_owned(),
+    };
+    format!("postgres://{who}:{DB_PASSWORD}@{host_and_path}")
+}
+
+fn amazcope_with_url(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_amazcope"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run amazcope")
+}
+
+#[tokio::test]
+async fn a_database_password_never_appears_in_errors_or_json_output() {
+    let db = TestDb::new("secret").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let cases = [
+        // Nobody listening.
+        ("unreachable", url_with_password(&db.url, "amazcope", Some(port))),
+        // The real server, a user it does not know / a wrong password.
+        ("wrong password", url_with_password(&db.url, "amazcope_nobody", None)),
+        // A URL the driver cannot read (the port is not a number).
+        ("unreadable", format!("postgres://amazcope:{DB_PASSWORD}@127.0.0.1:notaport/x")),
+    ];
+    for (what, url) in &cases {
+        for args in [&["user", "list"][..], &["user", "list", "--json"], &["db", "status", "--json"]] {
+            let out = amazcope_with_url(url, args);
+            let (stdout, stderr) =
+                (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(!out.status.success(), "{what} {args:?} should fail: {stdout}");
+            assert!(stderr.starts_with("error: "), "{what} {args:?}: one error line: {stderr}");
+            assert!(
+                !stdout.contains(DB_PASSWORD) && !stderr.contains(DB_PASSWORD),
+                "{what} {args:?} printed the password: {stdout} {stderr}"
+            );
+        }
+    }
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn sql_in_user_names_asins_and_emails_is_plain_data() {
+    let db = TestDb::new("inject").await;
+    db.ok(&["user", "add", "alice"]);
+    let hostile = ["bob'--", "x');DROP_TABLE_users;--", "o'brien\"", "r$$1$$;DELETE_FROM_users"];
+    let mut stored = vec!["alice".to_owned()];
+    for name in hostile {
+        let out = db.run(&["user", "add", name, "--json"]);
+        if out.status.success() {
+            // Stored: exactly as typed.
+            let user: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(user["username"], name);
+            stored.push(name.to_owned());
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.starts_with("error: ") && !err.contains("syntax error"), "{name}: {err}");
+        }
+    }
+    // An e-mail with a quote, and look-ups by hostile names, are data too.
+    let email = "c'; DROP TABLE users; --@x.com";
+    let carol = db.run(&["user", "add", "carol", "--email", email]);
+    if carol.status.success() {
+        stored.push("carol".to_owned());
+    }
+    let err = db.fails(&["track", "list", "--user", "alice' OR '1'='1"]);
+    assert!(!err.contains("syntax error"), "{err}");
+    for asin in ["B000'; DROP TABLE products; --", "B0\\'0000001", "1 OR 1=1"] {
+        let err = db.fails(&["track", "add", asin, "--user", "alice"]);
+        assert!(!err.contains("syntax error"), "{asin}: {err}");
+    }
+    let err = db.fails(&["track", "add", "B000000001", "--user", "alice", "--marketplace", "com'; --"]);
+    assert!(!err.contains("syntax error"), "{err}");
+    // Every table is still there and holds exactly what was stored.
+    let users = db.json(&["user", "list", "--json"]);
+    let mut names: Vec<String> =
+        users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    stored.sort();
+    assert_eq!(names, stored);
+    if let Some(c) = users.as_array().unwrap().iter().find(|u| u["username"] == "carol") {
+        assert_eq!(c["email"], email, "stored exactly as typed");
+    }
+    for name in stored.iter().filter(|n| *n != "alice") {
+        // A stored hostile name works as a name: it tracks, and lists its own products.
+        db.ok(&["track", "add", "B000000001", "--user", name]);
+        let list = db.json(&["track", "list", "--user", name, "--json"]);
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{name}");
+    }
+    assert!(db.json(&["track", "list", "--user", "alice", "--json"]).as_array().unwrap().is_empty());
+    db.drop_db().await;
+}

@@ -134,7 +134,9 @@ pub(crate) async fn alert_inputs_beside(
     keys: &[(Uuid, Ts)],
 ) -> StoreResult<AlertInputs> {
     // language=PostgreSQL
-    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL lock_timeout = '1s'";
+    // Cross-user reads (trackers, prior alerts of every user): as amazcope_service.
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE amazcope_service; \
+                 SET LOCAL lock_timeout = '1s'";
     let mut tx = sqlx::Connection::begin_with(side, begin).await.map_err(db)?;
     let inputs = alert_inputs(&mut tx, keys).await?;
     tx.commit().await.map_err(db)?;

@@ -66,8 +66,13 @@ fn problem_of(page: &ParsedPage) -> Option<FetchProblem> {
 /// written after the snapshots; taking the lock on their table only then could deadlock with
 /// an upkeep run that holds it and waits for product_snapshots, which the ingest holds. One
 /// round trip for both statements.
+///
+/// Ingest is cross-user work (the trackers of each product, alerts and notifications for each
+/// of them): the transaction runs as `amazcope_service` (see `crate::tenant`), in the same
+/// round trip.
 // language=PostgreSQL
-pub(crate) const BEGIN_INGEST: &str = "BEGIN; LOCK TABLE products IN ROW EXCLUSIVE MODE";
+pub(crate) const BEGIN_INGEST: &str =
+    "BEGIN; SET LOCAL ROLE amazcope_service; LOCK TABLE products IN ROW EXCLUSIVE MODE";
 
 /// Stores `pages` on `conn`, inside the caller's transaction begun with [`BEGIN_INGEST`];
 /// `side`, a second connection for reads beside it (see [`product::ingest_products`]).
@@ -253,7 +258,8 @@ impl IngestStore for PgStore {
         let at = at.trunc_subsecs(6);
         let mut attempt = 1;
         let (product_id, alerts) = loop {
-            let mut tx = self.pool().begin().await.map_err(db)?;
+            // Cross-user: the problem's alerts go to every tracker of the product.
+            let mut tx = self.service_tx().await?;
             let done = match problem::record(&mut tx, asin, marketplace, problem, at, &ctx.rules).await {
                 Ok(r) => match &ctx.complete {
                     Some(c) => {

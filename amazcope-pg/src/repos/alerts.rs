@@ -11,7 +11,8 @@ use async_trait::async_trait;
 #[async_trait]
 impl AlertRepository for PgStore {
     async fn create_alerts(&self, alerts: &[NewAlert]) -> StoreResult<Vec<Alert>> {
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        // Cross-user: one batch holds the alerts of every tracker of a product.
+        let mut tx = self.service_tx().await?;
         let written = write::alerts::insert(&mut tx, alerts).await?;
         tx.commit().await.map_err(error::db)?;
         Ok(written)
@@ -36,12 +37,14 @@ impl AlertRepository for PgStore {
             qb.push(" AND a.created_at >= ").push_bind(since);
         }
         qb.push(" ORDER BY a.created_at DESC, a.id LIMIT ").push_bind(limit_of(query.limit, 100));
-        let rows = qb.build_query_as::<AlertViewRow>().fetch_all(&self.pool).await.map_err(error::db)?;
+        let mut tx = self.user_tx(user).await?;
+        let rows = qb.build_query_as::<AlertViewRow>().fetch_all(&mut *tx).await.map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
         convert_all(rows)
     }
 
     async fn mark_alert_read(&self, user: UserId, alert: AlertId) -> StoreResult<Alert> {
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let mut tx = self.user_tx(user).await?;
         let row = sqlx::query_as!(
             AlertRow,
             "UPDATE alerts SET is_read = true WHERE id = $1 AND user_id = $2 RETURNING *",
@@ -67,7 +70,7 @@ impl AlertRepository for PgStore {
     }
 
     async fn mark_all_alerts_read(&self, user: UserId) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let mut tx = self.user_tx(user).await?;
         let done =
             sqlx::query!("UPDATE alerts SET is_read = true WHERE user_id = $1 AND NOT is_read", user.0)
                 .execute(&mut *tx)

@@ -155,7 +155,7 @@ async fn make_change(
 #[async_trait]
 impl SuggestionRepository for PgStore {
     async fn create_suggestion(&self, s: &NewSuggestion) -> StoreResult<Option<Suggestion>> {
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let mut tx = self.user_tx(s.user_id).await?;
         // A pending suggestion past its expiry no longer blocks a fresh one of the same key.
         sqlx::query!(
             "UPDATE suggestions SET status = 'expired'
@@ -262,7 +262,7 @@ impl SuggestionRepository for PgStore {
                 AND (expires_at IS NULL OR expires_at > now())
               ORDER BY suggestions.priority DESC, created_at DESC, id"
         );
-        let mut conn = self.pool.acquire().await.map_err(error::db)?;
+        let mut conn = self.user_tx(user).await?;
         let rows = sqlx::query_as::<_, SuggestionRow>(sql)
             .bind(user.0)
             .bind(status.map(|s| s.as_str()))
@@ -271,6 +271,7 @@ impl SuggestionRepository for PgStore {
             .map_err(error::db)?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut actions = load_actions(&mut conn, &ids).await?;
+        conn.commit().await.map_err(error::db)?;
         rows.into_iter()
             .map(|r| {
                 let list = actions.remove(&r.id).unwrap_or_default();
@@ -280,8 +281,10 @@ impl SuggestionRepository for PgStore {
     }
 
     async fn suggestion(&self, user: UserId, id: SuggestionId) -> StoreResult<Suggestion> {
-        let mut conn = self.pool.acquire().await.map_err(error::db)?;
-        load_full(&mut conn, user, id).await
+        let mut tx = self.user_tx(user).await?;
+        let out = load_full(&mut tx, user, id).await?;
+        tx.commit().await.map_err(error::db)?;
+        Ok(out)
     }
 
     async fn review_suggestion(
@@ -295,7 +298,7 @@ impl SuggestionRepository for PgStore {
             ReviewDecision::Reject => "reject",
             ReviewDecision::Partial { .. } => "partially approve",
         };
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let mut tx = self.user_tx(user).await?;
         let row = load_row(&mut tx, user, id, true).await?;
         let status: SuggestionStatus = row.status.parse()?;
         let now = chrono::Utc::now();
@@ -365,7 +368,7 @@ impl SuggestionRepository for PgStore {
     ) -> StoreResult<Suggestion> {
         // All or nothing: every requested action is checked, and every change is made, in one
         // transaction under the suggestion's row lock. Any refusal rolls back all of it.
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let mut tx = self.user_tx(user).await?;
         let row = load_row(&mut tx, user, id, true).await?;
         // language=PostgreSQL
         let sql = concat!(
@@ -421,6 +424,7 @@ impl SuggestionRepository for PgStore {
             tx.rollback().await.map_err(error::db)?;
             let ids: Vec<Uuid> = invalid.iter().map(|(i, _)| *i).collect();
             let reasons: Vec<String> = invalid.iter().map(|(_, v)| v.to_string()).collect();
+            let mut tx = self.user_tx(user).await?;
             sqlx::query!(
                 "UPDATE suggestion_actions a SET status = 'failed', error_message = u.reason
                  FROM UNNEST($1::uuid[], $2::text[]) AS u(id, reason)
@@ -428,9 +432,10 @@ impl SuggestionRepository for PgStore {
                 &ids,
                 &reasons
             )
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(error::db)?;
+            tx.commit().await.map_err(error::db)?;
             return Err(first.into());
         }
 
@@ -477,11 +482,13 @@ impl SuggestionRepository for PgStore {
                          FROM suggestions
                          WHERE user_id = $1) s
                    GROUP BY GROUPING SETS ((state), (category), (priority))";
+        let mut tx = self.user_tx(user).await?;
         let rows = sqlx::query_as::<_, (Option<String>, Option<String>, Option<String>, i64)>(sql)
             .bind(user.0)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
         let mut stats = SuggestionStats::default();
         for (status, category, priority, n) in rows {
             let n = u64::try_from(n).unwrap_or_default();

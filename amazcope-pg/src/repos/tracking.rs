@@ -79,7 +79,7 @@ impl TrackingRepository for PgStore {
                 .opt_value("bsr_change_threshold", bsr)
                 .opt_value("target_price", options.target_price)
         };
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let mut tx = self.user_tx(user).await?;
         // An untracked row comes back with the new options; an active one is left alone
         // (the DO UPDATE's WHERE fails, nothing is returned) and reported as a conflict.
         let row = sqlx::query_as!(
@@ -146,6 +146,7 @@ impl TrackingRepository for PgStore {
         product: ProductId,
         patch: &TrackingPatch,
     ) -> StoreResult<UserProduct> {
+        let mut tx = self.user_tx(user).await?;
         // Each field is (set?, value): `Some(None)` clears, `None` leaves alone.
         let price = patch.price_change_threshold.map(|o| o.map(|p| p.get()));
         let bsr = patch.bsr_change_threshold.map(|o| o.map(|p| p.get()));
@@ -171,7 +172,7 @@ impl TrackingRepository for PgStore {
             patch.notes.as_ref().and_then(|n| n.as_deref()),
             patch.is_active
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(|e| {
             error::map(
@@ -182,18 +183,21 @@ impl TrackingRepository for PgStore {
                     .opt_value("target_price", patch.target_price.flatten()),
             )
         })?;
+        tx.commit().await.map_err(error::db)?;
         row.ok_or_else(|| StoreError::not_found("tracked product", product))?.try_into()
     }
 
     async fn untrack(&self, user: UserId, product: ProductId) -> StoreResult<()> {
+        let mut tx = self.user_tx(user).await?;
         let done = sqlx::query!(
             "UPDATE user_products SET is_active = false WHERE user_id = $1 AND product_id = $2",
             user.0,
             product.0
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("tracked product", product));
         }
@@ -201,15 +205,17 @@ impl TrackingRepository for PgStore {
     }
 
     async fn tracking(&self, user: UserId, product: ProductId) -> StoreResult<Option<UserProduct>> {
+        let mut tx = self.user_tx(user).await?;
         let row = sqlx::query_as!(
             UserProductRow,
             "SELECT * FROM user_products WHERE user_id = $1 AND product_id = $2",
             user.0,
             product.0
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
         convert_opt(row)
     }
 
@@ -218,6 +224,7 @@ impl TrackingRepository for PgStore {
         user: UserId,
         include_inactive: bool,
     ) -> StoreResult<Vec<TrackedProduct>> {
+        let mut tx = self.user_tx(user).await?;
         // Runtime SQL: `TrackedRow` flattens `ProductRow` (`p.*`), which query_as! cannot fill.
         // language=PostgreSQL
         let sql = "SELECT p.*,
@@ -234,15 +241,18 @@ impl TrackingRepository for PgStore {
         let rows = sqlx::query_as::<_, TrackedRow>(sql)
             .bind(user.0)
             .bind(include_inactive)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
         convert_all(rows)
     }
 
     async fn trackers(&self, product: ProductId) -> StoreResult<Vec<Tracker>> {
-        let mut conn = self.pool.acquire().await.map_err(error::db)?;
-        let rows = tracker_rows(&mut conn, &[product.0]).await.map_err(error::db)?;
+        // Cross-user: every user tracking the product.
+        let mut tx = self.service_tx().await?;
+        let rows = tracker_rows(&mut tx, &[product.0]).await.map_err(error::db)?;
+        tx.commit().await.map_err(error::db)?;
         rows.into_iter().map(|r| Tracker::try_from(r.tracker)).collect()
     }
 }

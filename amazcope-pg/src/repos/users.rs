@@ -133,12 +133,15 @@ impl UserRepository for PgStore {
     }
 
     async fn settings(&self, user: UserId) -> StoreResult<UserSettings> {
-        Self::ensure_settings(&self.pool, user).await?.try_into()
+        let mut tx = self.user_tx(user).await?;
+        let row = Self::ensure_settings(&mut *tx, user).await?;
+        tx.commit().await.map_err(error::db)?;
+        row.try_into()
     }
 
     async fn update_settings(&self, user: UserId, patch: &SettingsPatch) -> StoreResult<UserSettings> {
         patch.validate()?;
-        let mut tx = self.pool.begin().await.map_err(error::db)?;
+        let mut tx = self.user_tx(user).await?;
         Self::ensure_settings(&mut *tx, user).await?;
         let p = patch;
         let row = sqlx::query_as!(
@@ -212,7 +215,8 @@ impl UserRepository for PgStore {
         // One statement: a missing row is created with the defaults, an existing one gets
         // every setting set to DEFAULT, so the defaults stay written once, in the schema.
         // `id`, `user_id` and `created_at` are kept; `updated_at` is the trigger's.
-        sqlx::query_as!(
+        let mut tx = self.user_tx(user).await?;
+        let row = sqlx::query_as!(
             SettingsRow,
             "INSERT INTO user_settings (user_id) VALUES ($1)
                    ON CONFLICT ON CONSTRAINT uq_user_settings_user DO UPDATE SET
@@ -239,9 +243,10 @@ impl UserRepository for PgStore {
                    RETURNING *",
             user.0
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(|e| error::map(e, &ErrCtx::new().value("user_id", user)))?
-        .try_into()
+        .map_err(|e| error::map(e, &ErrCtx::new().value("user_id", user)))?;
+        tx.commit().await.map_err(error::db)?;
+        row.try_into()
     }
 }

@@ -82,6 +82,7 @@ pub(crate) async fn track(
     bsr: Option<f64>,
     target: Option<Decimal>,
 ) {
+    let mut tx = crate::repos::common::service(pool).await;
     sqlx::query(
         "INSERT INTO user_products (user_id, product_id, price_change_threshold, bsr_change_threshold, target_price)
          SELECT $1, id, $3, $4, $5 FROM products WHERE asin = $2",
@@ -91,19 +92,20 @@ pub(crate) async fn track(
     .bind(price)
     .bind(bsr)
     .bind(target)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn count(pool: &PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar(sql).fetch_one(&mut *crate::repos::common::service(pool).await).await.unwrap()
 }
 
 async fn alert_types(pool: &PgPool, user: Uuid) -> Vec<String> {
     sqlx::query_scalar("SELECT alert_type FROM alerts WHERE user_id = $1 ORDER BY created_at, alert_type")
         .bind(user)
-        .fetch_all(pool)
+        .fetch_all(&mut *crate::repos::common::service(pool).await)
         .await
         .unwrap()
 }
@@ -127,7 +129,7 @@ async fn ingest_same_pages_twice_duplicates_nothing(pool: PgPool) {
     let before: (DateTime<Utc>, i64, i64) = sqlx::query_as(
         "SELECT updated_at, (SELECT count(*) FROM categories), (SELECT count(*) FROM notifications) FROM products",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
 
@@ -140,7 +142,7 @@ async fn ingest_same_pages_twice_duplicates_nothing(pool: PgPool) {
     let after: (DateTime<Utc>, i64, i64) = sqlx::query_as(
         "SELECT updated_at, (SELECT count(*) FROM categories), (SELECT count(*) FROM notifications) FROM products",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     assert_eq!(before, after, "product row, categories and notifications unchanged");
@@ -172,7 +174,7 @@ async fn product_page_denormalises_latest_values_and_categories(pool: PgPool) {
         "SELECT title, current_price, current_bsr, in_stock, is_prime, amazons_choice_keywords, features,
                     last_snapshot_at, last_fetch_status FROM products",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     assert_eq!(row.0, "Widget B00TEST002");
@@ -188,7 +190,7 @@ async fn product_page_denormalises_latest_values_and_categories(pool: PgPool) {
     let tree: Vec<(String, i32, Option<String>)> = sqlx::query_as(
         "SELECT name, level, category_id FROM categories ORDER BY category_id NULLS FIRST, level",
     )
-    .fetch_all(&pool)
+    .fetch_all(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     let names: Vec<(&str, i32, Option<&str>)> =
@@ -215,7 +217,7 @@ async fn a_new_category_on_an_otherwise_unchanged_page_is_stored(pool: PgPool) {
     store.ingest_page(&page(first.clone(), day(1)), &ctx()).await.unwrap();
     let categories = || async {
         sqlx::query_scalar::<_, String>("SELECT name FROM categories ORDER BY name, level")
-            .fetch_all(&pool)
+            .fetch_all(&mut *crate::repos::common::service(&pool).await)
             .await
             .unwrap()
     };
@@ -242,7 +244,7 @@ async fn a_new_category_on_an_otherwise_unchanged_page_is_stored(pool: PgPool) {
     let after: Vec<(String, i32, Option<String>)> = sqlx::query_as(
         "SELECT name, level, category_id FROM categories WHERE name IN ('Travel Mugs', 'Insulated')",
     )
-    .fetch_all(&pool)
+    .fetch_all(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     let mut after: Vec<(&str, i32, Option<&str>)> =
@@ -263,7 +265,7 @@ async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
         sqlx::query_as::<_, (DateTime<Utc>, Option<Decimal>, i64)>(
             "SELECT updated_at, current_price, (SELECT count(*) FROM product_snapshots) FROM products",
         )
-        .fetch_one(&pool)
+        .fetch_one(&mut *crate::repos::common::service(&pool).await)
         .await
         .unwrap()
     };
@@ -286,7 +288,7 @@ async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
         sqlx::query_as(
             "SELECT title, features, amazons_choice_keywords, brand, last_snapshot_at FROM products",
         )
-        .fetch_one(&pool)
+        .fetch_one(&mut *crate::repos::common::service(&pool).await)
         .await
         .unwrap();
     assert_eq!(row.0, "Widget, new and improved");
@@ -303,7 +305,10 @@ async fn newer_pages_overwrite_changed_metadata_only(pool: PgPool) {
     // page (the same data as before the edit) writes its title again.
     sqlx::query("UPDATE products SET title = 'Edited by hand'").execute(&pool).await.unwrap();
     store.ingest_page(&page(changed, day(5)), &ctx()).await.unwrap();
-    let title: String = sqlx::query_scalar("SELECT title FROM products").fetch_one(&pool).await.unwrap();
+    let title: String = sqlx::query_scalar("SELECT title FROM products")
+        .fetch_one(&mut *crate::repos::common::service(&pool).await)
+        .await
+        .unwrap();
     assert_eq!(title, "Widget, new and improved");
 }
 
@@ -324,15 +329,17 @@ async fn captcha_records_status_without_snapshot_or_alert(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM alerts").await, 0);
     let (status, at, unlisted): (String, DateTime<Utc>, bool) =
         sqlx::query_as("SELECT last_fetch_status, last_fetch_at, is_unlisted FROM products")
-            .fetch_one(&pool)
+            .fetch_one(&mut *crate::repos::common::service(&pool).await)
             .await
             .unwrap();
     assert_eq!((status.as_str(), at, unlisted), ("captcha", day(1), false));
     // The next good page compares with the last good snapshot, not with the captcha.
     let r = store.ingest_page(&page(product("B00TEST003", 2000, 100, true), day(2)), &ctx()).await.unwrap();
     assert!(r.alerts.is_empty(), "no change, no alert: {:?}", r.alerts);
-    let status: String =
-        sqlx::query_scalar("SELECT last_fetch_status FROM products").fetch_one(&pool).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT last_fetch_status FROM products")
+        .fetch_one(&mut *crate::repos::common::service(&pool).await)
+        .await
+        .unwrap();
     assert_eq!(status, "ok");
 }
 
@@ -352,7 +359,10 @@ async fn not_found_unlists_product_and_alerts_each_tracker_once(pool: PgPool) {
     assert_eq!(alert_types(&pool, bob).await, vec!["unlisted"]);
     assert!(alert_types(&pool, carol).await.is_empty(), "carol tracks nothing");
     let (unlisted, at): (bool, Option<DateTime<Utc>>) =
-        sqlx::query_as("SELECT is_unlisted, unlisted_at FROM products").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT is_unlisted, unlisted_at FROM products")
+            .fetch_one(&mut *crate::repos::common::service(&pool).await)
+            .await
+            .unwrap();
     assert_eq!((unlisted, at), (true, Some(day(1))));
     assert_eq!(count(&pool, "SELECT count(*) FROM product_snapshots").await, 1);
     // Still gone the next day: no second alert.
@@ -362,8 +372,10 @@ async fn not_found_unlists_product_and_alerts_each_tracker_once(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM notifications WHERE alert_id IS NOT NULL").await, 2);
     // Back on sale: relisted.
     store.ingest_page(&page(product("B00TEST004", 2000, 100, true), day(3)), &ctx()).await.unwrap();
-    let unlisted: bool =
-        sqlx::query_scalar("SELECT is_unlisted FROM products").fetch_one(&pool).await.unwrap();
+    let unlisted: bool = sqlx::query_scalar("SELECT is_unlisted FROM products")
+        .fetch_one(&mut *crate::repos::common::service(&pool).await)
+        .await
+        .unwrap();
     assert!(!unlisted);
 }
 
@@ -386,7 +398,7 @@ async fn two_users_with_different_thresholds_get_different_alerts(pool: PgPool) 
     )
     .bind(tight)
     .bind(day(2))
-    .fetch_all(&pool)
+    .fetch_all(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     assert_eq!(tight_day2, vec!["price_change", "target_price_reached"]);
@@ -394,7 +406,7 @@ async fn two_users_with_different_thresholds_get_different_alerts(pool: PgPool) 
         sqlx::query_scalar("SELECT alert_type FROM alerts WHERE user_id = $1 AND created_at = $2")
             .bind(loose)
             .bind(day(2))
-            .fetch_all(&pool)
+            .fetch_all(&mut *crate::repos::common::service(&pool).await)
             .await
             .unwrap();
     assert_eq!(loose_day2, vec!["price_change"]);
@@ -403,7 +415,7 @@ async fn two_users_with_different_thresholds_get_different_alerts(pool: PgPool) 
     )
     .bind(loose)
     .bind(day(2))
-    .fetch_one(&pool)
+    .fetch_one(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     assert!(old.is_some_and(|v| v.contains("92")) && new.is_some_and(|v| v.contains("73.6")));
@@ -436,7 +448,7 @@ async fn batch_backfill_matches_page_by_page_ingest(pool: PgPool) {
         "SELECT p.asin, array_agg(a.new_value ORDER BY a.created_at) FROM alerts a JOIN products p ON p.id = a.product_id
          GROUP BY p.asin ORDER BY p.asin",
     )
-    .fetch_all(&pool)
+    .fetch_all(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     assert_eq!(per_product.len(), 2);
@@ -495,7 +507,7 @@ async fn compared_with_the_snapshot_just_before(pool: PgPool, padding: usize) {
     let changes: Vec<(DateTime<Utc>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT created_at, old_value, new_value FROM alerts WHERE alert_type = 'price_change' ORDER BY created_at",
     )
-    .fetch_all(&pool)
+    .fetch_all(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     let money = |v: &Option<String>| v.as_deref().map(|v| v.trim_start_matches('$').to_owned());
@@ -548,7 +560,7 @@ async fn bestseller_list_creates_competitors_and_is_idempotent(pool: PgPool) {
     let (level, parent): (i32, String) = sqlx::query_as(
         "SELECT c.level, p.name FROM categories c JOIN categories p ON p.id = c.parent_id WHERE c.category_id = '9302367011'",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut *crate::repos::common::service(&pool).await)
     .await
     .unwrap();
     assert_eq!((level, parent.as_str()), (1, "Home & Kitchen"));
@@ -580,7 +592,7 @@ async fn reviews_are_upserted_by_review_id(pool: PgPool) {
     let r = store.ingest_page(&fetched(ParsedPage::Reviews(rp(9)), day(2)), &ctx()).await.unwrap();
     assert_eq!(r.outcome, IngestOutcome::Reviews { upserted: 1 });
     let helpful: i32 = sqlx::query_scalar("SELECT helpful_count FROM reviews WHERE review_id = 'R1AAA'")
-        .fetch_one(&pool)
+        .fetch_one(&mut *crate::repos::common::service(&pool).await)
         .await
         .unwrap();
     assert_eq!(helpful, 9);
@@ -606,8 +618,10 @@ async fn creator_is_recorded_on_new_products_only(pool: PgPool) {
     let by = |u: Uuid| IngestContext { created_by: Some(u.into()), ..ctx() };
     store.ingest_page(&page(product("B00TEST008", 100, 1, true), day(0)), &by(alice)).await.unwrap();
     store.ingest_page(&page(product("B00TEST008", 100, 1, true), day(1)), &by(bob)).await.unwrap();
-    let creator: Option<Uuid> =
-        sqlx::query_scalar("SELECT created_by_id FROM products").fetch_one(&pool).await.unwrap();
+    let creator: Option<Uuid> = sqlx::query_scalar("SELECT created_by_id FROM products")
+        .fetch_one(&mut *crate::repos::common::service(&pool).await)
+        .await
+        .unwrap();
     assert_eq!(creator, Some(alice));
     assert_eq!(AlertType::PriceChange.as_str(), "price_change");
 }

@@ -11,6 +11,7 @@ mod partitions;
 mod queue;
 mod replica;
 pub(crate) mod repos;
+mod rls;
 mod rollups;
 mod schema;
 mod schema_inspect;

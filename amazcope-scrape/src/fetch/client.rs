@@ -8,6 +8,7 @@ use crate::fetch::retry::parse_retry_after;
 use crate::fetch::throttle::{Key, Throttle};
 use crate::fetch::urls::{ReviewSort, Urls};
 use crate::fetch::{FetcherConfig, RetryPolicy};
+use amazcope_core::secret::redact_url;
 use amazcope_core::service::RequestBudget;
 use amazcope_core::{Asin, Marketplace};
 use chrono::{DateTime, Utc};
@@ -153,7 +154,7 @@ impl Fetcher {
         let mut clients = Vec::new();
         for p in &config.proxies {
             let proxy = reqwest::Proxy::all(p.as_str())
-                .map_err(|source| BuildError::Proxy { proxy: p.clone(), source })?;
+                .map_err(|source| BuildError::Proxy { proxy: redact_url(p), source })?;
             clients.push(builder().proxy(proxy).build().map_err(BuildError::Client)?);
         }
         if clients.is_empty() {

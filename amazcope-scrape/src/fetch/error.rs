@@ -162,9 +162,10 @@ impl From<FetchError> for FetchFailure {
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// A proxy URL was rejected.
-    #[error("invalid proxy {proxy}: {source}")]
+    #[error("invalid proxy {proxy}")]
     Proxy {
-        /// The proxy as configured.
+        /// The proxy as configured, its password masked
+        /// ([`amazcope_core::secret::redact_url`]): this text reaches messages and logs.
         proxy: String,
         /// reqwest's reason.
         #[source]

@@ -221,3 +221,4 @@ fn gaps(arrivals: &[Arrival]) -> Vec<Duration> {
 
 mod faults;
 mod requests;
+mod secrets;

@@ -50,7 +50,10 @@ async fn alerts_are_stored_once_with_one_notification_each(pool: PgPool) {
 
     // Re-running the rules on the same snapshot writes nothing.
     assert!(s.create_alerts(&batch).await.unwrap().is_empty());
-    let alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts").fetch_one(&pool).await.unwrap();
+    let alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts")
+        .fetch_one(&mut *service(&pool).await)
+        .await
+        .unwrap();
     assert_eq!(alerts, 2);
 
     // A batch of one stored and one new alert writes the new one and its notification only.

@@ -59,3 +59,11 @@ pub fn snapshot(product: &Product, at: DateTime<Utc>, n: i64) -> NewSnapshot {
     s.has_amazons_choice = true;
     s
 }
+
+/// A transaction on the cross-user path (`SET LOCAL ROLE amazcope_service`), for the tests'
+/// own SQL over every user's rows: under row-level security the test's login role, with no
+/// acting user, sees no tenant rows. Dropped without commit, it rolls back (reads need no
+/// commit).
+pub async fn service(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    pool.begin_with("BEGIN; SET LOCAL ROLE amazcope_service").await.expect("begin as amazcope_service")
+}

@@ -62,11 +62,13 @@ async fn delete_all_and_purge_count_and_keep_other_users_rows(pool: PgPool) {
     note(&s, a.id, "new").await;
     let b_old = note(&s, b.id, "b-old").await;
     // Age two rows by ten days (the repository stamps created_at itself).
+    let mut tx = service(&pool).await;
     sqlx::query("UPDATE notifications SET created_at = created_at - interval '10 days' WHERE id = ANY($1)")
         .bind(vec![old.id.0, b_old.id.0])
-        .execute(&pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
 
     let week_ago = Utc::now() - Duration::days(7);
     assert_eq!(s.purge_notifications(a.id, week_ago).await.unwrap(), 1);

@@ -77,7 +77,10 @@ async fn settings_are_created_once_with_defaults_and_patched(pool: PgPool) {
         (5.0, "dark", 50)
     );
     assert_eq!(after.default_bsr_threshold, 30.0, "untouched field keeps its value");
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM user_settings").fetch_one(&pool).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM user_settings")
+        .fetch_one(&mut *service(&pool).await)
+        .await
+        .unwrap();
     assert_eq!(rows, 1);
 
     let bad = SettingsPatch { default_bsr_threshold: Some(101.0), ..SettingsPatch::default() };
