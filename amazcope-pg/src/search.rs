@@ -169,7 +169,11 @@ impl PgStore {
         );
         // One transaction: the similarity threshold is set for it alone (SET LOCAL), so no
         // session state outlives it (a PgBouncer in transaction mode hands the connection on).
-        let mut tx = self.read_pool().await.begin().await.map_err(db)?;
+        // With a user, the transaction acts as that user (row-level security on user_products).
+        let mut tx = match query.user {
+            Some(user) => self.read_user_tx(user).await?,
+            None => self.read_pool().await.begin().await.map_err(db)?,
+        };
         // language=PostgreSQL
         sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)")
             .bind(SIMILARITY_THRESHOLD.to_string())
