@@ -325,7 +325,13 @@ impl Client {
     /// The user's delivery log as a pyarrow.Table, newest first; `failed=True` keeps failed
     /// and dead ones.
     #[pyo3(signature = (user, failed=false, limit=1000))]
-    fn deliveries<'py>(&self, py: Python<'py>, user: String, failed: bool, limit: u32) -> Result<Bound<'py, PyAny>> {
+    fn deliveries<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        failed: bool,
+        limit: u32,
+    ) -> Result<Bound<'py, PyAny>> {
         channels::deliveries(self, py, user, failed, limit)
     }
 
