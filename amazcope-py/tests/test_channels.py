@@ -65,6 +65,7 @@ def hook() -> Iterator[tuple[list[dict[str, Any]], str]]:
         yield got, f"http://127.0.0.1:{srv.server_address[1]}"
     finally:
         srv.shutdown()
+        srv.server_close()
 
 
 def test_channels_deliver_and_log(database_url: str, pages: Path, tmp_path: Path, smtp: Any, hook: Any) -> None:
