@@ -7,13 +7,18 @@
 #
 #   benches/deliver_compare.sh [MESSAGES] [LATENCY_SAMPLES]     (default 2000 100)
 # Needs DATABASE_URL (a PostgreSQL server; a bench database is created and dropped).
+# BENCH_PROFILE=dev uses the dev build (dependencies at opt-level 1) instead of release.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-2000}; k=${2:-100}
 shared=$(cd ../shared && pwd)
 : "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server}"
 out=$(mktemp -d)
-cargo build --release --quiet -p amazcope-benches --bin deliver_rate
+if [ "${BENCH_PROFILE:-release}" = dev ]; then
+  cargo build --quiet -p amazcope-benches --bin deliver_rate; bin=target/debug/deliver_rate
+else
+  cargo build --release --quiet -p amazcope-benches --bin deliver_rate; bin=target/release/deliver_rate
+fi
 
 echo "== baseline: ../shared/bench/run.sh deliver --messages $n --reps 2"
 "$shared/bench/run.sh" deliver --messages "$n" --reps 2 | tee "$out/anchor.txt"
@@ -27,7 +32,7 @@ for _ in $(seq 100); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break
   sleep 0.2
 done
-target/release/deliver_rate "$n" "http://127.0.0.1:$port/hook" "$k" | tee "$out/ours.txt"
+"$bin" "$n" "http://127.0.0.1:$port/hook" "$k" | tee "$out/ours.txt"
 
 python3 - "$out/anchor.txt" "$out/ours.txt" <<'PY'
 import re, sys

@@ -66,10 +66,12 @@ impl DeliveryConfig {
     /// The defaults with SMTP from `AMAZCOPE_SMTP_URL` / `AMAZCOPE_MAIL_FROM` (the sender
     /// defaults to `amazcope@localhost`).
     pub fn from_env() -> Self {
-        let smtp = std::env::var("AMAZCOPE_SMTP_URL").ok().filter(|u| !u.trim().is_empty()).map(|url| SmtpConfig {
-            url,
-            from: std::env::var("AMAZCOPE_MAIL_FROM").unwrap_or_else(|_| "Amazcope <amazcope@localhost>".to_owned()),
-        });
+        let smtp =
+            std::env::var("AMAZCOPE_SMTP_URL").ok().filter(|u| !u.trim().is_empty()).map(|url| SmtpConfig {
+                url,
+                from: std::env::var("AMAZCOPE_MAIL_FROM")
+                    .unwrap_or_else(|_| "Amazcope <amazcope@localhost>".to_owned()),
+            });
         Self { smtp, ..Self::default() }
     }
 }

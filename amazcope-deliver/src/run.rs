@@ -3,9 +3,9 @@
 
 use crate::config::DeliveryConfig;
 use crate::send::{SendReport, Sender};
+use amazcope_core::StoreResult;
 use amazcope_core::delivery::retry::is_dead;
 use amazcope_core::delivery::{AttemptOutcome, ClaimedDelivery, DeliverySummary};
-use amazcope_core::StoreResult;
 use amazcope_pg::PgStore;
 use amazcope_pg::delivery::{Attempt, DeliveryClaim};
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -56,7 +56,9 @@ impl Deliverer {
         let attempts = claimed.attempts + 1;
         let error = report.error.unwrap_or_else(|| "failed".to_owned());
         if is_dead(report.class, attempts, self.config.max_attempts) {
-            let why = if attempts >= self.config.max_attempts && report.class != amazcope_core::delivery::retry::FailureClass::Permanent {
+            let why = if attempts >= self.config.max_attempts
+                && report.class != amazcope_core::delivery::retry::FailureClass::Permanent
+            {
                 format!("gave up after {attempts} attempts: {error}")
             } else {
                 error

@@ -43,7 +43,9 @@ impl SendReport {
 #[derive(Debug, thiserror::Error)]
 pub enum SenderError {
     /// `AMAZCOPE_SMTP_URL` is not a URL lettre takes (shown masked).
-    #[error("AMAZCOPE_SMTP_URL {url} is not usable: {reason} (expected e.g. smtp://user:pass@host:587?tls=required)")]
+    #[error(
+        "AMAZCOPE_SMTP_URL {url} is not usable: {reason} (expected e.g. smtp://user:pass@host:587?tls=required)"
+    )]
     SmtpUrl {
         /// The URL, password masked.
         url: String,
@@ -63,7 +65,8 @@ pub enum SenderError {
 
 /// `sha256=<hex HMAC-SHA256 of body under secret>`, the `X-Amazcope-Signature` header.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     let digest = mac.finalize().into_bytes();
     let mut hex = String::with_capacity(7 + digest.len() * 2);
@@ -112,10 +115,14 @@ impl Sender {
             Some(s) => {
                 let masked = s.masked_url();
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&s.url)
-                    .map_err(|e| SenderError::SmtpUrl { url: masked.clone(), reason: mask::text(&e.to_string(), &[&s.url]) })?
+                    .map_err(|e| SenderError::SmtpUrl {
+                        url: masked.clone(),
+                        reason: mask::text(&e.to_string(), &[&s.url]),
+                    })?
                     .timeout(Some(config.timeout))
                     .build();
-                let from: Mailbox = s.from.parse().map_err(|_| SenderError::MailFrom { from: s.from.clone() })?;
+                let from: Mailbox =
+                    s.from.parse().map_err(|_| SenderError::MailFrom { from: s.from.clone() })?;
                 Some(Smtp { transport, from, url: s.url.clone() })
             }
         };
@@ -151,7 +158,8 @@ impl Sender {
         if let Some(secret) = &channel.secret {
             request = request.header("X-Amazcope-Signature", sign(secret, &body));
         }
-        let secrets: Vec<&str> = [Some(channel.target.as_str()), channel.secret.as_deref()].into_iter().flatten().collect();
+        let secrets: Vec<&str> =
+            [Some(channel.target.as_str()), channel.secret.as_deref()].into_iter().flatten().collect();
         match request.body(body).send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -168,7 +176,8 @@ impl Sender {
                 let text = response.text().await.unwrap_or_default();
                 let text: String = text.chars().take(ERROR_BODY_CHARS).collect();
                 let reason = response_reason(status, text.trim());
-                let mut report = SendReport::failed(classify_http(status), Some(status), mask::text(&reason, &secrets));
+                let mut report =
+                    SendReport::failed(classify_http(status), Some(status), mask::text(&reason, &secrets));
                 report.retry_after = retry_after;
                 report
             }
@@ -211,10 +220,19 @@ impl Sender {
             .to(to)
             .subject(format::subject(message))
             .message_id(Some(format!("<{key}@amazcope>")))
-            .multipart(MultiPart::alternative_plain_html(format::email_text(message), format::email_html(message)));
+            .multipart(MultiPart::alternative_plain_html(
+                format::email_text(message),
+                format::email_html(message),
+            ));
         let email = match email {
             Ok(e) => e,
-            Err(e) => return SendReport::failed(FailureClass::Permanent, None, format!("could not build the mail: {e}")),
+            Err(e) => {
+                return SendReport::failed(
+                    FailureClass::Permanent,
+                    None,
+                    format!("could not build the mail: {e}"),
+                );
+            }
         };
         match smtp.transport.send(email).await {
             Ok(_) => SendReport::sent(None),
@@ -235,7 +253,11 @@ impl Sender {
 /// `HTTP 404 Not Found: <body>`.
 fn response_reason(status: u16, body: &str) -> String {
     let reason = reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
-    if body.is_empty() { format!("HTTP {status} {reason}") } else { format!("HTTP {status} {reason}: {body}") }
+    if body.is_empty() {
+        format!("HTTP {status} {reason}")
+    } else {
+        format!("HTTP {status} {reason}: {body}")
+    }
 }
 
 /// An error and its sources, joined, without repeats.

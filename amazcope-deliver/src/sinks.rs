@@ -77,7 +77,12 @@ async fn hook(State(state): State<Arc<HookState>>, uri: Uri, headers: HeaderMap,
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
-        state.received.lock().expect("sink lock").push(Received { path, headers, body: body.to_vec(), status });
+        state.received.lock().expect("sink lock").push(Received {
+            path,
+            headers,
+            body: body.to_vec(),
+            status,
+        });
     }
     let delay = *state.delay.lock().expect("sink lock");
     if let Some(d) = delay {
@@ -177,7 +182,12 @@ struct MailHandler {
 
 impl mailin::Handler for MailHandler {
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> mailin::Response {
-        self.current = Some(Mail { from: from.to_owned(), to: to.to_vec(), data: String::new(), user: self.user.clone() });
+        self.current = Some(Mail {
+            from: from.to_owned(),
+            to: to.to_vec(),
+            data: String::new(),
+            user: self.user.clone(),
+        });
         mailin::response::OK
     }
 
@@ -257,7 +267,12 @@ impl Drop for SmtpSink {
     }
 }
 
-async fn serve_smtp(stream: tokio::net::TcpStream, ip: IpAddr, handler: MailHandler, auth: bool) -> io::Result<()> {
+async fn serve_smtp(
+    stream: tokio::net::TcpStream,
+    ip: IpAddr,
+    handler: MailHandler,
+    auth: bool,
+) -> io::Result<()> {
     let mut builder = mailin::SessionBuilder::new("amazcope-sink");
     if auth {
         builder.enable_auth(mailin::AuthMechanism::Plain);

@@ -7,8 +7,8 @@ use amazcope_core::model::product::ProductUpsert;
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::model::user::{NewUser, SettingsPatch, User};
 use amazcope_core::{
-    AlertRepository, AlertType, ProductRepository, Asin, Currency, Marketplace, NotificationPriority, NotificationType,
-    Severity, SnapshotRepository, StoreError, UserRepository,
+    AlertRepository, AlertType, Asin, Currency, Marketplace, NotificationPriority, NotificationType,
+    ProductRepository, Severity, SnapshotRepository, StoreError, UserRepository,
 };
 use amazcope_deliver::sinks::{SmtpSink, WebhookSink};
 use amazcope_deliver::{Deliverer, DeliveryConfig, Sender, SmtpConfig, sign};
@@ -142,12 +142,13 @@ fn unqp(data: &str) -> String {
     let b = data.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'=' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&data[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'='
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&data[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -195,7 +196,8 @@ async fn a_refused_smtp_login_is_dead_and_the_password_is_never_in_the_error(poo
     assert!(err.contains("535") || err.to_lowercase().contains("credentials"), "{err}");
     assert!(!err.contains("wrong-hunter2"), "password in the error: {err}");
     assert!(err.contains("mailer:***@"), "{err}");
-    let note: Option<String> = sqlx::query_scalar("SELECT email_error FROM notifications").fetch_one(&pool).await.unwrap();
+    let note: Option<String> =
+        sqlx::query_scalar("SELECT email_error FROM notifications").fetch_one(&pool).await.unwrap();
     assert!(note.is_some_and(|e| !e.contains("wrong-hunter2")));
     assert!(smtp.mails().is_empty());
 }
@@ -206,7 +208,9 @@ async fn server_down_fails_then_delivers_once_after_the_backoff(pool: PgPool) {
     // A port with nothing listening.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let alice = user(&s, "alice").await;
-    s.add_channel(webhook(&alice, &format!("http://127.0.0.1:{port}/hook?token=tok-123456"), None)).await.unwrap();
+    s.add_channel(webhook(&alice, &format!("http://127.0.0.1:{port}/hook?token=tok-123456"), None))
+        .await
+        .unwrap();
     alert(&s, &alice, "B00FLYWNYQ", "Kettle", 0).await;
     let d = deliverer(&s, None, "w1");
     let now = t0() + Duration::minutes(1);
@@ -254,7 +258,11 @@ async fn permanent_4xx_is_dead_with_its_reason_and_429_waits_for_retry_after(poo
     let s429 = d.run_once(now + Duration::minutes(1)).await.unwrap();
     assert_eq!(s429.failed, 1);
     let log = s.deliveries(bob.id, true, 5).await.unwrap();
-    assert!(log[0].next_attempt_at >= now + Duration::minutes(1) + Duration::seconds(900), "{:?}", log[0].next_attempt_at);
+    assert!(
+        log[0].next_attempt_at >= now + Duration::minutes(1) + Duration::seconds(900),
+        "{:?}",
+        log[0].next_attempt_at
+    );
     assert_eq!(d.run_once(now + Duration::minutes(10)).await.unwrap().sent, 0);
     assert_eq!(d.run_once(now + Duration::minutes(20)).await.unwrap().sent, 1);
 }
@@ -286,17 +294,26 @@ async fn switches_and_filters_decide_which_rows_are_written(pool: PgPool) {
     };
     // Defaults: e-mail on; the urgent-only and stock-only webhooks filter the price alert out.
     alert(&s, &alice, "B00000000A", "Kettle", 0).await;
-    assert_eq!(rows(pool.clone()).await, ["alice@example.com", "http://127.0.0.1:9/hook", "http://127.0.0.1:9/slack"]);
+    assert_eq!(
+        rows(pool.clone()).await,
+        ["alice@example.com", "http://127.0.0.1:9/hook", "http://127.0.0.1:9/slack"]
+    );
 
     sqlx::query("DELETE FROM notification_deliveries").execute(&pool).await.unwrap();
-    s.update_settings(alice.id, &SettingsPatch { price_alert_emails: Some(false), ..Default::default() }).await.unwrap();
+    s.update_settings(alice.id, &SettingsPatch { price_alert_emails: Some(false), ..Default::default() })
+        .await
+        .unwrap();
     alert(&s, &alice, "B00000000B", "Kettle", 1).await;
     assert_eq!(rows(pool.clone()).await, ["http://127.0.0.1:9/hook", "http://127.0.0.1:9/slack"]);
 
     sqlx::query("DELETE FROM notification_deliveries").execute(&pool).await.unwrap();
     s.update_settings(
         alice.id,
-        &SettingsPatch { price_alert_emails: Some(true), email_notifications_enabled: Some(false), ..Default::default() },
+        &SettingsPatch {
+            price_alert_emails: Some(true),
+            email_notifications_enabled: Some(false),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
@@ -343,13 +360,16 @@ async fn two_workers_at_once_send_each_row_once(pool: PgPool) {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.sent + b.sent, 120);
     assert!(a.sent > 0 && b.sent > 0, "both workers took part: {a:?} {b:?}");
-    let keys: HashSet<String> = sink.received().iter().map(|r| r.header("idempotency-key").unwrap().to_owned()).collect();
+    let keys: HashSet<String> =
+        sink.received().iter().map(|r| r.header("idempotency-key").unwrap().to_owned()).collect();
     assert_eq!(sink.count(), 120);
     assert_eq!(keys.len(), 120);
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
-async fn a_claim_whose_worker_died_is_delivered_after_the_lease_and_the_dead_worker_records_nothing(pool: PgPool) {
+async fn a_claim_whose_worker_died_is_delivered_after_the_lease_and_the_dead_worker_records_nothing(
+    pool: PgPool,
+) {
     let s = PgStore::from_pool(pool.clone());
     let sink = WebhookSink::start().await.unwrap();
     let alice = user(&s, "alice").await;
@@ -365,7 +385,11 @@ async fn a_claim_whose_worker_died_is_delivered_after_the_lease_and_the_dead_wor
     assert_eq!(sink.count(), 1);
     let late = amazcope_pg::delivery::Attempt {
         id: claimed[0].id,
-        outcome: amazcope_core::delivery::AttemptOutcome::Failed { code: None, error: "x".into(), retry_at: None },
+        outcome: amazcope_core::delivery::AttemptOutcome::Failed {
+            code: None,
+            error: "x".into(),
+            retry_at: None,
+        },
     };
     assert_eq!(s.record_attempts("dead", now + Duration::seconds(90), &[late]).await.unwrap(), 0);
     assert_eq!(s.deliveries(alice.id, false, 5).await.unwrap()[0].status, DeliveryStatus::Sent);
@@ -376,7 +400,11 @@ async fn channel_output_masks_secrets_and_bad_input_is_refused(pool: PgPool) {
     let s = PgStore::from_pool(pool);
     let alice = user(&s, "alice").await;
     let ch = s
-        .add_channel(webhook(&alice, "https://user:pa55word@hooks.example/h?token=tok-abc", Some("whsec-xyz")))
+        .add_channel(webhook(
+            &alice,
+            "https://user:pa55word@hooks.example/h?token=tok-abc",
+            Some("whsec-xyz"),
+        ))
         .await
         .unwrap();
     let shown = format!("{} {:?}", serde_json::to_string(&ch).unwrap(), ch);
@@ -384,7 +412,8 @@ async fn channel_output_masks_secrets_and_bad_input_is_refused(pool: PgPool) {
         assert!(!shown.contains(secret), "{secret} shown: {shown}");
     }
     assert!(shown.contains("user:***@hooks.example/h?token=***"), "{shown}");
-    let dup = s.add_channel(webhook(&alice, "https://user:pa55word@hooks.example/h?token=tok-abc", None)).await;
+    let dup =
+        s.add_channel(webhook(&alice, "https://user:pa55word@hooks.example/h?token=tok-abc", None)).await;
     let msg = dup.unwrap_err().to_string();
     assert!(msg.contains("already has") && !msg.contains("pa55word"), "{msg}");
     let bad = s.add_channel(webhook(&alice, "ftp://x?token=zzz-secret", None)).await.unwrap_err().to_string();

@@ -170,14 +170,18 @@ impl PgStore {
             channel_columns!(),
             " FROM notification_channels c WHERE c.user_id = $1 ORDER BY c.created_at, c.id"
         );
-        let rows: Vec<ChannelRow> = sqlx::query_as(sql).bind(user.0).fetch_all(&self.pool).await.map_err(db)?;
+        let rows: Vec<ChannelRow> =
+            sqlx::query_as(sql).bind(user.0).fetch_all(&self.pool).await.map_err(db)?;
         rows.into_iter().map(Channel::try_from).collect()
     }
 
     /// One of a user's channels (another user's is "not found").
     pub async fn channel(&self, user: UserId, id: Uuid) -> StoreResult<Channel> {
-        let sql =
-            concat!("SELECT ", channel_columns!(), " FROM notification_channels c WHERE c.id = $1 AND c.user_id = $2");
+        let sql = concat!(
+            "SELECT ",
+            channel_columns!(),
+            " FROM notification_channels c WHERE c.id = $1 AND c.user_id = $2"
+        );
         let row: Option<ChannelRow> =
             sqlx::query_as(sql).bind(id).bind(user.0).fetch_optional(&self.pool).await.map_err(db)?;
         row.ok_or_else(|| StoreError::not_found("channel", id))?.try_into()
@@ -233,7 +237,12 @@ impl PgStore {
 
     /// Records attempts made by `worker_id` at `now`, in one transaction; rows whose lease
     /// this worker no longer holds are left alone. Returns how many were recorded.
-    pub async fn record_attempts(&self, worker_id: &str, now: DateTime<Utc>, attempts: &[Attempt]) -> StoreResult<u64> {
+    pub async fn record_attempts(
+        &self,
+        worker_id: &str,
+        now: DateTime<Utc>,
+        attempts: &[Attempt],
+    ) -> StoreResult<u64> {
         let outcomes: Vec<write::deliveries::Outcome> = attempts
             .iter()
             .map(|a| match &a.outcome {
@@ -262,7 +271,12 @@ impl PgStore {
     }
 
     /// A user's delivery log, newest first; `failed_only` keeps failed and dead rows.
-    pub async fn deliveries(&self, user: UserId, failed_only: bool, limit: u32) -> StoreResult<Vec<DeliveryLogEntry>> {
+    pub async fn deliveries(
+        &self,
+        user: UserId,
+        failed_only: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryLogEntry>> {
         // language=PostgreSQL
         let sql = "SELECT d.id, d.notification_id, n.title, d.channel_id, c.kind, c.target, d.status,
                        d.attempts, d.next_attempt_at, d.last_error, d.response_code, d.sent_at, d.created_at

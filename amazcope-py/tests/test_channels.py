@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import socket
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,10 +31,14 @@ class Mailbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Mailbox, str]]:
     box = Mailbox()
-    c = Controller(box, hostname="127.0.0.1", port=0)
+    # aiosmtpd's controller cannot take port 0 (it connects to its port to check the start).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = Controller(box, hostname="127.0.0.1", port=port)
     c.start()
     try:
-        yield box, f"smtp://127.0.0.1:{c.server.sockets[0].getsockname()[1]}"
+        yield box, f"smtp://127.0.0.1:{port}"
     finally:
         c.stop()
 
@@ -60,6 +65,7 @@ def hook() -> Iterator[tuple[list[dict[str, Any]], str]]:
         yield got, f"http://127.0.0.1:{srv.server_address[1]}"
     finally:
         srv.shutdown()
+        srv.server_close()
 
 
 def test_channels_deliver_and_log(database_url: str, pages: Path, tmp_path: Path, smtp: Any, hook: Any) -> None:

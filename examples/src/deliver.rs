@@ -160,19 +160,34 @@ pub async fn channels(cmd: ChannelsCommand) -> anyhow::Result<()> {
                 (None, Some(w)) => (ChannelKind::Webhook, w),
                 _ => anyhow::bail!("give one of --email ADDRESS or --webhook URL"),
             };
-            let types = a.types.iter().filter(|t| !t.trim().is_empty()).map(|t| t.parse::<NotificationType>()).collect::<Result<Vec<_>, _>>()?;
+            let types = a
+                .types
+                .iter()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| t.parse::<NotificationType>())
+                .collect::<Result<Vec<_>, _>>()?;
             let channel = store
                 .add_channel(NewChannel {
                     user_id: user.id,
                     kind,
                     target,
                     format: a.format.as_deref().map(str::parse::<WebhookFormat>).transpose()?,
-                    min_priority: a.min_priority.as_deref().map(str::parse::<NotificationPriority>).transpose()?,
+                    min_priority: a
+                        .min_priority
+                        .as_deref()
+                        .map(str::parse::<NotificationPriority>)
+                        .transpose()?,
                     types: (!types.is_empty()).then_some(types),
                     secret: a.secret,
                 })
                 .await?;
-            outln!("channel {} added for {}: {} {}", channel.id, a.user, channel.kind, channel.masked_target());
+            outln!(
+                "channel {} added for {}: {} {}",
+                channel.id,
+                a.user,
+                channel.kind,
+                channel.masked_target()
+            );
         }
         ChannelsCommand::List { user, json } => {
             let u = common::user(&store, &user).await?;

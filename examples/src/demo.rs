@@ -163,11 +163,15 @@ const DEMO_HOOK_SECRET: &str = "demo-signing-key";
 /// signed JSON webhook (a previous run's webhook, on a port now closed, is replaced).
 async fn delivery_sinks(store: &PgStore, user: &User) -> anyhow::Result<DemoSinks> {
     use amazcope_core::delivery::{ChannelKind, NewChannel};
-    let hook = amazcope_deliver::sinks::WebhookSink::start().await.context("cannot start the webhook receiver")?;
+    let hook =
+        amazcope_deliver::sinks::WebhookSink::start().await.context("cannot start the webhook receiver")?;
     let smtp = amazcope_deliver::sinks::SmtpSink::start(None).await.context("cannot start the SMTP sink")?;
     let channels = store.channels(user.id).await?;
     for c in &channels {
-        if c.kind == ChannelKind::Webhook && c.target.starts_with("http://127.0.0.1:") && c.target.ends_with("/demo-hook") {
+        if c.kind == ChannelKind::Webhook
+            && c.target.starts_with("http://127.0.0.1:")
+            && c.target.ends_with("/demo-hook")
+        {
             store.remove_channel(user.id, c.id).await?;
         }
     }
@@ -195,14 +199,22 @@ async fn delivery_sinks(store: &PgStore, user: &User) -> anyhow::Result<DemoSink
             secret: Some(DEMO_HOOK_SECRET.into()),
         })
         .await?;
-    outln!("delivering {}'s alerts to a webhook receiver at {} and an SMTP sink at {}", user.username, hook.url("/demo-hook"), smtp.url());
+    outln!(
+        "delivering {}'s alerts to a webhook receiver at {} and an SMTP sink at {}",
+        user.username,
+        hook.url("/demo-hook"),
+        smtp.url()
+    );
     Ok(DemoSinks { hook, smtp })
 }
 
 /// Delivers what is due (`amazcope deliver --once`) and prints what the receivers got.
 async fn deliver_to_sinks(store: &PgStore, user: &User, sinks: &DemoSinks) -> anyhow::Result<()> {
     let config = amazcope_deliver::DeliveryConfig {
-        smtp: Some(amazcope_deliver::SmtpConfig { url: sinks.smtp.url(), from: "Amazcope demo <alerts@amazcope.demo>".into() }),
+        smtp: Some(amazcope_deliver::SmtpConfig {
+            url: sinks.smtp.url(),
+            from: "Amazcope demo <alerts@amazcope.demo>".into(),
+        }),
         ..amazcope_deliver::DeliveryConfig::default()
     };
     let sender = amazcope_deliver::Sender::new(&config)?;
@@ -212,14 +224,21 @@ async fn deliver_to_sinks(store: &PgStore, user: &User, sinks: &DemoSinks) -> an
     let posts = sinks.hook.received();
     let signed = posts
         .iter()
-        .filter(|p| p.header("x-amazcope-signature") == Some(amazcope_deliver::sign(DEMO_HOOK_SECRET, &p.body).as_str()))
+        .filter(|p| {
+            p.header("x-amazcope-signature")
+                == Some(amazcope_deliver::sign(DEMO_HOOK_SECRET, &p.body).as_str())
+        })
         .count();
     outln!("  webhook receiver: {} POSTs, {} with a valid signature, e.g.:", posts.len(), signed);
     for p in posts.iter().take(3) {
         outln!("    {}", p.json()["title"].as_str().unwrap_or("?"));
     }
     let mails = sinks.smtp.mails();
-    outln!("  SMTP sink: {} mails to {}", mails.len(), mails.first().map_or(DEMO_EMAIL, |m| m.to.first().map_or(DEMO_EMAIL, String::as_str)));
+    outln!(
+        "  SMTP sink: {} mails to {}",
+        mails.len(),
+        mails.first().map_or(DEMO_EMAIL, |m| m.to.first().map_or(DEMO_EMAIL, String::as_str))
+    );
     Ok(())
 }
 

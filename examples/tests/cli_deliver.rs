@@ -7,7 +7,10 @@ mod common;
 use amazcope_core::model::alert::NewAlert;
 use amazcope_core::model::product::ProductUpsert;
 use amazcope_core::model::snapshot::NewSnapshot;
-use amazcope_core::{AlertRepository, AlertType, Currency, Marketplace, ProductRepository, Severity, SnapshotRepository, UserRepository};
+use amazcope_core::{
+    AlertRepository, AlertType, Currency, Marketplace, ProductRepository, Severity, SnapshotRepository,
+    UserRepository,
+};
 use amazcope_deliver::sinks::{SmtpSink, WebhookSink};
 use amazcope_pg::PgStore;
 use chrono::{TimeZone, Utc};
@@ -50,13 +53,28 @@ async fn channels_deliver_and_the_log_through_the_cli_with_secrets_masked() {
     let sink = WebhookSink::start().await.unwrap();
     let smtp = SmtpSink::start(None).await.unwrap();
     let hook = sink.url("/hook?token=tok-SECRET-1");
-    let out = db.ok(&["channels", "add", "--user", "alice", "--webhook", &hook, "--secret", "whsec-SECRET-2"]);
+    let out =
+        db.ok(&["channels", "add", "--user", "alice", "--webhook", &hook, "--secret", "whsec-SECRET-2"]);
     assert!(out.contains("token=***") && !out.contains("tok-SECRET-1"), "{out}");
-    db.ok(&["channels", "add", "--user", "alice", "--email", "alice@example.com", "--min-priority", "normal", "--types", "price_change,stock_change"]);
+    db.ok(&[
+        "channels",
+        "add",
+        "--user",
+        "alice",
+        "--email",
+        "alice@example.com",
+        "--min-priority",
+        "normal",
+        "--types",
+        "price_change,stock_change",
+    ]);
     let list = db.ok(&["channels", "list", "--user", "alice"]);
     let json = db.ok(&["channels", "list", "--user", "alice", "--json"]);
     for shown in [&list, &json] {
-        assert!(!shown.contains("tok-SECRET-1") && !shown.contains("whsec-SECRET-2"), "secret shown: {shown}");
+        assert!(
+            !shown.contains("tok-SECRET-1") && !shown.contains("whsec-SECRET-2"),
+            "secret shown: {shown}"
+        );
     }
     let channels: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(channels.as_array().unwrap().len(), 2);
@@ -85,9 +103,17 @@ async fn channels_deliver_and_the_log_through_the_cli_with_secrets_masked() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
-    let counts: serde_json::Value = serde_json::from_str(&run(&["deliver", "--once", "--now", "2026-07-01T12:01:00Z", "--json"])).unwrap();
-    assert_eq!((counts["sent"].as_u64(), counts["failed"].as_u64(), counts["dead"].as_u64()), (Some(2), Some(0), Some(0)));
-    assert_eq!(run(&["deliver", "--once", "--now", "2026-07-02T00:00:00Z"]).trim(), "sent 0, failed 0, dead 0");
+    let counts: serde_json::Value =
+        serde_json::from_str(&run(&["deliver", "--once", "--now", "2026-07-01T12:01:00Z", "--json"]))
+            .unwrap();
+    assert_eq!(
+        (counts["sent"].as_u64(), counts["failed"].as_u64(), counts["dead"].as_u64()),
+        (Some(2), Some(0), Some(0))
+    );
+    assert_eq!(
+        run(&["deliver", "--once", "--now", "2026-07-02T00:00:00Z"]).trim(),
+        "sent 0, failed 0, dead 0"
+    );
     assert_eq!(sink.count(), 2);
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
@@ -126,8 +152,14 @@ async fn a_deliverer_killed_between_claim_and_record_is_taken_over_after_the_lea
     let log = db.json(&["deliveries", "--user", "alice", "--json"]);
     assert_eq!(log[0]["status"], "pending", "{log}");
     // Within the lease (60 s) nobody else takes it; after it, another worker does.
-    assert_eq!(db.ok(&["deliver", "--once", "--now", "2026-07-02T00:00:30Z"]).trim(), "sent 0, failed 0, dead 0");
-    assert_eq!(db.ok(&["deliver", "--once", "--now", "2026-07-02T00:01:01Z"]).trim(), "sent 1, failed 0, dead 0");
+    assert_eq!(
+        db.ok(&["deliver", "--once", "--now", "2026-07-02T00:00:30Z"]).trim(),
+        "sent 0, failed 0, dead 0"
+    );
+    assert_eq!(
+        db.ok(&["deliver", "--once", "--now", "2026-07-02T00:01:01Z"]).trim(),
+        "sent 1, failed 0, dead 0"
+    );
     let got = sink.received();
     assert_eq!(got.len(), 2, "at least once: sent again after the kill");
     // Both attempts carry the same Idempotency-Key, so the receiver can dedupe.

@@ -36,7 +36,10 @@ fn slack_escape(text: &str) -> String {
 
 /// One line: control characters (line breaks) become spaces, runs of spaces one.
 fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control() || c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `text` cut to at most `max` characters at a word boundary, with `…` when cut.
@@ -103,7 +106,9 @@ pub fn subject(message: &Message) -> String {
 fn show_value(message: &Message, value: Option<&str>) -> String {
     let Some(v) = value else { return "-".to_owned() };
     match (&message.alert, &message.product) {
-        (Some(a), Some(p)) if matches!(a.alert_type, AlertType::PriceChange | AlertType::TargetPriceReached) => {
+        (Some(a), Some(p))
+            if matches!(a.alert_type, AlertType::PriceChange | AlertType::TargetPriceReached) =>
+        {
             format!("{v} {}", p.marketplace.currency())
         }
         _ => v.to_owned(),
@@ -138,7 +143,9 @@ pub fn email_text(message: &Message) -> String {
     if let Some(p) = &message.product {
         out.push_str(&format!("Link: {}\n", p.url));
     }
-    out.push_str("\n-- \nAmazcope. Change what you receive with `amazcope settings` and `amazcope channels`.\n");
+    out.push_str(
+        "\n-- \nAmazcope. Change what you receive with `amazcope settings` and `amazcope channels`.\n",
+    );
     out
 }
 
@@ -146,12 +153,22 @@ pub fn email_text(message: &Message) -> String {
 pub fn email_html(message: &Message) -> String {
     let mut rows = String::new();
     for (k, v) in facts(message) {
-        rows.push_str(&format!("<tr><th align=\"left\">{}</th><td>{}</td></tr>\n", html_escape(k), html_escape(&v)));
+        rows.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
+            html_escape(k),
+            html_escape(&v)
+        ));
     }
     let link = message
         .product
         .as_ref()
-        .map(|p| format!("<p><a href=\"{}\">View on {}</a></p>\n", html_escape(&p.url), html_escape(&store(message).unwrap_or_default())))
+        .map(|p| {
+            format!(
+                "<p><a href=\"{}\">View on {}</a></p>\n",
+                html_escape(&p.url),
+                html_escape(&store(message).unwrap_or_default())
+            )
+        })
         .unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n<p>{}</p>\n<table>\n{rows}</table>\n{link}</body></html>\n",
@@ -212,8 +229,10 @@ fn slack_body(message: &Message) -> Value {
 }
 
 fn discord_body(message: &Message) -> Value {
-    let fields: Vec<Value> =
-        facts(message).into_iter().map(|(k, v)| json!({"name": k, "value": shorten(&v, 1000), "inline": true})).collect();
+    let fields: Vec<Value> = facts(message)
+        .into_iter()
+        .map(|(k, v)| json!({"name": k, "value": shorten(&v, 1000), "inline": true}))
+        .collect();
     let color = match message.priority {
         NotificationPriority::Low | NotificationPriority::Normal => 0x3b82f6,
         NotificationPriority::High => 0xf59e0b,

@@ -5,8 +5,19 @@
 const MASK: &str = "***";
 
 /// Query parameters whose values are credentials.
-const SECRET_KEYS: &[&str] =
-    &["token", "access_token", "auth", "key", "api_key", "apikey", "secret", "password", "pass", "sig", "signature"];
+const SECRET_KEYS: &[&str] = &[
+    "token",
+    "access_token",
+    "auth",
+    "key",
+    "api_key",
+    "apikey",
+    "secret",
+    "password",
+    "pass",
+    "sig",
+    "signature",
+];
 
 /// Hosts whose webhook URLs carry their token in the path (everything after the fixed
 /// prefix is masked).
@@ -49,7 +60,9 @@ pub fn url(url: &str) -> String {
     let query = query.map(|q| {
         q.split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str()) => format!("{k}={MASK}"),
+                Some((k, _)) if SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str()) => {
+                    format!("{k}={MASK}")
+                }
                 _ => pair.to_owned(),
             })
             .collect::<Vec<_>>()
@@ -81,7 +94,10 @@ mod tests {
 
     #[test]
     fn masks_passwords_tokens_and_hook_paths() {
-        assert_eq!(url("smtp://bob:hunter2@mail.example:587?tls=required"), "smtp://bob:***@mail.example:587?tls=required");
+        assert_eq!(
+            url("smtp://bob:hunter2@mail.example:587?tls=required"),
+            "smtp://bob:***@mail.example:587?tls=required"
+        );
         assert_eq!(url("https://x.example/hook?token=abc&x=1"), "https://x.example/hook?token=***&x=1");
         assert_eq!(url("https://hooks.slack.com/services/T0/B0/XYZ"), "https://hooks.slack.com/services/***");
         assert_eq!(url("https://discord.com/api/webhooks/1/tok"), "https://discord.com/api/webhooks/***");
@@ -92,7 +108,10 @@ mod tests {
 
     #[test]
     fn masks_secrets_inside_text() {
-        let t = text("error sending to https://x.example/h?token=abc: key s3cret refused", &["https://x.example/h?token=abc", "s3cret"]);
+        let t = text(
+            "error sending to https://x.example/h?token=abc: key s3cret refused",
+            &["https://x.example/h?token=abc", "s3cret"],
+        );
         assert_eq!(t, "error sending to https://x.example/h?token=***: key *** refused");
     }
 }

@@ -171,7 +171,8 @@ impl Channel {
     /// Whether this channel takes a notification of this type and priority (its own filters;
     /// the user's e-mail switches are applied when the delivery rows are written).
     pub fn accepts(&self, kind: NotificationType, priority: NotificationPriority) -> bool {
-        self.min_priority.is_none_or(|p| priority >= p) && self.types.as_ref().is_none_or(|t| t.contains(&kind))
+        self.min_priority.is_none_or(|p| priority >= p)
+            && self.types.as_ref().is_none_or(|t| t.contains(&kind))
     }
 }
 

@@ -52,6 +52,8 @@ async fn erd_has_every_table_and_foreign_key(pool: PgPool) {
         "suggestions",
         "suggestion_actions",
         "product_daily",
+        "notification_channels",
+        "notification_deliveries",
     ] {
         assert!(dot.contains(&format!("\"{table}\" [label=<")), "{table} node missing");
     }
@@ -62,5 +64,6 @@ async fn erd_has_every_table_and_foreign_key(pool: PgPool) {
     );
     assert!(dot.contains("timestamp with time zone"));
     let edges = dot.matches(" -> ").count();
-    assert_eq!(edges, 23, "one edge per foreign key (product_daily since 0008):\n{dot}");
+    // 0009 (delivery): channels' user_id; deliveries' user_id, notification_id, channel_id.
+    assert_eq!(edges, 27, "one edge per foreign key (product_daily since 0008, delivery 0009):\n{dot}");
 }

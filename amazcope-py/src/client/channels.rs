@@ -14,7 +14,8 @@ fn config(smtp_url: Option<String>, mail_from: Option<String>) -> DeliveryConfig
     let mut cfg = DeliveryConfig::from_env();
     if let Some(url) = smtp_url {
         let from = mail_from.clone().or_else(|| cfg.smtp.as_ref().map(|s| s.from.clone()));
-        cfg.smtp = Some(SmtpConfig { url, from: from.unwrap_or_else(|| "Amazcope <amazcope@localhost>".into()) });
+        cfg.smtp =
+            Some(SmtpConfig { url, from: from.unwrap_or_else(|| "Amazcope <amazcope@localhost>".into()) });
     } else if let (Some(from), Some(s)) = (mail_from, cfg.smtp.as_mut()) {
         s.from = from;
     }
@@ -103,12 +104,20 @@ pub(super) fn deliver<'py>(
     let cfg = config(smtp_url, mail_from);
     let store = amazcope_pg::PgStore::clone(&c.store);
     let d = Deliverer::new(store, sender(&cfg)?, cfg, format!("python-{}", std::process::id()));
-    let summary = block_on(py, async move { Ok::<_, Error>(d.run_once(now.unwrap_or_else(Utc::now)).await?) })?;
+    let summary =
+        block_on(py, async move { Ok::<_, Error>(d.run_once(now.unwrap_or_else(Utc::now)).await?) })?;
     json_to_py(py, &summary)
 }
 
-pub(super) fn deliveries<'py>(c: &Client, py: Python<'py>, user: String, failed: bool, limit: u32) -> Result<Bound<'py, PyAny>> {
-    let rows = c.as_user(py, user, |store, u| async move { Ok(store.deliveries(u.id, failed, limit).await?) })?;
+pub(super) fn deliveries<'py>(
+    c: &Client,
+    py: Python<'py>,
+    user: String,
+    failed: bool,
+    limit: u32,
+) -> Result<Bound<'py, PyAny>> {
+    let rows =
+        c.as_user(py, user, |store, u| async move { Ok(store.deliveries(u.id, failed, limit).await?) })?;
     let mut t = Columns::default();
     t.utf8("id", rows.iter().map(|d| Some(d.id.to_string())));
     t.utf8("notification_id", rows.iter().map(|d| Some(d.notification_id.to_string())));
@@ -125,4 +134,3 @@ pub(super) fn deliveries<'py>(c: &Client, py: Python<'py>, user: String, failed:
     t.time("created_at", rows.iter().map(|d| Some(d.created_at)));
     Ok(t.into_pyarrow(py)?)
 }
-

@@ -291,9 +291,6 @@ impl Client {
         alerts::notifications(self, py, user, unread, limit)
     }
 
-    /// Marks one of `user`'s notifications read (`id`), or all of them when `id` is None.
-    /// Returns how many were marked (1 for one id; for all, those that were unread). Another
-    /// user's notification id is `NotFound`.
     /// Adds a delivery channel: `email=ADDRESS` or `webhook=URL` (with `format` json, slack,
     /// discord or ntfy, and a signing `secret`); `min_priority` and `types` filter. Returns
     /// the channel as a dict (target masked, no secret).
@@ -352,10 +349,19 @@ impl Client {
     /// The user's delivery log as a pyarrow.Table, newest first; `failed=True` keeps failed
     /// and dead ones.
     #[pyo3(signature = (user, failed=false, limit=1000))]
-    fn deliveries<'py>(&self, py: Python<'py>, user: String, failed: bool, limit: u32) -> Result<Bound<'py, PyAny>> {
+    fn deliveries<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        failed: bool,
+        limit: u32,
+    ) -> Result<Bound<'py, PyAny>> {
         channels::deliveries(self, py, user, failed, limit)
     }
 
+    /// Marks one of `user`'s notifications read (`id`), or all of them when `id` is None.
+    /// Returns how many were marked (1 for one id; for all, those that were unread). Another
+    /// user's notification id is `NotFound`.
     #[pyo3(signature = (user, id=None))]
     fn mark_notifications_read(&self, py: Python<'_>, user: String, id: Option<String>) -> Result<u64> {
         alerts::mark_notifications_read(self, py, user, id)
