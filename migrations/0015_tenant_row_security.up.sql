@@ -103,3 +103,6 @@ SELECT amazcope_tenant_rls('suggestions');
 -- users' suggestions from the subquery).
 SELECT amazcope_tenant_rls('suggestion_actions',
                            '(SELECT s.user_id FROM suggestions s WHERE s.id = suggestion_id)');
+-- The delivery outbox (0009): a user's channels and the delivery log of their notifications.
+SELECT amazcope_tenant_rls('notification_channels');
+SELECT amazcope_tenant_rls('notification_deliveries');

@@ -157,7 +157,7 @@ impl PgStore {
     pub async fn add_channel(&self, channel: NewChannel) -> StoreResult<Channel> {
         let channel = channel.validate()?;
         let user = channel.user_id;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.user_tx(user).await?;
         let ids = write::channels::insert(&mut tx, std::slice::from_ref(&channel)).await?;
         tx.commit().await.map_err(db)?;
         self.channel(user, ids[0]).await
@@ -170,8 +170,9 @@ impl PgStore {
             channel_columns!(),
             " FROM notification_channels c WHERE c.user_id = $1 ORDER BY c.created_at, c.id"
         );
-        let rows: Vec<ChannelRow> =
-            sqlx::query_as(sql).bind(user.0).fetch_all(&self.pool).await.map_err(db)?;
+        let mut tx = self.user_tx(user).await?;
+        let rows: Vec<ChannelRow> = sqlx::query_as(sql).bind(user.0).fetch_all(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
         rows.into_iter().map(Channel::try_from).collect()
     }
 
@@ -182,14 +183,16 @@ impl PgStore {
             channel_columns!(),
             " FROM notification_channels c WHERE c.id = $1 AND c.user_id = $2"
         );
+        let mut tx = self.user_tx(user).await?;
         let row: Option<ChannelRow> =
-            sqlx::query_as(sql).bind(id).bind(user.0).fetch_optional(&self.pool).await.map_err(db)?;
+            sqlx::query_as(sql).bind(id).bind(user.0).fetch_optional(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
         row.ok_or_else(|| StoreError::not_found("channel", id))?.try_into()
     }
 
     /// Removes one of a user's channels.
     pub async fn remove_channel(&self, user: UserId, id: Uuid) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.user_tx(user).await?;
         write::channels::delete(&mut tx, user, id).await?;
         tx.commit().await.map_err(db).map(|_| ())
     }
@@ -224,14 +227,17 @@ impl PgStore {
              LEFT JOIN alerts a ON a.id = n.alert_id
              ORDER BY n.created_at, claimed.id"
         );
+        // The cross-user path (row-level security): a worker delivers every user's rows.
+        let mut tx = self.service_tx().await?;
         let rows: Vec<ClaimRow> = sqlx::query_as(sql)
             .bind(claim.now)
             .bind(i64::from(claim.limit.max(1)))
             .bind(clip(&claim.worker_id, 100))
             .bind(claim.now + claim.lease)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         rows.into_iter().map(ClaimedDelivery::try_from).collect()
     }
 
@@ -264,7 +270,8 @@ impl PgStore {
                 },
             })
             .collect();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        // The cross-user path: the attempts are of every user's rows.
+        let mut tx = self.service_tx().await?;
         let n = write::deliveries::record(&mut tx, &clip(worker_id, 100), now, &outcomes).await?;
         tx.commit().await.map_err(db)?;
         Ok(n)
@@ -301,13 +308,15 @@ impl PgStore {
             Option<DateTime<Utc>>,
             DateTime<Utc>,
         );
+        let mut tx = self.user_tx(user).await?;
         let rows: Vec<Row> = sqlx::query_as(sql)
             .bind(user.0)
             .bind(failed_only)
             .bind(i64::from(limit.max(1)))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         rows.into_iter()
             .map(|(id, nid, title, cid, kind, target, status, attempts, next, err, code, sent, created)| {
                 Ok(DeliveryLogEntry {

@@ -19,8 +19,16 @@ use uuid::Uuid;
 
 /// Every tenant table, with the column naming its owner (suggestion_actions: through its
 /// suggestion).
-const TENANT_TABLES: [&str; 6] =
-    ["user_settings", "user_products", "alerts", "notifications", "suggestions", "suggestion_actions"];
+const TENANT_TABLES: [&str; 8] = [
+    "user_settings",
+    "user_products",
+    "alerts",
+    "notifications",
+    "suggestions",
+    "suggestion_actions",
+    "notification_channels",
+    "notification_deliveries",
+];
 
 async fn assert_restricted_role(pool: &PgPool) {
     let (name, sup, bypass): (String, bool, bool) = sqlx::query_as(
@@ -47,6 +55,18 @@ async fn two_tenants(pool: &PgPool) -> (Uuid, Uuid) {
     s.track(a.id, p.id, &TrackOptions::default()).await.unwrap();
     s.track(b.id, q.id, &TrackOptions::default()).await.unwrap();
     s.settings(a.id).await.unwrap();
+    // A webhook channel: the alert below gets a delivery row beside its notification.
+    s.add_channel(amazcope_core::delivery::NewChannel {
+        user_id: a.id,
+        kind: amazcope_core::delivery::ChannelKind::Webhook,
+        target: "http://127.0.0.1:9/hook".into(),
+        format: None,
+        min_priority: None,
+        types: None,
+        secret: Some("s3cret".into()),
+    })
+    .await
+    .unwrap();
     let snap = s.insert_snapshot(&snapshot(&p, day(7, 1), 1)).await.unwrap();
     s.create_alerts(&[NewAlert {
         user_id: a.id,
@@ -179,6 +199,10 @@ async fn another_user_changes_and_deletes_none_of_alices_rows(pool: PgPool) {
         ),
         ("UPDATE user_products SET notes = 'pwned' WHERE user_id = $1", "user_products"),
         ("UPDATE user_settings SET theme = 'dark' WHERE user_id = $1", "user_settings"),
+        ("UPDATE notification_channels SET target = 'http://evil.invalid/' WHERE user_id = $1", "channels"),
+        ("UPDATE notification_deliveries SET status = 'dead' WHERE user_id = $1", "deliveries"),
+        ("DELETE FROM notification_deliveries WHERE user_id = $1", "deliveries"),
+        ("DELETE FROM notification_channels WHERE user_id = $1", "channels"),
         // Moving one of Bob's own rows onto Alice is refused by WITH CHECK (below), and
         // deleting hers removes nothing.
         ("DELETE FROM notifications WHERE user_id = $1", "notifications"),
@@ -233,6 +257,8 @@ async fn another_user_cannot_insert_rows_for_alice(pool: PgPool) {
          VALUES ($1, $2, 't', 'd', 'r', 'low', 'tracking', 'x', 'other')",
         "INSERT INTO alerts (user_id, product_id, alert_type, severity, title, message)
          VALUES ($1, $2, 'price_change', 'info', 't', 'm')",
+        "INSERT INTO notification_channels (user_id, kind, target)
+         SELECT $1, 'webhook', 'http://127.0.0.1:9/' || $2::text",
     ];
     let mut conn = pool.acquire().await.unwrap();
     for sql in inserts {
