@@ -7,6 +7,7 @@
 pub mod analytics;
 mod error;
 mod ids;
+pub mod keepa;
 mod marketplace;
 pub mod model;
 pub mod money;
