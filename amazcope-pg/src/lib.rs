@@ -37,11 +37,14 @@
 #![warn(missing_docs)]
 
 mod analytics;
+pub mod archive;
 mod columns;
 pub mod daily;
 mod error;
+pub mod export;
 pub mod history;
 mod ingest;
+pub mod keepa;
 pub mod queue;
 mod repos;
 mod rows;
