@@ -98,7 +98,8 @@ fn table_error(e: TableError) -> StoreError {
 
 enum Sink<W: Write + Send> {
     Csv(CsvSink<W>),
-    Parquet(ParquetSink<W>),
+    // Boxed: the Parquet writer's state is a few hundred bytes, the CSV sink's a handful.
+    Parquet(Box<ParquetSink<W>>),
 }
 
 impl PgStore {
@@ -146,7 +147,7 @@ impl PgStore {
         let mut sink = match request.format {
             ExportFormat::Csv => Sink::Csv(CsvSink::new(out)),
             ExportFormat::Parquet => {
-                Sink::Parquet(ParquetSink::new(out, batcher.schema()).map_err(table_error)?)
+                Sink::Parquet(Box::new(ParquetSink::new(out, batcher.schema()).map_err(table_error)?))
             }
         };
         let write = |sink: &mut Sink<W>, batch: &arrow_array::RecordBatch| match sink {

@@ -59,21 +59,16 @@ async fn fill_march(pool: &PgPool, n: usize) -> Vec<NewSnapshot> {
 }
 
 /// Every row of the partition, by id, as (product, time, price, source, keywords text).
+/// A row with its id first, as selected.
+type IdRow =
+    (Uuid, Uuid, DateTime<Utc>, Option<rust_decimal::Decimal>, String, Option<String>, Option<String>);
 type Row = (Uuid, DateTime<Utc>, Option<rust_decimal::Decimal>, String, Option<String>, Option<String>);
 
 async fn rows_of(pool: &PgPool, table: &str) -> HashMap<Uuid, Row> {
     let sql = format!(
         "SELECT id, product_id, scraped_at, price, source, amazons_choice_keywords::text, coupon_text FROM {table}"
     );
-    let rows: Vec<(
-        Uuid,
-        Uuid,
-        DateTime<Utc>,
-        Option<rust_decimal::Decimal>,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap();
+    let rows: Vec<IdRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap();
     rows.into_iter().map(|r| (r.0, (r.1, r.2, r.3, r.4, r.5, r.6))).collect()
 }
 

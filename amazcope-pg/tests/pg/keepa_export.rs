@@ -12,6 +12,10 @@ use chrono::{Duration, TimeZone, Utc};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sqlx::PgPool;
 
+/// time, price, in stock, rating, reviews, source, partition.
+type KeepaRow =
+    (chrono::DateTime<Utc>, Option<rust_decimal::Decimal>, bool, Option<f64>, Option<i32>, String, String);
+
 /// The keepa minute of a UTC time.
 fn km(y: i32, m: u32, d: u32, h: u32) -> i64 {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().timestamp() / 60 - KEEPA_EPOCH_MINUTES
@@ -42,15 +46,7 @@ async fn keepa_import_creates_the_product_stores_keepa_snapshots_and_is_idempote
     let r = s.import_keepa(p, None).await.unwrap();
     assert!(r.created);
     assert_eq!((r.points, r.inserted), (4, 4));
-    let rows: Vec<(
-        chrono::DateTime<Utc>,
-        Option<rust_decimal::Decimal>,
-        bool,
-        Option<f64>,
-        Option<i32>,
-        String,
-        String,
-    )> = sqlx::query_as(
+    let rows: Vec<KeepaRow> = sqlx::query_as(
         "SELECT scraped_at, price, in_stock, rating, review_count, source, tableoid::regclass::text
              FROM product_snapshots WHERE product_id = $1 ORDER BY scraped_at",
     )
