@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod delivery;
 mod error;
 mod ids;
+pub mod keepa;
 mod marketplace;
 pub mod model;
 pub mod money;

@@ -52,13 +52,16 @@
 #![warn(missing_docs)]
 
 mod analytics;
+pub mod archive;
 pub mod budget;
 mod columns;
 pub mod daily;
 pub mod delivery;
 mod error;
+pub mod export;
 pub mod history;
 mod ingest;
+pub mod keepa;
 pub mod queue;
 mod repos;
 mod rows;

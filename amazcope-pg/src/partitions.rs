@@ -40,6 +40,26 @@ pub enum PartitionError {
         /// The retention asked for, in whole days.
         days: i64,
     },
+    /// Retention would drop months and no archive was given for them.
+    #[error(
+        "refusing to drop {} snapshot partition(s) past the retention ({}) without an archive: \
+         pass --archive DIR|URL to write them to Parquet first, or --discard to drop them without a copy",
+        partitions.len(),
+        partitions.join(", ")
+    )]
+    NoArchive {
+        /// The partitions that would have been dropped.
+        partitions: Vec<String>,
+    },
+    /// Archiving a month before dropping it failed; it was not dropped.
+    #[error("archiving {partition} failed; it was not dropped")]
+    Archive {
+        /// The partition.
+        partition: String,
+        /// Why.
+        #[source]
+        source: Box<crate::archive::ArchiveError>,
+    },
     /// A statement failed; `step` says which.
     #[error("partition upkeep failed while {step}")]
     Database {
@@ -172,6 +192,21 @@ pub struct PartitionReport {
     pub rows_moved: u64,
     /// Alerts whose snapshot reference was cleared because its month was dropped.
     pub alerts_cleared: u64,
+    /// The months archived (and read back) before they were dropped.
+    pub archived: Vec<crate::archive::ArchiveManifest>,
+    /// Months archived but kept: rows arrived after the archive was read (archived again
+    /// on the next run).
+    pub kept_changed: Vec<String>,
+}
+
+/// What retention does with the months it removes: archive them first, or (only when asked
+/// explicitly) discard them.
+#[derive(Debug, Clone, Copy)]
+pub enum Disposal<'a> {
+    /// Write each month to this target and read it back before dropping it.
+    Archive(&'a crate::archive::ArchiveTarget),
+    /// Drop without a copy (`--discard`).
+    Discard,
 }
 
 /// One existing monthly partition.
@@ -271,6 +306,28 @@ pub async fn ensure_partitions(
     lock(&mut tx).await?;
     let existing = list_in(&mut tx).await?;
     wanted.retain(|m| !existing.iter().any(|p| p.month == *m));
+    if !wanted.is_empty() {
+        lock_tables(&mut tx).await?;
+    }
+    for month in wanted {
+        report.rows_moved += create_one(&mut tx, month).await?;
+        report.created.push(month.partition_name());
+    }
+    tx.commit().await.map_err(db("committing new partitions"))?;
+    Ok(report)
+}
+
+/// Creates the partitions of `months` that do not exist (for a restore or an import of old
+/// history), in one transaction, as [`ensure_partitions`] does.
+pub async fn ensure_months(pool: &PgPool, months: &[Month]) -> Result<PartitionReport, PartitionError> {
+    let mut report = PartitionReport::default();
+    let mut tx = pool.begin().await.map_err(db("starting a transaction"))?;
+    lock(&mut tx).await?;
+    let existing = list_in(&mut tx).await?;
+    let mut wanted: Vec<Month> =
+        months.iter().copied().filter(|m| !existing.iter().any(|p| p.month == *m)).collect();
+    wanted.sort();
+    wanted.dedup();
     if !wanted.is_empty() {
         lock_tables(&mut tx).await?;
     }
@@ -385,15 +442,28 @@ pub async fn upkeep(
     months_ahead: u32,
     retention: Duration,
     now: DateTime<Utc>,
+    disposal: Option<Disposal<'_>>,
 ) -> Result<PartitionReport, PartitionError> {
     let created = ensure_partitions(pool, months_ahead, now).await?;
-    let dropped = drop_expired_partitions(pool, retention, now).await?;
-    Ok(PartitionReport { dropped: dropped.dropped, alerts_cleared: dropped.alerts_cleared, ..created })
+    let dropped = drop_expired_partitions(pool, retention, now, disposal).await?;
+    Ok(PartitionReport {
+        dropped: dropped.dropped,
+        alerts_cleared: dropped.alerts_cleared,
+        archived: dropped.archived,
+        kept_changed: dropped.kept_changed,
+        ..created
+    })
 }
 
 /// Drops the monthly partitions whose whole range is older than `now - retention`, in one
 /// transaction. A month that still has a row newer than the cutoff is kept; the DEFAULT
 /// partition is never dropped.
+///
+/// No data goes without a copy: with [`Disposal::Archive`] each month is first written to
+/// the archive and read back ([`crate::archive::archive_month`]), and dropped only if it
+/// still holds the rows archived (otherwise it is kept and reported in `kept_changed`);
+/// with `None` nothing is dropped and, if any month is due, [`PartitionError::NoArchive`]
+/// says so; [`Disposal::Discard`] drops without a copy.
 ///
 /// `alerts.snapshot_id` is `ON DELETE SET NULL`, but dropping a partition deletes no row (no
 /// trigger fires) and PostgreSQL refuses to detach a partition that is still referenced, so
@@ -402,12 +472,35 @@ pub async fn drop_expired_partitions(
     pool: &PgPool,
     retention: Duration,
     now: DateTime<Utc>,
+    disposal: Option<Disposal<'_>>,
 ) -> Result<PartitionReport, PartitionError> {
     if retention < Duration::zero() {
         return Err(PartitionError::InvalidRetention { days: retention.num_days() });
     }
     let cutoff = now - retention;
     let mut report = PartitionReport::default();
+    let due: Vec<SnapshotPartition> =
+        list_partitions(pool).await?.into_iter().filter(|p| p.month.end() <= cutoff).collect();
+    if due.is_empty() {
+        return Ok(report);
+    }
+    let mut archived = std::collections::HashMap::new();
+    match disposal {
+        None => {
+            return Err(PartitionError::NoArchive { partitions: due.into_iter().map(|p| p.name).collect() });
+        }
+        Some(Disposal::Discard) => {}
+        // Archived before the DDL transaction: reading a month takes a while, and the table
+        // locks below would stop every ingest for as long.
+        Some(Disposal::Archive(target)) => {
+            for p in &due {
+                let manifest = crate::archive::archive_month(pool, target, p.month).await.map_err(|e| {
+                    PartitionError::Archive { partition: p.name.clone(), source: Box::new(e) }
+                })?;
+                archived.insert(p.month, manifest);
+            }
+        }
+    }
     let mut tx = pool.begin().await.map_err(db("starting a transaction"))?;
     lock(&mut tx).await?;
     let expired: Vec<SnapshotPartition> =
@@ -417,6 +510,20 @@ pub async fn drop_expired_partitions(
     }
     for p in expired {
         let name = p.month.partition_name();
+        if let Some(Disposal::Archive(_)) = disposal {
+            // Only what was archived may go: a month not archived above (it expired
+            // meanwhile) or one that took rows since is kept for the next run.
+            let Some(manifest) = archived.remove(&p.month) else { continue };
+            let rows: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {name}")))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db(format!("counting the rows of {name}")))?;
+            if u64::try_from(rows).ok() != Some(manifest.rows) {
+                report.kept_changed.push(name);
+                continue;
+            }
+            report.archived.push(manifest);
+        }
         // Every user's alerts: on the cross-user path (row-level security).
         as_service(&mut tx, true).await?;
         // language=PostgreSQL

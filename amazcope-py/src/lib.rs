@@ -11,6 +11,7 @@ mod convert;
 mod copy;
 mod errors;
 mod fetch;
+mod keepa;
 mod page;
 mod runtime;
 mod views;
@@ -64,6 +65,8 @@ mod _amazcope {
     use super::errors::{AmazcopeError, CaptchaError, ConflictError, DatabaseError, FetchError};
     #[pymodule_export]
     use super::fetch::fetch;
+    #[pymodule_export]
+    use super::keepa::decode_keepa;
     #[pymodule_export]
     use super::page::Page;
     #[pymodule_export]

@@ -76,6 +76,8 @@ impl BenchDb {
             3,
             Duration::days(amazcope_pg::partitions::DEFAULT_RETENTION_DAYS),
             now,
+            // A benchmark database: its expired months are not worth an archive.
+            Some(amazcope_pg::partitions::Disposal::Discard),
         )
         .await
         .expect("partition upkeep");

@@ -70,9 +70,29 @@ pub enum DbCommand {
         /// Months to create ahead of the current one.
         #[arg(long, default_value_t = 3)]
         ahead: u32,
-        /// Drop months wholly older than this many days.
+        /// Drop months wholly older than this many days, once archived (`--archive`) or
+        /// when `--discard` is given; without either, nothing is dropped.
         #[arg(long, default_value_t = partitions::DEFAULT_RETENTION_DAYS)]
         retention_days: i64,
+        /// Write each expired month to Parquet here first (a directory, `file:///...` or
+        /// `s3://bucket/prefix`), with a manifest, and read it back before dropping it.
+        #[arg(long, value_name = "TARGET")]
+        archive: Option<String>,
+        /// Drop expired months without an archive.
+        #[arg(long, conflicts_with = "archive")]
+        discard: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load archived months (`db partitions --archive`) back into the snapshots; the daily
+    /// rollups of those months are recomputed. Running it again changes nothing.
+    RestoreArchive {
+        /// The archive: a directory or an object-store URL.
+        target: String,
+        /// Only this month (2025-03); default: every month in the archive.
+        #[arg(long, value_parser = month)]
+        month: Option<partitions::Month>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -103,6 +123,14 @@ pub enum DbCommand {
 fn day(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| format!("expected a day such as 2025-03-01, got {s:?}"))
+}
+
+/// A month argument (`2025-03`).
+fn month(s: &str) -> Result<partitions::Month, String> {
+    let bad = || format!("expected a month such as 2025-03, got {s:?}");
+    let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
+    partitions::Month::new(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?)
+        .map_err(|e| e.to_string())
 }
 
 /// The database, without the schema check of the data commands: `db` is how a schema is
@@ -231,14 +259,30 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
                 report.manifest.tables.len()
             )?;
         }
-        DbCommand::Partitions { ahead, retention_days, json } => {
+        DbCommand::Partitions { ahead, retention_days, archive, discard, json } => {
             if retention_days < 0 {
                 anyhow::bail!("--retention-days must not be negative (got {retention_days})");
             }
+            let target = archive.as_deref().map(crate::archive::open).transpose()?;
+            let disposal = match (&target, discard) {
+                (Some(t), _) => Some(partitions::Disposal::Archive(t)),
+                (None, true) => Some(partitions::Disposal::Discard),
+                (None, false) => None,
+            };
             let store = store().await?;
-            let r = partitions::upkeep(store.pool(), ahead, Duration::days(retention_days), Utc::now())
-                .await
-                .context("partition upkeep failed")?;
+            // The refusal is the whole message; the archive's own errors keep their context.
+            let r = match partitions::upkeep(
+                store.pool(),
+                ahead,
+                Duration::days(retention_days),
+                Utc::now(),
+                disposal,
+            )
+            .await
+            {
+                Err(e @ partitions::PartitionError::NoArchive { .. }) => return Err(e.into()),
+                r => r.context("partition upkeep failed")?,
+            };
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
             } else {
@@ -253,6 +297,17 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
                         String::new()
                     }
                 )?;
+                for m in &r.archived {
+                    writeln!(
+                        out,
+                        "archived {} to {}: {} rows, {} bytes, read back and checked (sha256 {})",
+                        m.partition,
+                        target.as_ref().map(|t| format!("{t}/{}", m.file)).unwrap_or_default(),
+                        m.rows,
+                        m.bytes,
+                        &m.sha256[..12]
+                    )?;
+                }
                 writeln!(
                     out,
                     "dropped {} partition(s){}, cleared the snapshot link of {} alert(s)",
@@ -260,6 +315,34 @@ async fn execute(cmd: DbCommand, out: &mut String) -> anyhow::Result<()> {
                     list(&r.dropped),
                     r.alerts_cleared
                 )?;
+                if !r.kept_changed.is_empty() {
+                    writeln!(
+                        out,
+                        "kept {} (rows arrived while archiving; archived again next run)",
+                        r.kept_changed.join(", ")
+                    )?;
+                }
+            }
+        }
+        DbCommand::RestoreArchive { target, month, json } => {
+            let target = crate::archive::open(&target)?;
+            let store = store().await?;
+            store.check_schema().await?;
+            let restored = amazcope_pg::archive::restore(store.pool(), &target, month)
+                .await
+                .with_context(|| format!("restoring from {target} failed"))?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&restored)?)?;
+            } else if restored.is_empty() {
+                writeln!(out, "no archived month in {target}")?;
+            } else {
+                for m in &restored {
+                    writeln!(
+                        out,
+                        "{}: {} archived row(s), {} restored, {} product-day rollup(s) recomputed",
+                        m.month, m.rows, m.inserted, m.days_rebuilt
+                    )?;
+                }
             }
         }
         DbCommand::Rollups { rebuild: _, from, to, json } => {

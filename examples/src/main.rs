@@ -8,14 +8,17 @@ mod common;
 
 mod alerts;
 mod analytics;
+mod archive;
 mod categories;
 mod chart;
 mod db;
 mod db_stats;
 mod deliver;
 mod demo;
+mod export;
 mod history;
 mod import;
+mod import_keepa;
 mod notifications;
 mod parse;
 mod refresh;
@@ -61,6 +64,10 @@ enum Command {
     Worker(worker::WorkerArgs),
     /// Store saved pages as if fetched at a given time.
     Import(import::ImportArgs),
+    /// Import Keepa product histories (API JSON) as snapshots marked `keepa`.
+    ImportKeepa(import_keepa::ImportKeepaArgs),
+    /// Write a product's or a user's history (raw or daily) to CSV or Parquet.
+    Export(export::ExportArgs),
     /// A user's alerts; `alerts read ID` marks one read.
     Alerts(alerts::AlertsArgs),
     /// A user's notifications; `read ID|--all` marks read, `purge --older-than DAYS` deletes.
@@ -127,6 +134,8 @@ fn main() -> ExitCode {
             Command::Refresh(args) => refresh::run(args).await,
             Command::Worker(args) => worker::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::ImportKeepa(args) => import_keepa::run(args).await,
+            Command::Export(args) => export::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
             Command::Notifications(args) => notifications::run(args).await,
             Command::Settings(args) => settings::run(args).await,

@@ -93,9 +93,16 @@ fn worker_fetcher(
 /// worker goes on (the next run tries again).
 async fn upkeep(store: &PgStore, id: &str, ahead: u32, retention_days: i64) {
     let retention = chrono::Duration::days(retention_days);
-    match partitions::upkeep(store.pool(), ahead, retention, chrono::Utc::now()).await {
+    // Expired months are archived first (`AMAZCOPE_ARCHIVE`, else AMAZCOPE_HOME/archive for
+    // the private cluster); without a target none is dropped.
+    let target = match crate::archive::worker_target() {
+        Ok(t) => t,
+        Err(e) => return eprintln!("{id}: partition upkeep skipped: {}", crate::common::message(&e)),
+    };
+    let disposal = target.as_ref().map(partitions::Disposal::Archive);
+    match partitions::upkeep(store.pool(), ahead, retention, chrono::Utc::now(), disposal).await {
         Ok(r) if !r.created.is_empty() || !r.dropped.is_empty() => {
-            eprintln!("{id}: partitions created {:?}, dropped {:?}", r.created, r.dropped)
+            eprintln!("{id}: partitions created {:?}, archived and dropped {:?}", r.created, r.dropped)
         }
         Ok(_) => {}
         Err(e) => eprintln!("{id}: partition upkeep failed: {e}"),

@@ -68,6 +68,42 @@ pub struct NewSnapshot {
     /// The ASIN the page showed, when it was filed under a requested product that is one of
     /// its variations (`None`: the page is the product's own).
     pub page_asin: Option<Asin>,
+    /// Where the values come from: a product page (scraped or saved), or an imported Keepa
+    /// history.
+    #[serde(default)]
+    pub source: SnapshotSource,
+}
+
+/// Where a snapshot's values come from (`product_snapshots.source`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SnapshotSource {
+    /// A product page, fetched or saved (the default).
+    #[default]
+    Page,
+    /// A point of a Keepa price history (`amazcope import-keepa`).
+    Keepa,
+}
+
+impl SnapshotSource {
+    /// The stored name (`page`, `keepa`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SnapshotSource::Page => "page",
+            SnapshotSource::Keepa => "keepa",
+        }
+    }
+}
+
+impl std::str::FromStr for SnapshotSource {
+    type Err = crate::ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "page" => Ok(SnapshotSource::Page),
+            "keepa" => Ok(SnapshotSource::Keepa),
+            _ => Err(crate::ValidationError::new("snapshot source", s, "expected page or keepa")),
+        }
+    }
 }
 
 impl NewSnapshot {
@@ -112,6 +148,7 @@ impl NewSnapshot {
             category_avg_reviews: None,
             quality: None,
             page_asin: None,
+            source: SnapshotSource::Page,
         }
     }
 

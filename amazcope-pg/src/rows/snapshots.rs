@@ -55,6 +55,9 @@ pub(crate) struct NewSnapshotRow {
     pub(crate) stock_quality: Option<String>,
     pub(crate) quality_readings: Option<Value>,
     pub(crate) page_asin: Option<String>,
+    /// `page` or `keepa`; absent from reads that do not select it (a page then).
+    #[sqlx(default)]
+    pub(crate) source: Option<String>,
 }
 
 impl NewSnapshotRow {
@@ -90,7 +93,9 @@ impl TryFrom<NewSnapshotRow> for NewSnapshot {
     fn try_from(mut r: NewSnapshotRow) -> Result<Self, StoreError> {
         let quality = r.quality()?;
         let page_asin = r.page_asin.as_deref().map(parse).transpose()?;
+        let source = r.source.as_deref().map(parse).transpose()?.unwrap_or_default();
         Ok(NewSnapshot {
+            source,
             quality,
             page_asin,
             product_id: r.product_id.into(),

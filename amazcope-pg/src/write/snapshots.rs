@@ -52,7 +52,7 @@ pub(crate) fn fit(batch: &mut [NewSnapshot]) {
     }
 }
 
-/// The 44 data columns of `product_snapshots`, in the order of [`NewSnapshot`]'s fields.
+/// The 45 data columns of `product_snapshots`, in the order of [`NewSnapshot`]'s fields.
 macro_rules! snapshot_columns {
     () => {
         "product_id, scraped_at, price, original_price, buybox_price, currency,
@@ -63,11 +63,11 @@ macro_rules! snapshot_columns {
          has_amazons_choice, past_sales, delivery_message, product_type, is_used,
          category_avg_price, category_avg_rating, category_avg_reviews, price_quality,
          list_price_quality, bsr_quality, rating_quality, review_count_quality, stock_quality,
-         quality_readings, page_asin"
+         quality_readings, page_asin, source"
     };
 }
-/// Fields of a COPY row: the id, then the 44 data columns.
-const FIELDS: i16 = 45;
+/// Fields of a COPY row: the id, then the 45 data columns.
+const FIELDS: i16 = 46;
 
 /// The quality columns of a snapshot: each tracked field's flag (`None` when the snapshot
 /// has no quality), then the raw readings of the unparsed ones (`None` when there are none).
@@ -148,6 +148,7 @@ fn encode_row(c: &mut BinaryCopy, id: Uuid, s: &NewSnapshot) -> Result<(), sqlx:
     }
     c.jsonb(readings.as_ref())?;
     c.field(&s.page_asin.as_ref().map(|a| a.as_str()))?;
+    c.field(&s.source.as_str())?;
     Ok(())
 }
 
@@ -232,7 +233,7 @@ async fn insert_via_staging(
                    category_avg_rating float8, category_avg_reviews int4, price_quality text,
                    list_price_quality text, bsr_quality text, rating_quality text,
                    review_count_quality text, stock_quality text, quality_readings jsonb,
-                   page_asin text
+                   page_asin text, source text
                )";
     sqlx::query(sql).execute(&mut *conn).await?;
     copy_rows(conn, "snapshot_staging", rows, ids).await?;
@@ -276,6 +277,7 @@ async fn insert_unnest(
     let readings: Vec<Option<&serde_json::Value>> = quality.iter().map(|q| q.1.as_ref()).collect();
     let page_asin: Vec<Option<&str>> =
         rows.iter().map(|x| x.page_asin.as_ref().map(|a| a.as_str())).collect();
+    let source: Vec<&str> = rows.iter().map(|x| x.source.as_str()).collect();
     // language=PostgreSQL
     let sql = concat!(
         "INSERT INTO product_snapshots (id, ",
@@ -287,7 +289,7 @@ async fn insert_unnest(
              $23::text[], $24::text[], $25::bool[], $26::text[], $27::bool[], $28::bool[],
              $29::jsonb[], $30::bool[], $31::text[], $32::text[], $33::text[], $34::bool[],
              $35::numeric[], $36::float8[], $37::int4[], $38::text[], $39::text[], $40::text[],
-             $41::text[], $42::text[], $43::text[], $44::jsonb[], $45::text[])
+             $41::text[], $42::text[], $43::text[], $44::jsonb[], $45::text[], $46::text[])
          ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING
          RETURNING id"
     );
@@ -337,6 +339,7 @@ async fn insert_unnest(
         .bind(flag(5))
         .bind(&readings)
         .bind(&page_asin)
+        .bind(&source)
         .fetch_all(&mut *conn)
         .await?;
     Ok(inserted.into_iter().collect())
@@ -427,4 +430,49 @@ async fn insert_new<'a>(
         }
         Err(e) => Err(fail(e)),
     }
+}
+
+/// Puts archived rows back (`amazcope db restore-archive`): one batch of an archive file
+/// written with [`crate::archive`]'s snapshot columns, every column as archived (ids,
+/// source, created_at included), skipping (product, scraped_at) keys already stored, so a
+/// second restore inserts nothing. Returns the rows inserted. The caller recomputes the
+/// rollups of the restored days from the raw rows in the same transaction: these rows were
+/// folded into `product_daily` when they were first stored, so [`super::rollups::merge`]
+/// would count them twice.
+pub(crate) async fn restore_archived(
+    conn: &mut PgConnection,
+    batch: &arrow_array::RecordBatch,
+) -> StoreResult<u64> {
+    use crate::archive::table::{Kind, SNAPSHOT_COLUMNS, bind_column};
+    if batch.num_rows() == 0 {
+        return Ok(0);
+    }
+    let mut binds = Vec::with_capacity(SNAPSHOT_COLUMNS.len());
+    for c in &SNAPSHOT_COLUMNS {
+        binds.push(bind_column(batch, c).map_err(|e| StoreError::Backend {
+            message: format!("reading the archived column {}: {e}", c.name),
+            source: Some(Box::new(e)),
+        })?);
+    }
+    let names: Vec<&str> = SNAPSHOT_COLUMNS.iter().map(|c| c.name).collect();
+    let params: Vec<String> =
+        binds.iter().enumerate().map(|(i, b)| format!("${}::{}", i + 1, b.sql_type())).collect();
+    let select: Vec<String> = SNAPSHOT_COLUMNS
+        .iter()
+        .map(|c| if c.kind == Kind::Json { format!("{}::jsonb", c.name) } else { c.name.to_string() })
+        .collect();
+    // Runtime SQL: a parameter per archived column. Column names are our constants.
+    // language=PostgreSQL
+    let sql = format!(
+        "INSERT INTO product_snapshots ({cols}) SELECT {select} FROM UNNEST({params}) AS u({cols})
+         ON CONFLICT ON CONSTRAINT uq_product_snapshots_product_scraped DO NOTHING",
+        cols = names.join(", "),
+        select = select.join(", "),
+        params = params.join(", "),
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = b.bind(q);
+    }
+    Ok(q.execute(&mut *conn).await.map_err(error::db)?.rows_affected())
 }

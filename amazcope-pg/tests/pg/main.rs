@@ -2,8 +2,10 @@
 //! cost more than the tests on a 2-core machine), a database per test (`#[sqlx::test]`).
 
 mod analytics;
+mod archive;
 mod cluster;
 pub(crate) mod ingest;
+mod keepa_export;
 mod long_history;
 mod migrations;
 mod ops;

@@ -2,10 +2,13 @@
 //! loses nothing else: rows of kept months, the DEFAULT partition, alerts (only their snapshot
 //! reference is cleared, as ON DELETE SET NULL would).
 
-use amazcope_pg::partitions::{self, PartitionError};
+use amazcope_pg::partitions::{self, Disposal, PartitionError};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
+
+/// These tests are about which months go, not their archive (tests/pg/archive.rs).
+const DISCARD: Option<Disposal<'static>> = Some(Disposal::Discard);
 
 fn month_start(year: i32, month: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).unwrap()
@@ -199,7 +202,7 @@ async fn drop_removes_only_months_wholly_older_than_the_retention(pool: PgPool) 
     assert_eq!(where_is(&pool, parked).await.as_deref(), Some("product_snapshots_default"));
     expected.retain(|n| n != "product_snapshots_2024_02");
 
-    let report = partitions::drop_expired_partitions(&pool, retention, now).await.unwrap();
+    let report = partitions::drop_expired_partitions(&pool, retention, now, DISCARD).await.unwrap();
     assert_eq!(report.dropped, expected);
     assert_eq!(report.alerts_cleared, 1);
     assert!(report.created.is_empty());
@@ -222,7 +225,7 @@ async fn drop_removes_only_months_wholly_older_than_the_retention(pool: PgPool) 
     let alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts").fetch_one(&pool).await.unwrap();
     assert_eq!(alerts, 2, "no alert is deleted");
 
-    let again = partitions::drop_expired_partitions(&pool, retention, now).await.unwrap();
+    let again = partitions::drop_expired_partitions(&pool, retention, now, DISCARD).await.unwrap();
     assert!(again.dropped.is_empty(), "{again:?}");
 }
 
@@ -234,22 +237,22 @@ async fn upkeep_creates_ahead_and_drops_expired_in_one_report(pool: PgPool) {
     let ahead = next_month(month_start(now.year(), now.month()));
     drop_partition(&pool, &name_of(ahead)).await;
     let retention = Duration::days(partitions::DEFAULT_RETENTION_DAYS);
-    let report = partitions::upkeep(&pool, 1, retention, now).await.unwrap();
+    let report = partitions::upkeep(&pool, 1, retention, now, DISCARD).await.unwrap();
     assert_eq!(report.created, vec![name_of(ahead)]);
     assert_eq!(report.dropped.first().map(String::as_str), Some("product_snapshots_2024_01"));
     let left = children(&pool).await;
     assert!(left.contains(&name_of(ahead)));
     assert!(report.dropped.iter().all(|d| !left.contains(d)), "{report:?}");
-    assert_eq!(partitions::upkeep(&pool, 1, retention, now).await.unwrap(), Default::default());
+    assert_eq!(partitions::upkeep(&pool, 1, retention, now, DISCARD).await.unwrap(), Default::default());
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn a_long_retention_drops_nothing_and_a_negative_one_is_refused(pool: PgPool) {
     let before = children(&pool).await;
     let now = Utc::now();
-    let r = partitions::drop_expired_partitions(&pool, Duration::days(365 * 20), now).await.unwrap();
+    let r = partitions::drop_expired_partitions(&pool, Duration::days(365 * 20), now, DISCARD).await.unwrap();
     assert!(r.dropped.is_empty());
-    let err = partitions::drop_expired_partitions(&pool, Duration::days(-1), now).await.unwrap_err();
+    let err = partitions::drop_expired_partitions(&pool, Duration::days(-1), now, DISCARD).await.unwrap_err();
     assert!(matches!(err, PartitionError::InvalidRetention { days: -1 }), "{err}");
     assert_eq!(children(&pool).await, before);
 }

@@ -11,13 +11,14 @@ Errors are the classes of :mod:`amazcope.errors`.
 """
 
 from amazcope import errors
-from amazcope._amazcope import Client, Db, Page, __version__, connect, fetch, parse
+from amazcope._amazcope import Client, Db, Page, __version__, connect, decode_keepa, fetch, parse
 from amazcope._tables import to_pandas, to_polars
 
 __all__ = [
     "Client",
     "Db",
     "connect",
+    "decode_keepa",
     "Page",
     "__version__",
     "errors",

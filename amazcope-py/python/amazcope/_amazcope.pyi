@@ -187,6 +187,26 @@ class Client:
         scraped_at: Optional[datetime.datetime] = None,
     ) -> dict[str, Any]:
         """Imports saved pages."""
+    def import_keepa(
+        self,
+        path: Union[str, os.PathLike[str]],
+        user: Optional[str] = None,
+        marketplace: Optional[str] = None,
+    ) -> list[dict[str, Any]]:
+        """Imports a Keepa product file as snapshots marked keepa."""
+    def export(
+        self,
+        out: Union[str, os.PathLike[str]],
+        *,
+        asin: Optional[str] = None,
+        marketplace: Optional[str] = None,
+        user: Optional[str] = None,
+        start: Optional[datetime.datetime] = None,
+        end: Optional[datetime.datetime] = None,
+        daily: bool = False,
+        format: str = "parquet",
+    ) -> int:
+        """Writes a product's or a user's history to CSV or Parquet; returns the row count."""
     def alerts(self, user: str, unread: bool = False, limit: int = 1000) -> pyarrow.Table:
         """The user's alerts, newest first."""
     def mark_read(self, user: str, alert_id: Optional[str] = None) -> int:
@@ -310,6 +330,8 @@ class Client:
     ) -> pyarrow.Table:
         """Computes and stores each category's metrics from its newest best-seller list."""
 
+def decode_keepa(text: str, marketplace: Optional[str] = None) -> pyarrow.Table:
+    """Decodes a Keepa product file as import_keepa stores it, one row per change time."""
 def connect(url: Optional[str] = None, *, upgrade: bool = True, read_url: Optional[str] = None) -> Client:
     """Opens the database at ``url``, else ``DATABASE_URL``, else the private cluster.
 
