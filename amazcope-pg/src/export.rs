@@ -154,10 +154,15 @@ impl PgStore {
             Sink::Csv(s) => s.write(batch),
             Sink::Parquet(s) => s.write(batch),
         };
-        let mut conn = self.pool.acquire().await.map_err(crate::error::db)?;
+        // From the read replica while it keeps up; a user's export acts as that user
+        // (row-level security on user_products).
+        let mut tx = match request.scope {
+            ExportScope::User(user) => self.read_user_tx(user).await?,
+            ExportScope::Product(_) => self.read_pool().await.begin().await.map_err(crate::error::db)?,
+        };
         let mut rows = 0u64;
         let mut stream =
-            sqlx::query(AssertSqlSafe(sql)).bind(id).bind(request.from).bind(request.to).fetch(&mut *conn);
+            sqlx::query(AssertSqlSafe(sql)).bind(id).bind(request.from).bind(request.to).fetch(&mut *tx);
         while let Some(row) = stream.try_next().await.map_err(crate::error::db)? {
             batcher.push(&row).map_err(table_error)?;
             rows += 1;
@@ -167,6 +172,7 @@ impl PgStore {
             }
         }
         drop(stream);
+        tx.commit().await.map_err(crate::error::db)?;
         if batcher.len() > 0 || rows == 0 {
             let batch = batcher.finish().map_err(table_error)?;
             write(&mut sink, &batch).map_err(table_error)?;

@@ -66,11 +66,32 @@ async fn a_long_history_keeps_its_statistics_daily_points_and_chart_through_rete
 
     // Retention: raw months older than 90 days before the newest page are dropped.
     let now = day(DAYS - 1);
-    let report = partitions::drop_expired_partitions(&pool, Duration::days(90), now).await.unwrap();
+    // Retention with a Parquet archive: every raw row dropped is in the archive.
+    let raw_before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(&pool).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = amazcope_pg::archive::ArchiveTarget::open(
+        dir.path().to_str().unwrap(),
+        std::iter::empty::<(String, String)>(),
+    )
+    .unwrap();
+    let report = partitions::drop_expired_partitions(
+        &pool,
+        Duration::days(90),
+        now,
+        Some(partitions::Disposal::Archive(&target)),
+    )
+    .await
+    .unwrap();
     assert!(report.dropped.len() >= 9, "{report:?}");
     let raw_left: i64 =
         sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(&pool).await.unwrap();
     assert!(raw_left < 130, "only the last three or four months are raw: {raw_left}");
+    let archived: u64 = report.archived.iter().map(|m| m.rows).sum();
+    assert_eq!(raw_before, DAYS as i64, "one snapshot per day");
+    assert_eq!(archived + raw_left as u64, raw_before as u64, "every raw row is archived or still raw");
+    let months = target.months().await.unwrap();
+    assert_eq!(months.len(), report.archived.len(), "a Parquet file per dropped month: {months:?}");
 
     // The statistics are those of the raw data, window by window: lowest (and when), highest,
     // mean, counts and the out-of-stock share.
