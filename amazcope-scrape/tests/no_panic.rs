@@ -68,7 +68,11 @@ fn timed_parse(html: &str) -> (Outcome, Duration) {
     let start = cpu_time::ThreadTime::now();
     let out = parse_page(html, None);
     let took = start.elapsed();
-    assert!(took <= MAX_PARSE, "a {}-byte input took {took:?} of CPU, over the {MAX_PARSE:?} bound", html.len());
+    assert!(
+        took <= MAX_PARSE,
+        "a {}-byte input took {took:?} of CPU, over the {MAX_PARSE:?} bound",
+        html.len()
+    );
     (out, took)
 }
 
