@@ -470,6 +470,12 @@ pub async fn restore(url: &str, tools: &PgTools, file: &Path) -> Result<RestoreR
     let toc = String::from_utf8_lossy(&run(list, None).await?).into_owned();
     let toc: String =
         toc.lines().filter(|l| !l.contains("pg_stat_statements")).map(|l| format!("{l}\n")).collect();
+    // The dump's row-level security policies name the service role, which belongs to the
+    // server: made (and granted to us) first, as migration 0015 does.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(crate::tenant::ensure_service_role_sql()))
+        .execute(&mut conn)
+        .await
+        .map_err(target.db("make the service role"))?;
     let mut cmd = target.command(&tools.pg_restore);
     // --no-owner/--no-privileges: the restoring role owns everything, whoever made the dump.
     cmd.args([
@@ -481,6 +487,11 @@ pub async fn restore(url: &str, tools: &PgTools, file: &Path) -> Result<RestoreR
     ])
     .arg(file);
     run(cmd, Some(toc)).await?;
+    // --no-privileges left out the service role's grants: given again, as migration 0015 does.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(crate::tenant::service_grants_sql()))
+        .execute(&mut conn)
+        .await
+        .map_err(target.db("grant the service role its rows"))?;
 
     let found = row_counts(&mut conn).await.map_err(target.db("count rows"))?;
     let mut differences = Vec::new();

@@ -69,9 +69,42 @@ impl PgStore {
     }
 }
 
+/// Migration 0015, the one source of the service role's SQL: a restore into a new server
+/// runs the parts below (see `backup::restore`).
+const RLS_MIGRATION: &str = include_str!("../../migrations/0015_tenant_row_security.up.sql");
+
+/// The DO block of migration 0015 that makes `amazcope_service` when missing and grants it
+/// to the current role (a dump's policies name the role, which belongs to the server, not
+/// to the dump).
+pub(crate) fn ensure_service_role_sql() -> &'static str {
+    let start = RLS_MIGRATION.find("DO $$").unwrap_or(RLS_MIGRATION.len());
+    let end = RLS_MIGRATION[start..].find("\n$$;").map_or(RLS_MIGRATION.len(), |e| start + e + 4);
+    &RLS_MIGRATION[start..end]
+}
+
+/// The service role's table and sequence grants of migration 0015 (a restore with
+/// `--no-privileges` leaves them out).
+pub(crate) fn service_grants_sql() -> String {
+    RLS_MIGRATION
+        .lines()
+        .filter(|l| l.starts_with("GRANT ") || l.starts_with("ALTER DEFAULT PRIVILEGES"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_service_role_sql_is_found_in_the_migration() {
+        let role = ensure_service_role_sql();
+        assert!(role.starts_with("DO $$") && role.ends_with("$$;"), "{role}");
+        assert!(role.contains("CREATE ROLE amazcope_service") && role.contains("GRANT amazcope_service TO"));
+        let grants = service_grants_sql();
+        assert_eq!(grants.lines().count(), 4, "{grants}");
+        assert!(grants.lines().all(|l| l.contains("amazcope_service") && l.ends_with(';')), "{grants}");
+    }
     use uuid::Uuid;
 
     #[test]

@@ -253,17 +253,26 @@ async fn worker_keeps_the_snapshot_partitions() {
     };
     let before = months().await;
     assert_eq!(before.first().map(String::as_str), Some("product_snapshots_2024_01"));
-    // Nothing is due: the worker claims nothing, keeps the partitions and exits.
-    let out = db.ok(&[
-        "worker",
-        "--once",
-        "--base-url",
-        "http://127.0.0.1:9",
-        "--partitions-ahead",
-        "5",
-        "--retention-days",
-        "90",
-    ]);
+    // Nothing is due: the worker claims nothing, keeps the partitions and exits. Expired
+    // months are archived to AMAZCOPE_ARCHIVE before they go (never dropped without it).
+    let archive = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_amazcope"))
+        .args([
+            "worker",
+            "--once",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--partitions-ahead",
+            "5",
+            "--retention-days",
+            "90",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("AMAZCOPE_ARCHIVE", archive.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = String::from_utf8(out.stdout).unwrap();
     assert!(out.contains("0 claimed"), "{out}");
     let after = months().await;
     let now = chrono::Utc::now();

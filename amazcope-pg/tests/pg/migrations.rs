@@ -4,7 +4,8 @@
 use amazcope_pg::{MIGRATOR, MigrationState, PgStore, SchemaError};
 use sqlx::PgPool;
 
-/// Our objects left in the schema: tables, types, functions, in one sorted list.
+/// Our objects left in the schema: tables, types, functions, in one sorted list (an
+/// extension's functions, pg_trgm's, are the extension's: 0012 leaves it installed).
 async fn our_objects(pool: &PgPool) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT 'table ' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -16,6 +17,8 @@ async fn our_objects(pool: &PgPool) -> Vec<String> {
          UNION ALL \
          SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
            WHERE n.nspname = current_schema() \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+                           AND d.objid = p.oid AND d.deptype = 'e') \
          ORDER BY 1",
     )
     .fetch_all(pool)
