@@ -166,5 +166,6 @@ def test_extreme_spans_answer_without_a_panic(database_url: str, pages: Path, tm
     notes = client.notifications("ana").num_rows
     assert client.purge_notifications("ana", 2**62) == 0, "nothing is that old"
     assert client.notifications("ana").num_rows == notes
-    with pytest.raises(OverflowError):
+    with pytest.raises(errors.ValidationError) as negative_days:
         client.history(ASIN, days=-1, user="ana")
+    assert negative_days.value.field == "days", "named, not a bare OverflowError"

@@ -24,7 +24,7 @@ pub(super) fn import_keepa<'py>(
     let store = Arc::clone(&c.store);
     let imported = block_on(py, async move {
         let created_by = match user {
-            Some(u) => Some(svc.user(&u).await?.id),
+            Some(u) => Some(svc.user(super::user_name(&u)?).await?.id),
             None => None,
         };
         let mut out = Vec::with_capacity(products.len());
@@ -79,7 +79,7 @@ pub(super) fn export(
     block_on(py, async move {
         let scope = match who {
             Who::Product(r) => ExportScope::Product(svc.product(&r.asin, r.marketplace).await?.id),
-            Who::User(u) => ExportScope::User(svc.user(&u).await?.id),
+            Who::User(u) => ExportScope::User(svc.user(super::user_name(&u)?).await?.id),
         };
         let request = ExportRequest { scope, from: start, to: end, daily, format };
         let file = std::fs::File::create(&out)

@@ -4,9 +4,10 @@ use super::{Client, json_to_py};
 use crate::arrow::Columns;
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
+use amazcope_core::ValidationError;
 use amazcope_core::delivery::{ChannelKind, Message, NewChannel};
 use amazcope_core::model::enums::{NotificationPriority, NotificationType};
-use amazcope_deliver::{Deliverer, DeliveryConfig, Sender, SmtpConfig};
+use amazcope_deliver::{Deliverer, DeliveryConfig, Sender, SenderError, SmtpConfig};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 
@@ -22,8 +23,34 @@ fn config(smtp_url: Option<String>, mail_from: Option<String>) -> DeliveryConfig
     cfg
 }
 
-fn sender(cfg: &DeliveryConfig) -> Result<Sender> {
-    Sender::new(cfg).map_err(|e| Error::Runtime(e.to_string()))
+/// A channel id as the user gave it: a UUID, else a `ValidationError` naming `id`.
+fn channel_id(id: &str) -> Result<uuid::Uuid> {
+    id.trim().parse().map_err(|_| {
+        let shown: String = id.chars().take(80).collect();
+        ValidationError::new("id", shown.escape_debug(), "must be a channel id (a UUID)").into()
+    })
+}
+
+/// The sender of `deliver` and `test_channel`. A bad `smtp_url` or `mail_from` is the caller's
+/// value: a `ValidationError` naming it (the URL masked), checked even when nothing is sent.
+fn sender(cfg: &DeliveryConfig, mail_from: Option<&str>) -> Result<Sender> {
+    if let Some(from) = mail_from
+        && (!from.contains('@') || from.chars().any(char::is_control))
+    {
+        let shown: String = from.chars().take(120).collect();
+        let why = "expected a mailbox such as Amazcope <alerts@example.com>";
+        return Err(ValidationError::new("mail_from", shown.escape_debug(), why).into());
+    }
+    Sender::new(cfg).map_err(|e| match e {
+        SenderError::SmtpUrl { url, reason } => ValidationError::new("smtp_url", url, reason).into(),
+        SenderError::MailFrom { from } => ValidationError::new(
+            "mail_from",
+            from,
+            "expected a mailbox such as Amazcope <alerts@example.com>",
+        )
+        .into(),
+        other => Error::Runtime(other.to_string()),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -41,8 +68,17 @@ pub(super) fn add<'py>(
     let (kind, target) = match (email, webhook) {
         (Some(e), None) => (ChannelKind::Email, e),
         (None, Some(w)) => (ChannelKind::Webhook, w),
-        _ => return Err(Error::Runtime("give exactly one of email= or webhook=".into())),
+        (e, w) => {
+            let given = if e.is_some() && w.is_some() { "both" } else { "neither" };
+            return Err(
+                ValidationError::new("target", given, "give exactly one of email= or webhook=").into()
+            );
+        }
     };
+    super::no_nul(if matches!(kind, ChannelKind::Email) { "email" } else { "webhook" }, &target)?;
+    if let Some(s) = &secret {
+        super::no_nul("secret", s)?;
+    }
     let format = format.as_deref().map(str::parse).transpose()?;
     let min_priority = min_priority.as_deref().map(str::parse::<NotificationPriority>).transpose()?;
     let types = types
@@ -62,7 +98,7 @@ pub(super) fn list<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bou
 }
 
 pub(super) fn remove(c: &Client, py: Python<'_>, user: String, id: String) -> Result<()> {
-    let id: uuid::Uuid = id.trim().parse().map_err(|_| Error::Runtime(format!("bad channel id {id:?}")))?;
+    let id: uuid::Uuid = channel_id(&id)?;
     c.as_user(py, user, |store, u| async move { Ok(store.remove_channel(u.id, id).await?) })
 }
 
@@ -74,8 +110,9 @@ pub(super) fn test<'py>(
     smtp_url: Option<String>,
     mail_from: Option<String>,
 ) -> Result<Bound<'py, PyAny>> {
-    let id: uuid::Uuid = id.trim().parse().map_err(|_| Error::Runtime(format!("bad channel id {id:?}")))?;
-    let s = sender(&config(smtp_url, mail_from))?;
+    let id: uuid::Uuid = channel_id(&id)?;
+    let from = mail_from.clone();
+    let s = sender(&config(smtp_url, mail_from), from.as_deref())?;
     let name = user.clone();
     let report = c.as_user(py, user, |store, u| async move {
         let ch = store.channel(u.id, id).await?;
@@ -101,9 +138,11 @@ pub(super) fn deliver<'py>(
     smtp_url: Option<String>,
     mail_from: Option<String>,
 ) -> Result<Bound<'py, PyAny>> {
+    let from = mail_from.clone();
     let cfg = config(smtp_url, mail_from);
     let store = amazcope_pg::PgStore::clone(&c.store);
-    let d = Deliverer::new(store, sender(&cfg)?, cfg, format!("python-{}", std::process::id()));
+    let d =
+        Deliverer::new(store, sender(&cfg, from.as_deref())?, cfg, format!("python-{}", std::process::id()));
     let summary =
         block_on(py, async move { Ok::<_, Error>(d.run_once(now.unwrap_or_else(Utc::now)).await?) })?;
     json_to_py(py, &summary)

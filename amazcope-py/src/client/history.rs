@@ -47,7 +47,7 @@ pub(super) async fn user_and_product(
     user: &str,
     product: ProductRef,
 ) -> Result<(User, Product)> {
-    let u = svc.user(user).await?;
+    let u = svc.user(super::user_name(user)?).await?;
     Ok((u, catalogued(svc, user, product).await?))
 }
 

@@ -26,7 +26,7 @@ use crate::runtime::block_on;
 use amazcope_core::model::user::User;
 use amazcope_core::service::TrackService;
 use amazcope_core::suggest::SuggestService;
-use amazcope_core::{Marketplace, ProductRef};
+use amazcope_core::{Marketplace, ProductRef, ValidationError};
 use amazcope_pg::PgStore;
 use chrono::{DateTime, TimeDelta, Utc};
 use pyo3::prelude::*;
@@ -67,6 +67,81 @@ pub(crate) fn ago(span: Option<TimeDelta>) -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// Checks a user named in a call before it is looked up: a user name or e-mail (1 to 255
+/// characters, no white space, no NUL). Anything else is a `ValidationError` naming `user`, so
+/// a malformed name never reaches PostgreSQL (which refuses NUL with an encoding error, a
+/// `DatabaseError` about the driver instead of the caller's value) and is never mistaken for
+/// a user who merely does not exist.
+pub(crate) fn user_name(name: &str) -> Result<&str> {
+    let reason = if name.trim().is_empty() {
+        "must not be empty"
+    } else if name.chars().count() > 255 {
+        "must be at most 255 characters (a user name or e-mail)"
+    } else if name.contains('\0') {
+        "must not contain a NUL character"
+    } else if name.chars().any(char::is_whitespace) {
+        "must not contain spaces"
+    } else {
+        return Ok(name);
+    };
+    let shown: String = name.chars().take(120).collect();
+    Err(ValidationError::new("user", shown.escape_debug(), reason).into())
+}
+
+/// A count or span the user gave as a Python `int` (`limit`, `days`, `width`...), taken as
+/// `i64` so that a negative or too large value is a `ValidationError` naming the argument,
+/// not the bare `OverflowError` of an unsigned conversion (which names nothing).
+pub(crate) fn count(field: &'static str, v: i64) -> Result<u32> {
+    if v < 0 {
+        return Err(ValidationError::new(field, v, "must not be negative").into());
+    }
+    u32::try_from(v)
+        .map_err(|_| ValidationError::new(field, v, format!("must be at most {}", u32::MAX)).into())
+}
+
+fn count_opt(field: &'static str, v: Option<i64>) -> Result<Option<u32>> {
+    v.map(|v| count(field, v)).transpose()
+}
+
+/// An amount of money given as `decimal.Decimal`, `int`, `float` or `str`: another type is a
+/// `TypeError`, and NaN, infinity or more digits than 28 a `ValidationError` naming `field`
+/// (rust_decimal's own conversion says only "Failed to parse", and takes any object's `str`).
+fn money(field: &'static str, v: &Bound<'_, PyAny>) -> Result<Decimal> {
+    let decimal = v.py().import("decimal")?.getattr("Decimal")?;
+    let accepted = v.is_instance(&decimal)?
+        || v.is_instance_of::<pyo3::types::PyString>()
+        || v.is_instance_of::<pyo3::types::PyFloat>()
+        || (v.is_instance_of::<pyo3::types::PyInt>() && !v.is_instance_of::<pyo3::types::PyBool>());
+    if !accepted {
+        let ty = v.get_type().name()?;
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "argument '{field}': expected a decimal.Decimal amount, got {ty}"
+        ))
+        .into());
+    }
+    let text = v.str()?.to_string();
+    let parsed = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(&text).ok()
+    } else {
+        text.trim().parse::<Decimal>().ok()
+    };
+    parsed.ok_or_else(|| {
+        let shown: String = text.chars().take(80).collect();
+        ValidationError::new(field, shown, "must be a finite amount such as 19.99 (at most 28 digits)").into()
+    })
+}
+
+/// Refuses a NUL character in free text (`field`): PostgreSQL `text` cannot hold one.
+pub(crate) fn no_nul(field: &'static str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        let shown: String = text.chars().take(120).collect();
+        return Err(
+            ValidationError::new(field, shown.escape_debug(), "must not contain a NUL character").into()
+        );
+    }
+    Ok(())
+}
+
 /// A product as the user named it: an ASIN (on `marketplace`, else amazon.com) or an Amazon
 /// product URL (its host gives the marketplace; a URL without an ASIN is a `ValidationError`).
 pub(crate) fn product_ref(text: &str, marketplace: Option<&str>) -> Result<ProductRef> {
@@ -101,7 +176,7 @@ impl Client {
     {
         let (svc, store) = (self.tracker(), Arc::clone(&self.store));
         block_on(py, async move {
-            let u = svc.user(&user).await?;
+            let u = svc.user(user_name(&user)?).await?;
             f(store, u).await
         })
     }
@@ -206,8 +281,9 @@ impl Client {
         marketplace: Option<String>,
         price_threshold: Option<f64>,
         bsr_threshold: Option<f64>,
-        target_price: Option<Decimal>,
+        target_price: Option<Bound<'py, PyAny>>,
     ) -> Result<Bound<'py, PyDict>> {
+        let target_price = target_price.map(|v| money("target_price", &v)).transpose()?;
         let product = product_ref(&asin, marketplace.as_deref())?;
         tracking::track(self, py, user, product, (price_threshold, bsr_threshold, target_price))
     }
@@ -231,9 +307,16 @@ impl Client {
         text: String,
         marketplace: Option<String>,
         user: Option<String>,
-        limit: u32,
+        limit: i64,
     ) -> Result<Bound<'py, PyAny>> {
-        search::search(self, py, text, self::marketplace(marketplace.as_deref())?, user, limit)
+        search::search(
+            self,
+            py,
+            text,
+            self::marketplace(marketplace.as_deref())?,
+            user,
+            count("limit", limit)?,
+        )
     }
 
     /// The products `user` tracks with their latest values, as a table.
@@ -302,9 +385,9 @@ impl Client {
         py: Python<'py>,
         user: String,
         unread: bool,
-        limit: u32,
+        limit: i64,
     ) -> Result<Bound<'py, PyAny>> {
-        alerts::alerts(self, py, user, unread, limit)
+        alerts::alerts(self, py, user, unread, count("limit", limit)?)
     }
 
     /// Marks one of `user`'s alerts read (by id), or all of them when `alert_id` is None.
@@ -323,9 +406,9 @@ impl Client {
         py: Python<'py>,
         user: String,
         unread: bool,
-        limit: u32,
+        limit: i64,
     ) -> Result<Bound<'py, PyAny>> {
-        alerts::notifications(self, py, user, unread, limit)
+        alerts::notifications(self, py, user, unread, count("limit", limit)?)
     }
 
     /// Adds a delivery channel: `email=ADDRESS` or `webhook=URL` (with `format` json, slack,
@@ -391,9 +474,9 @@ impl Client {
         py: Python<'py>,
         user: String,
         failed: bool,
-        limit: u32,
+        limit: i64,
     ) -> Result<Bound<'py, PyAny>> {
-        channels::deliveries(self, py, user, failed, limit)
+        channels::deliveries(self, py, user, failed, count("limit", limit)?)
     }
 
     /// Marks one of `user`'s notifications read (`id`), or all of them when `id` is None.
@@ -432,10 +515,11 @@ impl Client {
         py: Python<'py>,
         asin: String,
         marketplace: Option<String>,
-        days: u32,
+        days: i64,
         user: String,
         daily: bool,
     ) -> Result<Bound<'py, PyAny>> {
+        let days = count("days", days)?;
         let product = product_ref(&asin, marketplace.as_deref())?;
         history::history(self, py, product, days, daily, user)
     }
@@ -450,12 +534,21 @@ impl Client {
         py: Python<'_>,
         asin: String,
         marketplace: Option<String>,
-        days: Option<u32>,
+        days: Option<i64>,
         user: String,
         daily: bool,
-        width: u32,
-        height: u32,
+        width: i64,
+        height: i64,
     ) -> Result<String> {
+        let (days, width, height) =
+            (count_opt("days", days)?, count("width", width)?, count("height", height)?);
+        // The size is checked before the history is read: a bad one is the caller's value.
+        let (lo, hi) = amazcope_chart::SIZE_LIMITS;
+        for (field, v) in [("width", width), ("height", height)] {
+            if !(lo..=hi).contains(&v) {
+                return Err(ValidationError::new(field, v, format!("must be {lo} to {hi} pixels")).into());
+            }
+        }
         let product = product_ref(&asin, marketplace.as_deref())?;
         history::chart(self, py, product, days, daily, width, height, user)
     }
@@ -513,9 +606,9 @@ impl Client {
         py: Python<'py>,
         user: Option<String>,
         base_url: Option<String>,
-        limit: u32,
+        limit: i64,
     ) -> Result<Bound<'py, PyDict>> {
-        refresh::refresh(self, py, user, base_url, limit)
+        refresh::refresh(self, py, user, base_url, count("limit", limit)?)
     }
 
     /// Runs the suggestion generators over `user`'s tracked products and stores what they
@@ -627,10 +720,11 @@ impl Client {
         asin: String,
         marketplace: Option<String>,
         fields: Option<Vec<String>>,
-        days: Option<u32>,
+        days: Option<i64>,
         granularity: String,
         user: String,
     ) -> Result<Bound<'py, PyDict>> {
+        let days = count_opt("days", days)?;
         let product = product_ref(&asin, marketplace.as_deref())?;
         analytics::trends(self, py, product, fields, days, granularity, user)
     }
@@ -649,9 +743,10 @@ impl Client {
         asins: Vec<String>,
         marketplace: Option<String>,
         metric: String,
-        days: Option<u32>,
+        days: Option<i64>,
         user: String,
     ) -> Result<Bound<'py, PyDict>> {
+        let days = count_opt("days", days)?;
         let products =
             asins.iter().map(|a| product_ref(a, marketplace.as_deref())).collect::<Result<Vec<_>>>()?;
         analytics::compare(self, py, products, metric, days, user)
@@ -673,6 +768,9 @@ impl Client {
         at: Option<DateTime<Utc>>,
     ) -> Result<Bound<'py, PyAny>> {
         let m: Marketplace = marketplace.parse()?;
+        if let Some(name) = &category {
+            no_nul("category", name)?;
+        }
         analytics::category_metrics(self, py, category, m, at)
     }
 

@@ -12,11 +12,28 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::Arc;
 
+/// A server to fetch from: `http://` or `https://`, a host, no white space or control
+/// character. Checked here so a bad one is refused even when nothing is due to be fetched.
+fn check_base_url(base: &str) -> Result<()> {
+    let rest = base.strip_prefix("http://").or_else(|| base.strip_prefix("https://"));
+    let reason = match rest {
+        None => "must start with http:// or https://",
+        Some(r) if r.is_empty() || r.starts_with('/') => "must name a host",
+        Some(_) if base.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            "must not contain spaces or control characters"
+        }
+        Some(_) => return Ok(()),
+    };
+    let shown: String = base.chars().take(120).collect();
+    Err(ValidationError::new("base_url", shown.escape_debug(), reason).into())
+}
+
 /// The fetcher `refresh` uses: Amazon with the default politeness, or a local server
 /// (`base_url`) without delays, as `amazcope refresh --base-url` does.
 pub(crate) fn fetcher(base_url: Option<&str>) -> Result<Fetcher> {
     let mut config = FetcherConfig::default();
     if let Some(base) = base_url {
+        check_base_url(base)?;
         config = config
             .with_min_spacing(std::time::Duration::ZERO)
             .with_captcha_cooldown(std::time::Duration::ZERO);
@@ -43,7 +60,7 @@ pub(super) fn refresh<'py>(
     let store = Arc::clone(&c.store);
     let report = block_on(py, async move {
         let user = match user {
-            Some(name) => Some(svc.user(&name).await?.id),
+            Some(name) => Some(svc.user(super::user_name(&name)?).await?.id),
             None => None,
         };
         let service = RefreshService::new(store, source);

@@ -17,6 +17,7 @@ pub(super) fn search<'py>(
     user: Option<String>,
     limit: u32,
 ) -> Result<Bound<'py, PyAny>> {
+    super::no_nul("text", &text)?;
     let svc = c.tracker();
     let store = Arc::clone(&c.store);
     let hits = block_on(py, async move {
@@ -24,7 +25,7 @@ pub(super) fn search<'py>(
         query.marketplace = marketplace;
         query.limit = limit;
         if let Some(name) = user {
-            query.user = Some(svc.user(&name).await?.id);
+            query.user = Some(svc.user(super::user_name(&name)?).await?.id);
         }
         Ok(store.search(&query).await?)
     })?;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub(super) fn add_user<'py>(c: &Client, py: Python<'py>, username: String) -> Result<Bound<'py, PyDict>> {
+    super::no_nul("username", &username)?;
     let svc = c.tracker();
     let u = block_on(py, async move { Ok(svc.add_user(&username).await?) })?;
     Ok(user_dict(py, &u)?)
@@ -98,7 +99,7 @@ pub(super) fn track<'py>(
     let options = TrackOptions::from_raw(thresholds.0, thresholds.1, thresholds.2)?;
     let svc = c.tracker();
     let t = block_on(py, async move {
-        svc.track(&user, product.asin, product.marketplace, &options).await.map_err(|e| {
+        svc.track(super::user_name(&user)?, product.asin, product.marketplace, &options).await.map_err(|e| {
             match Error::from(e) {
                 // In the user's words, not the ids and the constraint of the row.
                 Error::Store(StoreError::Conflict { constraint, .. }) if constraint == "uq_user_product" => {
@@ -127,7 +128,7 @@ pub(super) fn track<'py>(
 pub(super) fn untrack(c: &Client, py: Python<'_>, user: String, product: ProductRef) -> Result<()> {
     let svc = c.tracker();
     block_on(py, async move {
-        svc.untrack(&user, &product.asin, product.marketplace)
+        svc.untrack(super::user_name(&user)?, &product.asin, product.marketplace)
             .await
             .map_err(|e| Error::from(e).not_tracked(&user, product))
     })
@@ -135,7 +136,7 @@ pub(super) fn untrack(c: &Client, py: Python<'_>, user: String, product: Product
 
 pub(super) fn tracked<'py>(c: &Client, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
     let svc = c.tracker();
-    let rows = block_on(py, async move { Ok(svc.list(&user).await?) })?;
+    let rows = block_on(py, async move { Ok(svc.list(super::user_name(&user)?).await?) })?;
     let mut t = Columns::default();
     t.utf8("asin", rows.iter().map(|t| Some(t.product.asin.to_string())));
     t.utf8("marketplace", rows.iter().map(|t| Some(t.product.marketplace.code())));
@@ -187,7 +188,7 @@ pub(super) fn import_pages<'py>(
     let store = Arc::clone(&c.store);
     let report: ImportReport = block_on(py, async move {
         let created_by = match user {
-            Some(u) => Some(svc.user(&u).await?.id),
+            Some(u) => Some(svc.user(super::user_name(&u)?).await?.id),
             None => None,
         };
         let options = ImportOptions { scraped_at, created_by, ..ImportOptions::at(chrono::Utc::now()) };
