@@ -54,6 +54,7 @@ async fn erd_has_every_table_and_foreign_key(pool: PgPool) {
         "product_daily",
         "notification_channels",
         "notification_deliveries",
+        "api_tokens",
     ] {
         assert!(dot.contains(&format!("\"{table}\" [label=<")), "{table} node missing");
     }
@@ -65,5 +66,9 @@ async fn erd_has_every_table_and_foreign_key(pool: PgPool) {
     assert!(dot.contains("timestamp with time zone"));
     let edges = dot.matches(" -> ").count();
     // 0009 (delivery): channels' user_id; deliveries' user_id, notification_id, channel_id.
-    assert_eq!(edges, 27, "one edge per foreign key (product_daily since 0008, delivery 0009):\n{dot}");
+    // 0014: api_tokens' user_id.
+    assert_eq!(
+        edges, 28,
+        "one edge per foreign key (product_daily since 0008, delivery 0009, tokens 0014):\n{dot}"
+    );
 }

@@ -21,6 +21,7 @@ __all__ = [
     "Client",
     "Db",
     "connect",
+    "decode_keepa",
     "ValidationError",
     "NotFound",
     "ParseError",

@@ -359,7 +359,7 @@ impl Client {
     /// Writes a product's (`asin`, `marketplace`) or a user's (`user`) history to `out` as
     /// `format` `"csv"` or `"parquet"`: raw snapshots, or daily rollups with `daily=True`,
     /// from `start` (inclusive) to `end` (exclusive). Returns the number of rows.
-    #[pyo3(signature = (out, *, asin=None, marketplace=None, user=None, start=None, end=None, daily=false, format="parquet".to_string()))]
+    #[pyo3(signature = (out, *, asin=None, marketplace=None, user=None, start=None, end=None, daily=false, format="parquet"))]
     #[allow(clippy::too_many_arguments)]
     fn export(
         &self,
@@ -371,9 +371,9 @@ impl Client {
         start: Option<DateTime<Utc>>,
         end: Option<DateTime<Utc>>,
         daily: bool,
-        format: String,
+        format: &str,
     ) -> Result<u64> {
-        archive::export(self, py, out, asin, marketplace, user, start, end, daily, format)
+        archive::export(self, py, out, asin, marketplace, user, start, end, daily, format.to_owned())
     }
 
     /// `user`'s alerts, newest first, as a table (`id`, `alert_type`, `severity`, `title`,
