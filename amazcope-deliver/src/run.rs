@@ -4,14 +4,20 @@
 use crate::config::DeliveryConfig;
 use crate::send::{SendReport, Sender};
 use amazcope_core::StoreResult;
+use amazcope_core::delivery::digest;
 use amazcope_core::delivery::retry::is_dead;
 use amazcope_core::delivery::{AttemptOutcome, ClaimedDelivery, DeliverySummary};
+use amazcope_core::service::daily_report;
+use amazcope_core::{ServiceError, StoreError, UserRepository};
 use amazcope_pg::PgStore;
-use amazcope_pg::delivery::{Attempt, DeliveryClaim};
+use amazcope_pg::delivery::{Attempt, DeliveryClaim, DigestNotification};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use std::time::Duration;
+
+/// How often a running worker looks for digests due.
+const DIGEST_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Delivers the outbox of one store as one worker.
 #[derive(Debug)]
@@ -105,9 +111,44 @@ impl Deliverer {
         Ok(summary)
     }
 
-    /// Delivers everything due at `now` (batch after batch) and returns the counts. A row
-    /// that fails is due again only after its back-off, so this ends.
+    /// Stores the digests due at `now` ([`amazcope_pg::PgStore::digests_due`]): for each,
+    /// the user's report (`amazcope report`, read as that user, so only their products) over
+    /// the period, as a notification with its e-mail delivery rows. Idempotent per (user,
+    /// kind, period), also across concurrent workers. Returns how many were stored.
+    pub async fn enqueue_digests(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let due = self.store.digests_due(now).await?;
+        let mut digests = Vec::with_capacity(due.len());
+        for d in due {
+            let user = self.store.user(d.user_id).await?;
+            // The report only reads the store: its one failure is the store's.
+            let report = daily_report(&self.store, &user, d.period_end, d.kind.hours()).await.map_err(
+                |e| match e {
+                    ServiceError::Store(e) => e,
+                    ServiceError::Invalid(e) => StoreError::Invalid(e),
+                    other => StoreError::Backend {
+                        message: format!("the report of {}: {other}", user.username),
+                        source: None,
+                    },
+                },
+            )?;
+            digests.push(DigestNotification {
+                user_id: d.user_id,
+                kind: d.kind,
+                period: d.period,
+                title: digest::title(d.kind, &user.username, d.period),
+                message: digest::report_text(&report),
+                report: serde_json::to_value(&report).unwrap_or(serde_json::Value::Null),
+                created_at: d.period_end,
+            });
+        }
+        self.store.enqueue_digests(&digests).await
+    }
+
+    /// Delivers everything due at `now` (batch after batch), after storing the digests due
+    /// ([`Deliverer::enqueue_digests`]), and returns the counts. A row that fails is due
+    /// again only after its back-off, so this ends.
     pub async fn run_once(&self, now: DateTime<Utc>) -> StoreResult<DeliverySummary> {
+        self.enqueue_digests(now).await?;
         let mut total = DeliverySummary::default();
         loop {
             let s = self.run_batch(now).await?;
@@ -120,9 +161,17 @@ impl Deliverer {
 
     /// Delivers at the wall clock until `stop` resolves, polling every `idle` when nothing
     /// is due. Store errors are logged to stderr and retried after `idle`.
+    /// Digests are looked for at most once a minute.
     pub async fn run_until(&self, idle: Duration, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
+        let mut digests_at: Option<std::time::Instant> = None;
         loop {
+            if digests_at.is_none_or(|t| t.elapsed() >= DIGEST_INTERVAL) {
+                digests_at = Some(std::time::Instant::now());
+                if let Err(e) = self.enqueue_digests(Utc::now()).await {
+                    eprintln!("deliver: digests: {e}");
+                }
+            }
             let busy = match self.run_batch(Utc::now()).await {
                 Ok(s) => s != DeliverySummary::default(),
                 Err(e) => {

@@ -10,13 +10,14 @@ use crate::PgStore;
 use crate::columns::clip;
 use crate::error::db;
 use crate::write;
+use amazcope_core::delivery::digest::DigestKind;
 use amazcope_core::delivery::{
     AttemptOutcome, Channel, ChannelKind, ClaimedDelivery, DeliveryLogEntry, Message, MessageAlert,
     MessageProduct, NewChannel,
 };
 use amazcope_core::model::enums::NotificationType;
 use amazcope_core::{Asin, Marketplace, StoreError, StoreResult, UserId};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -141,6 +142,39 @@ pub struct DeliveryClaim {
     pub worker_id: String,
     /// How long the claim holds before another worker may take the rows over.
     pub lease: Duration,
+}
+
+/// A digest whose period has ended and that is not stored yet (see
+/// [`PgStore::digests_due`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDigest {
+    /// Whose.
+    pub user_id: UserId,
+    /// Daily or weekly.
+    pub kind: DigestKind,
+    /// The period's first day (UTC).
+    pub period: NaiveDate,
+    /// The period's end (exclusive): the report's `until`.
+    pub period_end: DateTime<Utc>,
+}
+
+/// A digest to store (see [`PgStore::enqueue_digests`]).
+#[derive(Debug, Clone)]
+pub struct DigestNotification {
+    /// Whose.
+    pub user_id: UserId,
+    /// Daily or weekly.
+    pub kind: DigestKind,
+    /// The period's first day (UTC): with the user and kind, the digest's unique key.
+    pub period: NaiveDate,
+    /// The notification's title (the e-mail subject).
+    pub title: String,
+    /// The report as text (the message).
+    pub message: String,
+    /// The report as JSON (kept in the notification's `data` under `report`).
+    pub report: serde_json::Value,
+    /// The notification's time: the period's end.
+    pub created_at: DateTime<Utc>,
 }
 
 /// One attempt to record.
@@ -273,6 +307,79 @@ impl PgStore {
         // The cross-user path: the attempts are of every user's rows.
         let mut tx = self.service_tx().await?;
         let n = write::deliveries::record(&mut tx, &clip(worker_id, 100), now, &outcomes).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
+    }
+
+    /// The digests due at `now`: for each kind, the last whole period before `now`
+    /// ([`DigestKind::last_period`]) of every user whose `email_notifications_enabled` and
+    /// `daily_summary_emails` / `weekly_report_emails` are on, who has an active e-mail channel
+    /// that takes it (its type filter, a minimum priority of at most `normal`), and whose
+    /// digest of that period is not stored yet. The cross-user path: a worker enqueues
+    /// everyone's digests. Earlier periods missed while nothing ran are not caught up.
+    pub async fn digests_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<DueDigest>> {
+        let (day, day_end) = DigestKind::Daily.last_period(now);
+        let (week, week_end) = DigestKind::Weekly.last_period(now);
+        // language=PostgreSQL
+        let sql = "SELECT s.user_id, k.kind
+                   FROM user_settings s
+                   CROSS JOIN (VALUES ('daily_summary', $1::text), ('weekly_report', $2::text))
+                     AS k(kind, period)
+                   WHERE s.email_notifications_enabled
+                     AND CASE k.kind WHEN 'daily_summary' THEN s.daily_summary_emails
+                                     ELSE s.weekly_report_emails END
+                     AND EXISTS (
+                         SELECT 1 FROM notification_channels c
+                         WHERE c.user_id = s.user_id AND c.is_active AND c.kind = 'email'
+                           AND (c.notification_types IS NULL OR k.kind = ANY(c.notification_types))
+                           AND (c.min_priority IS NULL OR c.min_priority IN ('low', 'normal')))
+                     AND NOT EXISTS (
+                         SELECT 1 FROM notifications n
+                         WHERE n.user_id = s.user_id AND n.notification_type = k.kind
+                           AND n.data ? 'period' AND n.data ->> 'period' = k.period)
+                   ORDER BY s.user_id, k.kind";
+        let mut tx = self.service_tx().await?;
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(sql)
+            .bind(day.to_string())
+            .bind(week.to_string())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, kind)| {
+                let (kind, period, period_end) = if kind == "daily_summary" {
+                    (DigestKind::Daily, day, day_end)
+                } else {
+                    (DigestKind::Weekly, week, week_end)
+                };
+                DueDigest { user_id: UserId(user), kind, period, period_end }
+            })
+            .collect())
+    }
+
+    /// Stores digests with their delivery rows (one transaction, the cross-user path). A
+    /// digest of the same (user, kind, period) already stored is skipped, so this is
+    /// idempotent however many workers run it at once. Returns how many were stored.
+    pub async fn enqueue_digests(&self, digests: &[DigestNotification]) -> StoreResult<u64> {
+        let rows: Vec<write::alerts::NewDigest> = digests
+            .iter()
+            .map(|d| write::alerts::NewDigest {
+                user_id: d.user_id.0,
+                kind: d.kind.notification_type().as_str(),
+                title: d.title.clone(),
+                message: d.message.clone(),
+                data: serde_json::json!({
+                    "period": d.period.to_string(),
+                    "kind": d.kind,
+                    "report": d.report,
+                }),
+                created_at: d.created_at,
+            })
+            .collect();
+        let mut tx = self.service_tx().await?;
+        let n = write::alerts::insert_digests(&mut tx, &rows).await?;
         tx.commit().await.map_err(db)?;
         Ok(n)
     }

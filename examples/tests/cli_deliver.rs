@@ -169,3 +169,36 @@ async fn a_deliverer_killed_between_claim_and_record_is_taken_over_after_the_lea
     assert_eq!(log[0]["status"], "sent");
     db.drop_db().await;
 }
+
+// Multi-threaded: the SMTP sink must answer while the test waits on the child process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_digest_goes_out_once_through_deliver_once() {
+    let db = TestDb::with_users("digest", &["alice", "bob"]).await;
+    let smtp = SmtpSink::start(None).await.unwrap();
+    db.ok(&["settings", "--user", "alice", "--set", "daily_summary_emails=true"]);
+    db.ok(&["channels", "add", "--user", "alice", "--email", "alice@example.com"]);
+    db.ok(&["channels", "add", "--user", "bob", "--email", "bob@example.com"]);
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_amazcope"))
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("AMAZCOPE_SMTP_URL", smtp.url())
+            .env("AMAZCOPE_MAIL_FROM", "Amazcope <alerts@amazcope.test>")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        run(&["deliver", "--once", "--now", "2026-07-02T01:00:00Z"]).trim(),
+        "sent 1, failed 0, dead 0"
+    );
+    assert_eq!(
+        run(&["deliver", "--once", "--now", "2026-07-02T02:00:00Z"]).trim(),
+        "sent 0, failed 0, dead 0"
+    );
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1, "one digest, for alice only (bob's switch is off)");
+    assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()]);
+    assert!(mails[0].data.contains("Subject: Daily report for alice: 2026-07-01"), "{}", mails[0].data);
+}

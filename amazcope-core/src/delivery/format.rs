@@ -149,7 +149,8 @@ pub fn email_text(message: &Message) -> String {
     out
 }
 
-/// The HTML part; every text is escaped.
+/// The HTML part; every text is escaped. The message keeps its line breaks (`pre-wrap`):
+/// a digest's message is the report, one line per product.
 pub fn email_html(message: &Message) -> String {
     let mut rows = String::new();
     for (k, v) in facts(message) {
@@ -171,7 +172,7 @@ pub fn email_html(message: &Message) -> String {
         })
         .unwrap_or_default();
     format!(
-        "<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n<p>{}</p>\n<table>\n{rows}</table>\n{link}</body></html>\n",
+        "<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n<p style=\"white-space: pre-wrap\">{}</p>\n<table>\n{rows}</table>\n{link}</body></html>\n",
         html_escape(&subject(message)),
         html_escape(&message.message),
     )

@@ -3,6 +3,7 @@
 //! ([`retry`]). Pure: the sending (SMTP, HTTP) lives in `amazcope-deliver`, the outbox in
 //! `amazcope-pg`.
 
+pub mod digest;
 pub mod format;
 pub mod mask;
 pub mod retry;

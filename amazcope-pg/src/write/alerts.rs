@@ -131,3 +131,57 @@ pub(crate) async fn insert(conn: &mut PgConnection, alerts: &[NewAlert]) -> Stor
     super::deliveries::enqueue_for_alerts(conn, &written).await?;
     convert_all(rows)
 }
+
+/// A digest notification to store (see [`insert_digests`]).
+#[derive(Debug, Clone)]
+pub(crate) struct NewDigest {
+    pub(crate) user_id: Uuid,
+    /// `daily_summary` or `weekly_report`.
+    pub(crate) kind: &'static str,
+    pub(crate) title: String,
+    pub(crate) message: String,
+    /// Holds `period` (the period's first day, `YYYY-MM-DD`), the key of
+    /// `uq_notifications_user_digest_period`.
+    pub(crate) data: serde_json::Value,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+/// Inserts digest notifications (no alert, no product) in one statement, skipping a digest of
+/// the same (user, kind, period) already stored (`uq_notifications_user_digest_period`, so
+/// concurrent workers store it once), and adds the delivery rows of the ones written in the
+/// same transaction. Returns how many were written. The write of `notifications` that do not
+/// come from an alert ([`insert`] writes those that do).
+pub(crate) async fn insert_digests(conn: &mut PgConnection, digests: &[NewDigest]) -> StoreResult<u64> {
+    if digests.is_empty() {
+        return Ok(0);
+    }
+    let user: Vec<Uuid> = digests.iter().map(|d| d.user_id).collect();
+    let kind: Vec<&str> = digests.iter().map(|d| d.kind).collect();
+    let title: Vec<String> = digests.iter().map(|d| clip(&d.title, width::notifications::TITLE)).collect();
+    let message: Vec<&str> = digests.iter().map(|d| d.message.as_str()).collect();
+    let data: Vec<&serde_json::Value> = digests.iter().map(|d| &d.data).collect();
+    let created: Vec<DateTime<Utc>> = digests.iter().map(|d| d.created_at).collect();
+    // Runtime SQL: an UNNEST batch.
+    // language=PostgreSQL
+    let sql = "INSERT INTO notifications (user_id, notification_type, title, message, data, priority,
+                   created_at)
+               SELECT u.user_id, u.kind, u.title, u.message, u.data, 'normal', u.created_at
+               FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+                 AS u(user_id, kind, title, message, data, created_at)
+               ON CONFLICT (user_id, notification_type, (data ->> 'period'))
+                   WHERE notification_type IN ('daily_summary', 'weekly_report') AND data ? 'period'
+                   DO NOTHING
+               RETURNING id";
+    let ids: Vec<Uuid> = sqlx::query_scalar(sql)
+        .bind(&user)
+        .bind(&kind)
+        .bind(&title)
+        .bind(&message)
+        .bind(&data)
+        .bind(&created)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| error::map(e, &ErrCtx::new().value("user_id", digests[0].user_id)))?;
+    super::deliveries::enqueue_for_notifications(conn, &ids).await?;
+    Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))
+}

@@ -23,7 +23,20 @@ use uuid::Uuid;
 /// --now T`) sends what happened before T. Writing the same notifications twice adds
 /// nothing (`uq_notification_deliveries_notification_channel`).
 pub(crate) async fn enqueue_for_alerts(conn: &mut PgConnection, alert_ids: &[Uuid]) -> StoreResult<u64> {
-    if alert_ids.is_empty() {
+    enqueue(conn, alert_ids, &[]).await
+}
+
+/// [`enqueue_for_alerts`] for notifications by id: the digests (`daily_summary`,
+/// `weekly_report`), which `write::alerts::insert_digests` calls in its transaction. A digest
+/// goes to e-mail channels only, when `email_notifications_enabled` and its own switch
+/// (`daily_summary_emails` / `weekly_report_emails`, off by default) are on.
+pub(crate) async fn enqueue_for_notifications(conn: &mut PgConnection, ids: &[Uuid]) -> StoreResult<u64> {
+    enqueue(conn, &[], ids).await
+}
+
+/// The one insert of delivery rows, for the notifications of `alert_ids` and those of `ids`.
+async fn enqueue(conn: &mut PgConnection, alert_ids: &[Uuid], ids: &[Uuid]) -> StoreResult<u64> {
+    if alert_ids.is_empty() && ids.is_empty() {
         return Ok(0);
     }
     // language=PostgreSQL
@@ -32,7 +45,8 @@ pub(crate) async fn enqueue_for_alerts(conn: &mut PgConnection, alert_ids: &[Uui
                FROM notifications n
                JOIN notification_channels c ON c.user_id = n.user_id AND c.is_active
                LEFT JOIN user_settings s ON s.user_id = n.user_id
-               WHERE n.alert_id = ANY($1)
+               WHERE (n.alert_id = ANY($1) OR n.id = ANY($2))
+                 AND (n.notification_type NOT IN ('daily_summary', 'weekly_report') OR c.kind = 'email')
                  AND (c.min_priority IS NULL
                       OR array_position(ARRAY['low','normal','high','urgent'], n.priority::text)
                          >= array_position(ARRAY['low','normal','high','urgent'], c.min_priority::text))
@@ -43,9 +57,11 @@ pub(crate) async fn enqueue_for_alerts(conn: &mut PgConnection, alert_ids: &[Uui
                           WHEN 'price_change' THEN COALESCE(s.price_alert_emails, true)
                           WHEN 'bsr_change' THEN COALESCE(s.bsr_alert_emails, true)
                           WHEN 'stock_change' THEN COALESCE(s.stock_alert_emails, true)
+                          WHEN 'daily_summary' THEN COALESCE(s.daily_summary_emails, false)
+                          WHEN 'weekly_report' THEN COALESCE(s.weekly_report_emails, false)
                           ELSE true END))
                ON CONFLICT ON CONSTRAINT uq_notification_deliveries_notification_channel DO NOTHING";
-    let done = sqlx::query(sql).bind(alert_ids).execute(&mut *conn).await.map_err(db)?;
+    let done = sqlx::query(sql).bind(alert_ids).bind(ids).execute(&mut *conn).await.map_err(db)?;
     Ok(done.rows_affected())
 }
 

@@ -88,7 +88,7 @@ async fn a_long_history_keeps_its_statistics_daily_points_and_chart_through_rete
         sqlx::query_scalar("SELECT count(*) FROM product_snapshots").fetch_one(&pool).await.unwrap();
     assert!(raw_left < 130, "only the last three or four months are raw: {raw_left}");
     let archived: u64 = report.archived.iter().map(|m| m.rows).sum();
-    assert_eq!(raw_before, DAYS as i64, "one snapshot per day");
+    assert_eq!(raw_before, DAYS, "one snapshot per day");
     assert_eq!(archived + raw_left as u64, raw_before as u64, "every raw row is archived or still raw");
     let months = target.months().await.unwrap();
     assert_eq!(months.len(), report.archived.len(), "a Parquet file per dropped month: {months:?}");

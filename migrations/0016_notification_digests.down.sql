@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS uq_notifications_user_digest_period;
