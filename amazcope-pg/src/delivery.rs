@@ -15,7 +15,8 @@ use amazcope_core::delivery::{
     AttemptOutcome, Channel, ChannelKind, ClaimedDelivery, DeliveryLogEntry, Message, MessageAlert,
     MessageProduct, NewChannel,
 };
-use amazcope_core::model::enums::NotificationType;
+use amazcope_core::model::enums::{NotificationPriority, NotificationType};
+use amazcope_core::model::notification::NewNotification;
 use amazcope_core::{Asin, Marketplace, StoreError, StoreResult, UserId};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -363,23 +364,29 @@ impl PgStore {
     /// digest of the same (user, kind, period) already stored is skipped, so this is
     /// idempotent however many workers run it at once. Returns how many were stored.
     pub async fn enqueue_digests(&self, digests: &[DigestNotification]) -> StoreResult<u64> {
-        let rows: Vec<write::alerts::NewDigest> = digests
+        let rows: Vec<(NewNotification, DateTime<Utc>)> = digests
             .iter()
-            .map(|d| write::alerts::NewDigest {
-                user_id: d.user_id.0,
-                kind: d.kind.notification_type().as_str(),
-                title: d.title.clone(),
-                message: d.message.clone(),
-                data: serde_json::json!({
-                    "period": d.period.to_string(),
-                    "kind": d.kind,
-                    "report": d.report,
-                }),
-                created_at: d.created_at,
+            .map(|d| {
+                let note = NewNotification {
+                    user_id: d.user_id,
+                    product_id: None,
+                    alert_id: None,
+                    notification_type: d.kind.notification_type(),
+                    title: d.title.clone(),
+                    message: d.message.clone(),
+                    data: serde_json::json!({
+                        "period": d.period.to_string(),
+                        "kind": d.kind,
+                        "report": d.report,
+                    }),
+                    priority: NotificationPriority::Normal,
+                    action_url: None,
+                };
+                (note, d.created_at)
             })
             .collect();
         let mut tx = self.service_tx().await?;
-        let n = write::alerts::insert_digests(&mut tx, &rows).await?;
+        let n = u64::try_from(write::notifications::insert(&mut tx, &rows).await?.len()).unwrap_or(u64::MAX);
         tx.commit().await.map_err(db)?;
         Ok(n)
     }

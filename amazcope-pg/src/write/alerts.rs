@@ -1,5 +1,5 @@
-//! Writes of `alerts` and `notifications`: an alert is stored with its notification, in one
-//! statement, inside the caller's transaction.
+//! Writes of `alerts`: an alert is stored with its notification ([`super::notifications`])
+//! inside the caller's transaction.
 
 use crate::columns::{self as width, clip};
 use crate::error::{self, ErrCtx};
@@ -10,6 +10,7 @@ use amazcope_core::rules::notification_for;
 use amazcope_core::{AlertId, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Inserts alerts and one notification each ([`notification_for`]) in one statement (UNNEST
@@ -55,43 +56,19 @@ pub(crate) async fn insert(conn: &mut PgConnection, alerts: &[NewAlert]) -> Stor
     let new: Vec<Option<&str>> = alerts.iter().map(|a| a.new_value.as_deref()).collect();
     let change: Vec<Option<f64>> = alerts.iter().map(|a| a.change_percentage).collect();
     let created: Vec<DateTime<Utc>> = alerts.iter().map(|a| a.created_at).collect();
-    let notes: Vec<NewNotification> =
-        id.iter().zip(&alerts).map(|(&id, a)| notification_for(AlertId(id), a)).collect();
-    let n_user: Vec<Uuid> = notes.iter().map(|n| n.user_id.0).collect();
-    let n_product: Vec<Option<Uuid>> = notes.iter().map(|n| n.product_id.map(|p| p.0)).collect();
-    let n_kind: Vec<&str> = notes.iter().map(|n| n.notification_type.as_str()).collect();
-    let n_title: Vec<String> = notes.iter().map(|n| clip(&n.title, width::notifications::TITLE)).collect();
-    let n_message: Vec<&str> = notes.iter().map(|n| n.message.as_str()).collect();
-    let n_data: Vec<&serde_json::Value> = notes.iter().map(|n| &n.data).collect();
-    let n_priority: Vec<&str> = notes.iter().map(|n| n.priority.as_str()).collect();
-    let n_url: Vec<Option<String>> = notes
-        .iter()
-        .map(|n| n.action_url.as_deref().map(|u| clip(u, width::notifications::ACTION_URL)))
-        .collect();
     // created_at is the snapshot's time (when the change happened), for the alert and its
-    // notification; notified_at is now: the notification is written by this same statement.
+    // notification; notified_at is now: the notification is written in this transaction.
     // language=PostgreSQL
-    let sql = "WITH generic AS (SELECT set_config('plan_cache_mode', 'force_generic_plan', true)),
-               a AS (
-                   INSERT INTO alerts (id, user_id, product_id, snapshot_id, snapshot_scraped_at,
-                       alert_type, severity, title, message, old_value, new_value,
-                       change_percentage, created_at, notified_at)
-                   SELECT u.*, now()
-                   FROM generic, UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
-                       $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                       $12::float8[], $13::timestamptz[]) AS u
-                   ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
-                   RETURNING *),
-               n AS (
-                   INSERT INTO notifications (user_id, product_id, alert_id, notification_type,
-                       title, message, data, priority, action_url, created_at)
-                   SELECT n.user_id, n.product_id, a.id, n.kind, n.title, n.message, n.data,
-                       n.priority, n.url, a.created_at
-                   FROM UNNEST($1::uuid[], $14::uuid[], $15::uuid[], $16::text[], $17::text[],
-                       $18::text[], $19::jsonb[], $20::text[], $21::text[])
-                     AS n(alert_id, user_id, product_id, kind, title, message, data, priority, url)
-                   JOIN a ON a.id = n.alert_id)
-               SELECT * FROM a";
+    let sql = "WITH generic AS (SELECT set_config('plan_cache_mode', 'force_generic_plan', true))
+               INSERT INTO alerts (id, user_id, product_id, snapshot_id, snapshot_scraped_at,
+                   alert_type, severity, title, message, old_value, new_value,
+                   change_percentage, created_at, notified_at)
+               SELECT u.*, now()
+               FROM generic, UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                   $12::float8[], $13::timestamptz[]) AS u
+               ON CONFLICT ON CONSTRAINT uq_alerts_user_snapshot_type DO NOTHING
+               RETURNING *";
     let rows = sqlx::query_as::<_, AlertRow>(sql)
         .bind(&id)
         .bind(&user)
@@ -106,14 +83,6 @@ pub(crate) async fn insert(conn: &mut PgConnection, alerts: &[NewAlert]) -> Stor
         .bind(&new)
         .bind(&change)
         .bind(&created)
-        .bind(&n_user)
-        .bind(&n_product)
-        .bind(&n_kind)
-        .bind(&n_title)
-        .bind(&n_message)
-        .bind(&n_data)
-        .bind(&n_priority)
-        .bind(&n_url)
         .fetch_all(&mut *conn)
         .await
         .map_err(|e| {
@@ -126,62 +95,13 @@ pub(crate) async fn insert(conn: &mut PgConnection, alerts: &[NewAlert]) -> Stor
                     .opt_value("snapshot_id", first.snapshot_id),
             )
         })?;
-    // The outbox: delivery rows for the notifications just written, in this transaction.
-    let written: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    super::deliveries::enqueue_for_alerts(conn, &written).await?;
+    // One notification per alert written (a skipped duplicate has its own already), with
+    // their delivery rows, in this transaction.
+    let by_id: HashMap<Uuid, &NewAlert> = id.iter().copied().zip(&alerts).collect();
+    let notes: Vec<(NewNotification, DateTime<Utc>)> = rows
+        .iter()
+        .filter_map(|r| by_id.get(&r.id).map(|a| (notification_for(AlertId(r.id), a), a.created_at)))
+        .collect();
+    super::notifications::insert(conn, &notes).await?;
     convert_all(rows)
-}
-
-/// A digest notification to store (see [`insert_digests`]).
-#[derive(Debug, Clone)]
-pub(crate) struct NewDigest {
-    pub(crate) user_id: Uuid,
-    /// `daily_summary` or `weekly_report`.
-    pub(crate) kind: &'static str,
-    pub(crate) title: String,
-    pub(crate) message: String,
-    /// Holds `period` (the period's first day, `YYYY-MM-DD`), the key of
-    /// `uq_notifications_user_digest_period`.
-    pub(crate) data: serde_json::Value,
-    pub(crate) created_at: DateTime<Utc>,
-}
-
-/// Inserts digest notifications (no alert, no product) in one statement, skipping a digest of
-/// the same (user, kind, period) already stored (`uq_notifications_user_digest_period`, so
-/// concurrent workers store it once), and adds the delivery rows of the ones written in the
-/// same transaction. Returns how many were written. The write of `notifications` that do not
-/// come from an alert ([`insert`] writes those that do).
-pub(crate) async fn insert_digests(conn: &mut PgConnection, digests: &[NewDigest]) -> StoreResult<u64> {
-    if digests.is_empty() {
-        return Ok(0);
-    }
-    let user: Vec<Uuid> = digests.iter().map(|d| d.user_id).collect();
-    let kind: Vec<&str> = digests.iter().map(|d| d.kind).collect();
-    let title: Vec<String> = digests.iter().map(|d| clip(&d.title, width::notifications::TITLE)).collect();
-    let message: Vec<&str> = digests.iter().map(|d| d.message.as_str()).collect();
-    let data: Vec<&serde_json::Value> = digests.iter().map(|d| &d.data).collect();
-    let created: Vec<DateTime<Utc>> = digests.iter().map(|d| d.created_at).collect();
-    // Runtime SQL: an UNNEST batch.
-    // language=PostgreSQL
-    let sql = "INSERT INTO notifications (user_id, notification_type, title, message, data, priority,
-                   created_at)
-               SELECT u.user_id, u.kind, u.title, u.message, u.data, 'normal', u.created_at
-               FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
-                 AS u(user_id, kind, title, message, data, created_at)
-               ON CONFLICT (user_id, notification_type, (data ->> 'period'))
-                   WHERE notification_type IN ('daily_summary', 'weekly_report') AND data ? 'period'
-                   DO NOTHING
-               RETURNING id";
-    let ids: Vec<Uuid> = sqlx::query_scalar(sql)
-        .bind(&user)
-        .bind(&kind)
-        .bind(&title)
-        .bind(&message)
-        .bind(&data)
-        .bind(&created)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| error::map(e, &ErrCtx::new().value("user_id", digests[0].user_id)))?;
-    super::deliveries::enqueue_for_notifications(conn, &ids).await?;
-    Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))
 }

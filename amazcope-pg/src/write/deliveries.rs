@@ -1,6 +1,6 @@
 //! Writes of `notification_deliveries`, the transactional outbox of issue 14: rows are
-//! added beside their notifications (in the same transaction, by [`enqueue_for_alerts`],
-//! which `write::alerts::insert` calls), claimed by workers with a lease
+//! added beside their notifications (in the same transaction, by [`enqueue`],
+//! which `write::notifications::insert` calls), claimed by workers with a lease
 //! (`crate::delivery`) and closed by [`record`], which also notes the outcome on the
 //! channel and, for e-mail, on the notification (`email_sent`, `email_sent_at`,
 //! `email_error`).
@@ -11,8 +11,10 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Adds one pending delivery per (notification of these alerts, channel of its user that
-/// takes it), in one statement. What gets a row:
+/// Adds one pending delivery per (notification of `ids`, channel of its user that takes it),
+/// in one statement; a digest (`daily_summary`, `weekly_report`) goes to e-mail channels only,
+/// when `email_notifications_enabled` and its own switch (`daily_summary_emails` /
+/// `weekly_report_emails`, off by default) are on. What gets a row:
 /// - the channel is active and its filters take the notification (minimum priority,
 ///   notification types);
 /// - e-mail channels only when the user's `email_notifications_enabled` is on, and for
@@ -22,21 +24,8 @@ use uuid::Uuid;
 /// Due at the notification's time (the change's time), so a simulated clock (`deliver
 /// --now T`) sends what happened before T. Writing the same notifications twice adds
 /// nothing (`uq_notification_deliveries_notification_channel`).
-pub(crate) async fn enqueue_for_alerts(conn: &mut PgConnection, alert_ids: &[Uuid]) -> StoreResult<u64> {
-    enqueue(conn, alert_ids, &[]).await
-}
-
-/// [`enqueue_for_alerts`] for notifications by id: the digests (`daily_summary`,
-/// `weekly_report`), which `write::alerts::insert_digests` calls in its transaction. A digest
-/// goes to e-mail channels only, when `email_notifications_enabled` and its own switch
-/// (`daily_summary_emails` / `weekly_report_emails`, off by default) are on.
-pub(crate) async fn enqueue_for_notifications(conn: &mut PgConnection, ids: &[Uuid]) -> StoreResult<u64> {
-    enqueue(conn, &[], ids).await
-}
-
-/// The one insert of delivery rows, for the notifications of `alert_ids` and those of `ids`.
-async fn enqueue(conn: &mut PgConnection, alert_ids: &[Uuid], ids: &[Uuid]) -> StoreResult<u64> {
-    if alert_ids.is_empty() && ids.is_empty() {
+pub(crate) async fn enqueue(conn: &mut PgConnection, ids: &[Uuid]) -> StoreResult<u64> {
+    if ids.is_empty() {
         return Ok(0);
     }
     // language=PostgreSQL
@@ -45,7 +34,7 @@ async fn enqueue(conn: &mut PgConnection, alert_ids: &[Uuid], ids: &[Uuid]) -> S
                FROM notifications n
                JOIN notification_channels c ON c.user_id = n.user_id AND c.is_active
                LEFT JOIN user_settings s ON s.user_id = n.user_id
-               WHERE (n.alert_id = ANY($1) OR n.id = ANY($2))
+               WHERE n.id = ANY($1)
                  AND (n.notification_type NOT IN ('daily_summary', 'weekly_report') OR c.kind = 'email')
                  AND (c.min_priority IS NULL
                       OR array_position(ARRAY['low','normal','high','urgent'], n.priority::text)
@@ -61,7 +50,7 @@ async fn enqueue(conn: &mut PgConnection, alert_ids: &[Uuid], ids: &[Uuid]) -> S
                           WHEN 'weekly_report' THEN COALESCE(s.weekly_report_emails, false)
                           ELSE true END))
                ON CONFLICT ON CONSTRAINT uq_notification_deliveries_notification_channel DO NOTHING";
-    let done = sqlx::query(sql).bind(alert_ids).bind(ids).execute(&mut *conn).await.map_err(db)?;
+    let done = sqlx::query(sql).bind(ids).execute(&mut *conn).await.map_err(db)?;
     Ok(done.rows_affected())
 }
 

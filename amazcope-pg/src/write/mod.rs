@@ -14,6 +14,7 @@ pub(crate) mod categories;
 pub(crate) mod channels;
 mod copy;
 pub(crate) mod deliveries;
+pub(crate) mod notifications;
 pub(crate) mod products;
 pub(crate) mod reviews;
 pub(crate) mod rollups;
