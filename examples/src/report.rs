@@ -1,6 +1,7 @@
 //! `amazcope report --user U [--hours H] [--json]`: the daily report.
 
 use crate::common;
+use amazcope_core::delivery::digest::report_text;
 use amazcope_core::service::daily_report;
 use clap::Args;
 
@@ -33,45 +34,8 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
     if args.json {
         return common::print_json(&report);
     }
-    outln!(
-        "Report for {} from {} to {}: {} products tracked, {} changed, {} alerts ({} unread)",
-        report.username,
-        report.since.format("%Y-%m-%d %H:%M"),
-        report.until.format("%Y-%m-%d %H:%M"),
-        report.products_tracked,
-        report.changed.len(),
-        report.alerts.len(),
-        report.unread_alerts
-    );
-    if !report.alerts_by_type.is_empty() {
-        let counts: Vec<String> = report.alerts_by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        outln!("Alerts: {}", counts.join(", "));
-    }
-    if !report.biggest_movers.is_empty() {
-        outln!("Biggest movers:");
-        for m in &report.biggest_movers {
-            outln!(
-                "  {:<10} price {} → {} ({})  BSR {} → {} ({})  {}",
-                m.asin,
-                common::opt(m.old_price),
-                common::opt(m.new_price),
-                common::opt(m.price_change_pct.map(|p| format!("{p:+.1} %"))),
-                common::opt(m.old_bsr),
-                common::opt(m.new_bsr),
-                common::opt(m.bsr_change_pct.map(|p| format!("{p:+.1} %"))),
-                common::clip(&m.title, 40)
-            );
-        }
-    }
-    for m in report.changed.iter().filter(|m| m.stock_changed() || m.is_unlisted) {
-        let what = if m.is_unlisted {
-            "unlisted"
-        } else if m.in_stock == Some(true) {
-            "back in stock"
-        } else {
-            "out of stock"
-        };
-        outln!("  {:<10} {what}  {}", m.asin, common::clip(&m.title, 40));
-    }
+    // The same text as the daily digest e-mail (one rendering: `report_text`).
+    outln!("Report for {}", report.username);
+    outln!("{}", report_text(&report).trim_end());
     Ok(())
 }
