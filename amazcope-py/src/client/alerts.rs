@@ -1,6 +1,6 @@
 //! A user's alerts and notifications.
 
-use super::Client;
+use super::{Client, count};
 use crate::arrow::Columns;
 use crate::errors::Result;
 use amazcope_core::model::alert::AlertQuery;
@@ -104,4 +104,62 @@ pub(super) fn purge_notifications(
     }
     let older_than = super::ago(TimeDelta::try_days(older_than_days));
     c.as_user(py, user, |store, u| async move { Ok(store.purge_notifications(u.id, older_than).await?) })
+}
+
+#[pymethods]
+impl Client {
+    /// `user`'s alerts, newest first, as a table (`id`, `alert_type`, `severity`, `title`,
+    /// `message`, `old_value`, `new_value`, `change_percentage`, `is_read`, `asin`,
+    /// `marketplace`, `product_title`, `created_at`).
+    #[pyo3(signature = (user, unread=false, limit=1000))]
+    fn alerts<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        unread: bool,
+        limit: i64,
+    ) -> Result<Bound<'py, PyAny>> {
+        alerts(self, py, user, unread, count("limit", limit)?)
+    }
+
+    /// Marks one of `user`'s alerts read (by id), or all of them when `alert_id` is None.
+    /// Returns how many changed. Another user's alert id is `NotFound`.
+    #[pyo3(signature = (user, alert_id=None))]
+    fn mark_read(&self, py: Python<'_>, user: String, alert_id: Option<String>) -> Result<u64> {
+        mark_read(self, py, user, alert_id)
+    }
+
+    /// `user`'s notifications, newest first (only unread ones with `unread=True`), as a table
+    /// (`id`, `notification_type`, `priority`, `title`, `message`, `alert_id`, `is_read`,
+    /// `created_at`).
+    #[pyo3(signature = (user, unread=false, limit=1000))]
+    fn notifications<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        unread: bool,
+        limit: i64,
+    ) -> Result<Bound<'py, PyAny>> {
+        notifications(self, py, user, unread, count("limit", limit)?)
+    }
+
+    /// Marks one of `user`'s notifications read (`id`), or all of them when `id` is None.
+    /// Returns how many were marked (1 for one id; for all, those that were unread). Another
+    /// user's notification id is `NotFound`.
+    #[pyo3(signature = (user, id=None))]
+    fn mark_notifications_read(&self, py: Python<'_>, user: String, id: Option<String>) -> Result<u64> {
+        mark_notifications_read(self, py, user, id)
+    }
+
+    /// Deletes one of `user`'s notifications (by id). Another user's notification id is
+    /// `NotFound`.
+    fn delete_notification(&self, py: Python<'_>, user: String, id: String) -> Result<()> {
+        delete_notification(self, py, user, id)
+    }
+
+    /// Deletes `user`'s notifications created more than `older_than_days` days ago, read or
+    /// not (0: all of them). Returns how many were deleted.
+    fn purge_notifications(&self, py: Python<'_>, user: String, older_than_days: i64) -> Result<u64> {
+        purge_notifications(self, py, user, older_than_days)
+    }
 }

@@ -1,8 +1,8 @@
 //! Reports over a user's products: summary, trends, comparison, category metrics and the
 //! periodic report.
 
-use super::Client;
 use super::history::{catalogued, user_and_product};
+use super::{Client, count_opt, no_nul, product_ref};
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
 use crate::views;
@@ -155,4 +155,98 @@ pub(super) fn category_metrics<'py>(
         Ok((rows, categories))
     })?;
     Ok(views::category_metrics_table(&rows, &categories).into_pyarrow(py)?)
+}
+
+#[pymethods]
+impl Client {
+    /// `user`'s report over the `hours` up to now: products tracked, what changed, the
+    /// biggest movers, alerts by type (a dict; prices as decimal strings).
+    #[pyo3(signature = (user, hours=24))]
+    fn report<'py>(&self, py: Python<'py>, user: String, hours: i64) -> Result<Bound<'py, PyAny>> {
+        report(self, py, user, hours)
+    }
+
+    /// The latest price, main BSR, rating and review count of a product `user` tracks (an
+    /// ASIN on `marketplace`, or a product URL), with their change over 7 and 30 days (a
+    /// dict; the price a `Decimal`), or None before its first snapshot. `NotFound` for a
+    /// product the user has never tracked.
+    #[pyo3(signature = (asin, marketplace=None, *, user))]
+    fn summary<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: Option<String>,
+        user: String,
+    ) -> Result<Option<Bound<'py, PyDict>>> {
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        summary(self, py, product, user)
+    }
+
+    /// Trends of `fields` (names such as `price`, `bsr_main`, `rating`, `in_stock`; all 15
+    /// when None) over the last `days` days (all history when None), `granularity` `raw`,
+    /// `day` or `week`, for a product `user` tracks (an ASIN or a product URL). Returns
+    /// `{field: table}`: raw series as (`at`, `value`), day and week series as (`start`,
+    /// `label`, `count`, `last`, `min`, `max`, `mean`), money as decimal128(10,2). An
+    /// unknown field or granularity is a `ValidationError`.
+    #[pyo3(signature = (asin, marketplace=None, fields=None, days=None, granularity="raw".to_string(), *, user))]
+    #[allow(clippy::too_many_arguments)]
+    fn trends<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: Option<String>,
+        fields: Option<Vec<String>>,
+        days: Option<i64>,
+        granularity: String,
+        user: String,
+    ) -> Result<Bound<'py, PyDict>> {
+        let days = count_opt("days", days)?;
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        trends(self, py, product, fields, days, granularity, user)
+    }
+
+    /// Up to 10 of `user`'s products (`asins`: ASINs on `marketplace`, or product URLs) side
+    /// by side on one `metric` (`price`, `bsr`, `rating` or `reviews`) over the last `days`
+    /// days. Returns a dict: `metric`, `products` (a table: `asin`, `marketplace`, `title`,
+    /// `category_name`, `category_average`, `category_recorded_at`, `points`) and `points`
+    /// (a table: `asin`, `marketplace`, `at`, `value`). A product the user does not track is
+    /// `NotFound`; more than 10 or an unknown metric is a `ValidationError`.
+    #[pyo3(signature = (asins, marketplace=None, metric="price".to_string(), days=None, *, user))]
+    #[allow(clippy::too_many_arguments)]
+    fn compare<'py>(
+        &self,
+        py: Python<'py>,
+        asins: Vec<String>,
+        marketplace: Option<String>,
+        metric: String,
+        days: Option<i64>,
+        user: String,
+    ) -> Result<Bound<'py, PyDict>> {
+        let days = count_opt("days", days)?;
+        let products =
+            asins.iter().map(|a| product_ref(a, marketplace.as_deref())).collect::<Result<Vec<_>>>()?;
+        compare(self, py, products, metric, days, user)
+    }
+
+    /// Computes and stores the metrics of each category (only `category`, a slug or name on
+    /// `marketplace`, when given) from its newest best-seller list at or before `at` (now
+    /// when None); computing again for the same day replaces that day's row. One table row
+    /// per category: `category`, `slug`, `marketplace`, `level`, `recorded_at`,
+    /// `product_count`, `avg_price`, `median_price`, `min_price`, `max_price` (decimal128),
+    /// `avg_bsr`, `median_bsr`, `avg_rating`, `avg_review_count`. An unknown category is a
+    /// `ValidationError`.
+    #[pyo3(signature = (category=None, marketplace="com".to_string(), at=None))]
+    fn category_metrics<'py>(
+        &self,
+        py: Python<'py>,
+        category: Option<String>,
+        marketplace: String,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Bound<'py, PyAny>> {
+        let m: Marketplace = marketplace.parse()?;
+        if let Some(name) = &category {
+            no_nul("category", name)?;
+        }
+        category_metrics(self, py, category, m, at)
+    }
 }

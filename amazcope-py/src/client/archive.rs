@@ -90,3 +90,42 @@ pub(super) fn export(
         Ok(rows)
     })
 }
+
+#[pymethods]
+impl Client {
+    /// Imports a Keepa product file (`import-keepa`): each product found or created, its
+    /// history stored as snapshots marked `keepa` with their daily rollups. Idempotent. A
+    /// malformed product raises `ValidationError` naming it and the array index, and nothing
+    /// of the file is stored. Returns one dict per product (`asin`, `marketplace`,
+    /// `product_id`, `created`, `points`, `inserted`).
+    #[pyo3(signature = (path, user=None, marketplace=None))]
+    fn import_keepa<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+        user: Option<String>,
+        marketplace: Option<String>,
+    ) -> Result<Bound<'py, PyAny>> {
+        import_keepa(self, py, path, user, marketplace)
+    }
+
+    /// Writes a product's (`asin`, `marketplace`) or a user's (`user`) history to `out` as
+    /// `format` `"csv"` or `"parquet"`: raw snapshots, or daily rollups with `daily=True`,
+    /// from `start` (inclusive) to `end` (exclusive). Returns the number of rows.
+    #[pyo3(signature = (out, *, asin=None, marketplace=None, user=None, start=None, end=None, daily=false, format="parquet"))]
+    #[allow(clippy::too_many_arguments)]
+    fn export(
+        &self,
+        py: Python<'_>,
+        out: PathBuf,
+        asin: Option<String>,
+        marketplace: Option<String>,
+        user: Option<String>,
+        start: Option<DateTime<Utc>>,
+        end: Option<DateTime<Utc>>,
+        daily: bool,
+        format: &str,
+    ) -> Result<u64> {
+        export(self, py, out, asin, marketplace, user, start, end, daily, format.to_owned())
+    }
+}

@@ -1,6 +1,6 @@
 //! Delivery (issue 14): a user's channels, sending what is due, and the delivery log.
 
-use super::{Client, json_to_py};
+use super::{Client, count, json_to_py};
 use crate::arrow::Columns;
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
@@ -172,4 +172,75 @@ pub(super) fn deliveries<'py>(
     t.time("sent_at", rows.iter().map(|d| d.sent_at));
     t.time("created_at", rows.iter().map(|d| Some(d.created_at)));
     Ok(t.into_pyarrow(py)?)
+}
+
+#[pymethods]
+impl Client {
+    /// Adds a delivery channel: `email=ADDRESS` or `webhook=URL` (with `format` json, slack,
+    /// discord or ntfy, and a signing `secret`); `min_priority` and `types` filter. Returns
+    /// the channel as a dict (target masked, no secret).
+    #[pyo3(signature = (user, *, email=None, webhook=None, format=None, secret=None, min_priority=None, types=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_channel<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        email: Option<String>,
+        webhook: Option<String>,
+        format: Option<String>,
+        secret: Option<String>,
+        min_priority: Option<String>,
+        types: Option<Vec<String>>,
+    ) -> Result<Bound<'py, PyAny>> {
+        add(self, py, user, email, webhook, format, secret, min_priority, types)
+    }
+
+    /// The user's channels as dicts (targets masked, secrets left out).
+    fn channels<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+        list(self, py, user)
+    }
+
+    /// Removes one of the user's channels.
+    fn remove_channel(&self, py: Python<'_>, user: String, id: String) -> Result<()> {
+        remove(self, py, user, id)
+    }
+
+    /// Sends a test message through one of the user's channels now: `{ok, code, error}`.
+    #[pyo3(signature = (user, id, *, smtp_url=None, mail_from=None))]
+    fn test_channel<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        id: String,
+        smtp_url: Option<String>,
+        mail_from: Option<String>,
+    ) -> Result<Bound<'py, PyAny>> {
+        test(self, py, user, id, smtp_url, mail_from)
+    }
+
+    /// Delivers everything due at `now` (default: now), like `amazcope deliver --once`:
+    /// `{sent, failed, dead}`. SMTP from `smtp_url`/`mail_from`, else `AMAZCOPE_SMTP_URL`.
+    #[pyo3(signature = (now=None, *, smtp_url=None, mail_from=None))]
+    fn deliver<'py>(
+        &self,
+        py: Python<'py>,
+        now: Option<DateTime<Utc>>,
+        smtp_url: Option<String>,
+        mail_from: Option<String>,
+    ) -> Result<Bound<'py, PyAny>> {
+        deliver(self, py, now, smtp_url, mail_from)
+    }
+
+    /// The user's delivery log as a pyarrow.Table, newest first; `failed=True` keeps failed
+    /// and dead ones.
+    #[pyo3(signature = (user, failed=false, limit=1000))]
+    fn deliveries<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        failed: bool,
+        limit: i64,
+    ) -> Result<Bound<'py, PyAny>> {
+        deliveries(self, py, user, failed, count("limit", limit)?)
+    }
 }

@@ -4,13 +4,14 @@
 //! store calls below); a refusal reads `alice does not track B00FLYWNYQ on amazon.com`,
 //! the same words for a product that does not exist.
 
-use super::Client;
+use super::{Client, count, count_opt, product_ref};
 use crate::arrow::Columns;
 use crate::copy::HistoryDecoder;
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
 use crate::views;
 use amazcope_core::ProductRef;
+use amazcope_core::ValidationError;
 use amazcope_core::model::history::Resolution;
 use amazcope_core::model::product::Product;
 use amazcope_core::model::snapshot::{DailyRollup, ProductSnapshot};
@@ -213,4 +214,95 @@ pub(super) fn chart(
     })?;
     let chart = amazcope_chart::Chart { width, height, ..amazcope_chart::Chart::new(&title, &points) };
     amazcope_chart::svg(&chart).map_err(|e| Error::Chart(e.to_string()))
+}
+
+#[pymethods]
+impl Client {
+    /// Price and rank history (with each tracked value's quality flag and the page's ASIN) of
+    /// a product (an ASIN on `marketplace`, or a product URL) over
+    /// the last `days` days, oldest first, for a `user` who tracks it (`NotFound` otherwise,
+    /// also after `untrack`), as a table: `scraped_at` (UTC), `price`, `original_price`
+    /// (decimal128(10,2)), `currency`, `bsr`, `bsr_small_category`, `rating`,
+    /// `review_count`, `in_stock`, `is_prime`. Read column-wise straight from PostgreSQL:
+    /// one Arrow buffer per column, no Python object per row.
+    /// Rows before the oldest raw snapshot still stored come from the daily rollups, one per
+    /// UTC day at its midnight with its last values; `resolution` says `raw` or `daily`.
+    /// `daily=True` gives daily rows only.
+    #[pyo3(signature = (asin, marketplace=None, days=90, *, user, daily=false))]
+    fn history<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: Option<String>,
+        days: i64,
+        user: String,
+        daily: bool,
+    ) -> Result<Bound<'py, PyAny>> {
+        let days = count("days", days)?;
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        history(self, py, product, days, daily, user)
+    }
+
+    /// A Keepa-style chart of a tracked product's history (price and list price steps, the
+    /// sales rank on a second axis, out-of-stock spans shaded) as SVG text: the same drawing
+    /// as `amazcope chart`. `days=None` charts all of it.
+    #[pyo3(signature = (asin, marketplace=None, days=None, *, user, daily=false, width=1200, height=600))]
+    #[allow(clippy::too_many_arguments)]
+    fn chart(
+        &self,
+        py: Python<'_>,
+        asin: String,
+        marketplace: Option<String>,
+        days: Option<i64>,
+        user: String,
+        daily: bool,
+        width: i64,
+        height: i64,
+    ) -> Result<String> {
+        let (days, width, height) =
+            (count_opt("days", days)?, count("width", width)?, count("height", height)?);
+        // The size is checked before the history is read: a bad one is the caller's value.
+        let (lo, hi) = amazcope_chart::SIZE_LIMITS;
+        for (field, v) in [("width", width), ("height", height)] {
+            if !(lo..=hi).contains(&v) {
+                return Err(ValidationError::new(field, v, format!("must be {lo} to {hi} pixels")).into());
+            }
+        }
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        chart(self, py, product, days, daily, width, height, user)
+    }
+
+    /// Minimum, maximum and average price over the last 30, 90, 180 and 365 days (ending
+    /// at the newest snapshot), the lowest price and when it was seen, and the share of days
+    /// out of stock, for a product `user` tracks (`NotFound` otherwise). One table row per
+    /// window (`days`, `at`, `currency`, `snapshot_count`, `priced_count`, `min_price`,
+    /// `min_price_at`, `max_price`, `avg_price`, `days_observed`, `days_out_of_stock`,
+    /// `out_of_stock_share`); prices are decimal128(10,2).
+    #[pyo3(signature = (asin, marketplace=None, *, user))]
+    fn stats<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: Option<String>,
+        user: String,
+    ) -> Result<Bound<'py, PyAny>> {
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        stats(self, py, product, user)
+    }
+
+    /// The alerts `user`'s thresholds would have raised over the stored history of a
+    /// product they track (a backtest: nothing is written), oldest first, as a table
+    /// (`created_at`, `alert_type`, `severity`, `title`, `message`, `old_value`, `new_value`,
+    /// `change_percentage`). `NotFound` when `user` does not track the product.
+    #[pyo3(signature = (asin, marketplace=None, *, user))]
+    fn replay<'py>(
+        &self,
+        py: Python<'py>,
+        asin: String,
+        marketplace: Option<String>,
+        user: String,
+    ) -> Result<Bound<'py, PyAny>> {
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        replay(self, py, product, user)
+    }
 }

@@ -1,6 +1,6 @@
 //! Fetching the due products from Amazon (or a local storefront).
 
-use super::Client;
+use super::{Client, count};
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
 use crate::views;
@@ -71,4 +71,24 @@ pub(super) fn refresh<'py>(
         Ok(service.refresh_due(&options, &mut |_| {}).await?)
     })?;
     Ok(views::refresh_dict(py, &report)?)
+}
+
+#[pymethods]
+impl Client {
+    /// Fetches the pages of the products that are due (only those `user` tracks, when
+    /// given), stores them and raises alerts, as `amazcope refresh` does. `base_url` fetches
+    /// from that server instead of Amazon (a local storefront; politeness delays off).
+    /// Returns a dict: `claimed`, `stored`, `duplicates`, `failures`, `alerts` and `items`
+    /// (a table: `asin`, `marketplace`, `outcome`, `detail`, `alerts`). A product that fails
+    /// is reported in `items`; only an unusable `base_url` or the database raise.
+    #[pyo3(signature = (user=None, *, base_url=None, limit=10_000))]
+    fn refresh<'py>(
+        &self,
+        py: Python<'py>,
+        user: Option<String>,
+        base_url: Option<String>,
+        limit: i64,
+    ) -> Result<Bound<'py, PyDict>> {
+        refresh(self, py, user, base_url, count("limit", limit)?)
+    }
 }

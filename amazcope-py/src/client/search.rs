@@ -1,6 +1,6 @@
 //! `client.search(...)`: product search (full text, ASIN, exact title, similar titles).
 
-use super::Client;
+use super::{Client, count};
 use crate::arrow::Columns;
 use crate::errors::Result;
 use crate::runtime::block_on;
@@ -50,4 +50,23 @@ pub(super) fn search<'py>(
     t.f64("rank", hits.iter().map(|h| Some(f64::from(h.rank))));
     t.f64("similarity", hits.iter().map(|h| Some(f64::from(h.similarity))));
     Ok(t.into_pyarrow(py)?)
+}
+
+#[pymethods]
+impl Client {
+    /// Products matching `text` (words, an ASIN or a title), best first, as a table (`asin`,
+    /// `marketplace`, `title`, `brand`, `price`, `currency`, `matched`: asin, title, text or
+    /// similar, `rank`, `similarity`). `marketplace` keeps to one marketplace (and its
+    /// language's stemming); `user` to that user's tracked products.
+    #[pyo3(signature = (text, marketplace=None, user=None, limit=20))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        marketplace: Option<String>,
+        user: Option<String>,
+        limit: i64,
+    ) -> Result<Bound<'py, PyAny>> {
+        search(self, py, text, super::marketplace(marketplace.as_deref())?, user, count("limit", limit)?)
+    }
 }

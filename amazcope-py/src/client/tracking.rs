@@ -1,6 +1,6 @@
 //! Users, their settings, tracking and imports.
 
-use super::{Client, json_to_py, user_dict};
+use super::{Client, json_to_py, money, product_ref, user_dict};
 use crate::arrow::Columns;
 use crate::errors::{Error, Result};
 use crate::runtime::block_on;
@@ -205,4 +205,92 @@ pub(super) fn import_pages<'py>(
     d.set_item("failures", report.ingest.failures)?;
     d.set_item("errors", report.errors)?;
     Ok(d)
+}
+
+#[pymethods]
+impl Client {
+    /// Creates a user called `username`; returns it as a dict. A taken name is a
+    /// `ConflictError`.
+    fn add_user<'py>(&self, py: Python<'py>, username: String) -> Result<Bound<'py, PyDict>> {
+        add_user(self, py, username)
+    }
+
+    /// Every active user, as a table (`id`, `username`, `email`, `created_at`).
+    fn users<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
+        users(self, py)
+    }
+
+    /// The user's settings as a dict (alert thresholds, e-mail switches, display choices).
+    fn settings<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+        settings(self, py, user)
+    }
+
+    /// Changes the user's settings named as keyword arguments
+    /// (`client.update_settings("ana", default_price_threshold=5.0, theme="dark")`) and
+    /// returns all of them as a dict. An unknown setting or a value out of range is a
+    /// `ValidationError`, and then nothing changes.
+    #[pyo3(signature = (user, **changes))]
+    fn update_settings<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        changes: Option<Bound<'py, PyDict>>,
+    ) -> Result<Bound<'py, PyAny>> {
+        update_settings(self, py, user, changes)
+    }
+
+    /// Puts every one of the user's settings back to its default; returns them as a dict.
+    fn reset_settings<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+        reset_settings(self, py, user)
+    }
+
+    /// Starts tracking a product for `user`: `asin` is an ASIN (on `marketplace`, default
+    /// amazon.com) or an Amazon product URL (its host gives the marketplace). Optional
+    /// thresholds (percent, 0 to 100) and a target price. Returns the tracking row as a dict.
+    /// Tracking the same product twice is a `ConflictError`.
+    #[pyo3(signature = (user, asin, marketplace=None, *, price_threshold=None, bsr_threshold=None, target_price=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn track<'py>(
+        &self,
+        py: Python<'py>,
+        user: String,
+        asin: String,
+        marketplace: Option<String>,
+        price_threshold: Option<f64>,
+        bsr_threshold: Option<f64>,
+        target_price: Option<Bound<'py, PyAny>>,
+    ) -> Result<Bound<'py, PyDict>> {
+        let target_price = target_price.map(|v| money("target_price", &v)).transpose()?;
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        track(self, py, user, product, (price_threshold, bsr_threshold, target_price))
+    }
+
+    /// Stops `user` tracking a product (an ASIN on `marketplace`, or a product URL). Its
+    /// history stays stored, but is readable again only once the user tracks it again.
+    #[pyo3(signature = (user, asin, marketplace=None))]
+    fn untrack(&self, py: Python<'_>, user: String, asin: String, marketplace: Option<String>) -> Result<()> {
+        let product = product_ref(&asin, marketplace.as_deref())?;
+        untrack(self, py, user, product)
+    }
+
+    /// The products `user` tracks with their latest values, as a table.
+    fn tracked<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
+        tracked(self, py, user)
+    }
+
+    /// Imports saved pages (paths to HTML files) as if fetched at `scraped_at` (a
+    /// timezone-aware datetime; default: each file's modification time). `user` is recorded
+    /// as the creator of new products. Alerts are raised for everyone tracking the products.
+    /// Returns a dict: `pages`, `snapshots`, `duplicates`, `products_created`, `alerts`,
+    /// `failures`, `errors` (list of (path, reason)).
+    #[pyo3(signature = (paths, user=None, scraped_at=None))]
+    fn import_pages<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        user: Option<String>,
+        scraped_at: Option<DateTime<Utc>>,
+    ) -> Result<Bound<'py, PyDict>> {
+        import_pages(self, py, paths, user, scraped_at)
+    }
 }
