@@ -172,6 +172,15 @@ pub struct Mail {
     pub user: Option<String>,
 }
 
+impl Mail {
+    /// The message with its quoted-printable parts decoded (soft line breaks joined, `=XX`
+    /// escapes turned back into bytes), to read the text and HTML as they were written.
+    pub fn decoded(&self) -> String {
+        quoted_printable::decode(&self.data, quoted_printable::ParseMode::Robust)
+            .map_or_else(|_| self.data.clone(), |bytes| String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
 #[derive(Debug, Clone)]
 struct MailHandler {
     mails: Arc<Mutex<Vec<Mail>>>,

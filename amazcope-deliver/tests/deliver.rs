@@ -2,18 +2,18 @@
 //! (`amazcope_deliver::sinks`), a PostgreSQL database per test.
 
 use amazcope_core::delivery::{ChannelKind, DeliveryStatus, NewChannel, WebhookFormat};
-use amazcope_core::model::alert::NewAlert;
 use amazcope_core::model::product::ProductUpsert;
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::model::user::{NewUser, SettingsPatch, User};
 use amazcope_core::{
-    AlertRepository, AlertType, Asin, Currency, Marketplace, NotificationPriority, NotificationType,
-    ProductRepository, Severity, SnapshotRepository, StoreError, UserRepository,
+    AlertRepository, Asin, Currency, Marketplace, NotificationPriority, NotificationType, ProductRepository,
+    SnapshotRepository, StoreError, UserRepository,
 };
 use amazcope_deliver::sinks::{SmtpSink, WebhookSink};
 use amazcope_deliver::{Deliverer, DeliveryConfig, Sender, SmtpConfig, sign};
 use amazcope_pg::PgStore;
 use amazcope_pg::delivery::DeliveryClaim;
+use amazcope_pg::testing::price_alert;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::PgPool;
 use std::collections::HashSet;
@@ -35,23 +35,7 @@ async fn alert(s: &PgStore, user: &User, asin: &str, title: &str, n: i64) -> ama
     let p = s.upsert_product(&up).await.unwrap();
     let at = t0() + Duration::minutes(n);
     let snap = s.insert_snapshot(&NewSnapshot::empty(p.id, at, Currency::from_static("USD"))).await.unwrap();
-    let a = s
-        .create_alerts(&[NewAlert {
-            user_id: user.id,
-            product_id: p.id,
-            snapshot_id: Some(snap.id),
-            snapshot_scraped_at: Some(at),
-            alert_type: AlertType::PriceChange,
-            severity: Severity::Warning,
-            title: "Price decreased by 16.7%".into(),
-            message: "Price went from 99.95 to 83.29".into(),
-            old_value: Some("99.95".into()),
-            new_value: Some("83.29".into()),
-            change_percentage: Some(-16.66),
-            created_at: at,
-        }])
-        .await
-        .unwrap();
+    let a = s.create_alerts(&[price_alert(user.id, p.id, snap.id, at)]).await.unwrap();
     a[0].id
 }
 
@@ -135,27 +119,6 @@ async fn webhook_is_delivered_once_signed_and_a_second_run_sends_nothing(pool: P
     assert!(ch[0].last_success_at.is_some());
 }
 
-/// Quoted-printable decoding of a mail, enough to read its HTML part.
-fn unqp(data: &str) -> String {
-    let data = data.replace("=\r\n", "").replace("=\n", "");
-    let mut out = Vec::new();
-    let b = data.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'='
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&data[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn email_arrives_escaped_through_smtp_auth_and_marks_the_notification(pool: PgPool) {
     let s = PgStore::from_pool(pool.clone());
@@ -171,7 +134,7 @@ async fn email_arrives_escaped_through_smtp_auth_and_marks_the_notification(pool
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()]);
     assert_eq!(mails[0].user.as_deref(), Some("mailer"));
-    let data = unqp(&mails[0].data);
+    let data = mails[0].decoded();
     assert!(data.contains("text/plain") && data.contains("text/html"), "{data}");
     // The HTML part holds the title escaped, never as markup (the plain part is text).
     let html = &data[data.find("text/html").expect("an HTML part")..];

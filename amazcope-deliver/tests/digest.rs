@@ -74,29 +74,8 @@ fn deliverer(s: &PgStore, smtp: &SmtpSink, worker: &str) -> Deliverer {
     Deliverer::new(s.clone(), Sender::new(&cfg).unwrap(), cfg, worker)
 }
 
-/// Quoted-printable decoding, enough to read the parts.
-fn unqp(data: &str) -> String {
-    let data = data.replace("=\r\n", "").replace("=\n", "");
-    let mut out = Vec::new();
-    let b = data.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'='
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&data[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn to(mails: &[Mail], who: &str) -> Vec<String> {
-    mails.iter().filter(|m| m.to.iter().any(|t| t == who)).map(|m| unqp(&m.data)).collect()
+    mails.iter().filter(|m| m.to.iter().any(|t| t == who)).map(Mail::decoded).collect()
 }
 
 async fn digests(pool: &PgPool, kind: &str) -> i64 {

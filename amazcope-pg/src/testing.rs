@@ -5,6 +5,29 @@
 //! of the cluster path itself and for callers that want a server of their own.
 
 use crate::cluster::{ClusterError, ClusterSettings, LocalCluster};
+use amazcope_core::model::alert::NewAlert;
+use amazcope_core::{AlertType, ProductId, Severity, SnapshotId, UserId};
+use chrono::{DateTime, Utc};
+
+/// The price alert of `user` on `product`'s snapshot taken at `at` (99.95 to 83.29, -16.66 %,
+/// a warning), as the rules raise one: for tests that need an alert (and its notification and
+/// delivery rows) stored.
+pub fn price_alert(user: UserId, product: ProductId, snapshot: SnapshotId, at: DateTime<Utc>) -> NewAlert {
+    NewAlert {
+        user_id: user,
+        product_id: product,
+        snapshot_id: Some(snapshot),
+        snapshot_scraped_at: Some(at),
+        alert_type: AlertType::PriceChange,
+        severity: Severity::Warning,
+        title: "Price decreased by 16.7%".into(),
+        message: "Price went from 99.95 to 83.29".into(),
+        old_value: Some("99.95".into()),
+        new_value: Some("83.29".into()),
+        change_percentage: Some(-16.66),
+        created_at: at,
+    }
+}
 
 /// A private cluster in a temporary folder; stopped and deleted on drop.
 #[derive(Debug)]

@@ -4,15 +4,14 @@
 
 mod common;
 
-use amazcope_core::model::alert::NewAlert;
 use amazcope_core::model::product::ProductUpsert;
 use amazcope_core::model::snapshot::NewSnapshot;
 use amazcope_core::{
-    AlertRepository, AlertType, Currency, Marketplace, ProductRepository, Severity, SnapshotRepository,
-    UserRepository,
+    AlertRepository, Currency, Marketplace, ProductRepository, SnapshotRepository, UserRepository,
 };
 use amazcope_deliver::sinks::{SmtpSink, WebhookSink};
 use amazcope_pg::PgStore;
+use amazcope_pg::testing::price_alert;
 use chrono::{TimeZone, Utc};
 use common::TestDb;
 use std::process::{Command, Stdio};
@@ -28,22 +27,7 @@ async fn raise_alert(db: &TestDb, user: &str, title: &str) {
     let p = s.upsert_product(&up).await.unwrap();
     let at = Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap();
     let snap = s.insert_snapshot(&NewSnapshot::empty(p.id, at, Currency::from_static("USD"))).await.unwrap();
-    s.create_alerts(&[NewAlert {
-        user_id: u.id,
-        product_id: p.id,
-        snapshot_id: Some(snap.id),
-        snapshot_scraped_at: Some(at),
-        alert_type: AlertType::PriceChange,
-        severity: Severity::Warning,
-        title: "Price decreased by 16.7%".into(),
-        message: "Price went from 99.95 to 83.29".into(),
-        old_value: Some("99.95".into()),
-        new_value: Some("83.29".into()),
-        change_percentage: Some(-16.66),
-        created_at: at,
-    }])
-    .await
-    .unwrap();
+    s.create_alerts(&[price_alert(u.id, p.id, snap.id, at)]).await.unwrap();
 }
 
 // Multi-threaded: the receivers must answer while the test waits on the child process.

@@ -7,13 +7,13 @@
 //! assertion says so instead of passing vacuously.
 
 use crate::repos::common::*;
-use amazcope_core::model::alert::NewAlert;
 use amazcope_core::model::suggestion::{NewSuggestion, NewSuggestionAction};
 use amazcope_core::model::tracking::TrackOptions;
 use amazcope_core::{
-    ActionType, AlertRepository, AlertType, Severity, SnapshotRepository, SuggestionCategory,
-    SuggestionPriority, SuggestionRepository, TrackingRepository, UserRepository,
+    ActionType, AlertRepository, SnapshotRepository, SuggestionCategory, SuggestionPriority,
+    SuggestionRepository, TrackingRepository, UserRepository,
 };
+use amazcope_pg::testing::price_alert;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -68,22 +68,7 @@ async fn two_tenants(pool: &PgPool) -> (Uuid, Uuid) {
     .await
     .unwrap();
     let snap = s.insert_snapshot(&snapshot(&p, day(7, 1), 1)).await.unwrap();
-    s.create_alerts(&[NewAlert {
-        user_id: a.id,
-        product_id: p.id,
-        snapshot_id: Some(snap.id),
-        snapshot_scraped_at: Some(day(7, 1)),
-        alert_type: AlertType::PriceChange,
-        severity: Severity::Info,
-        title: "price".into(),
-        message: "moved".into(),
-        old_value: None,
-        new_value: None,
-        change_percentage: Some(12.0),
-        created_at: day(7, 1),
-    }])
-    .await
-    .unwrap();
+    s.create_alerts(&[price_alert(a.id, p.id, snap.id, day(7, 1))]).await.unwrap();
     s.create_suggestion(&NewSuggestion {
         user_id: a.id,
         product_id: Some(p.id),

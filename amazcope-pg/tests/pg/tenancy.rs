@@ -2,14 +2,15 @@
 //! calls on the first user's ids change nothing.
 
 use crate::repos::common::*;
-use amazcope_core::model::alert::{AlertQuery, NewAlert};
+use amazcope_core::model::alert::AlertQuery;
+use amazcope_pg::testing::price_alert;
 use amazcope_core::model::review::NewReview;
 use amazcope_core::model::suggestion::{NewSuggestion, NewSuggestionAction};
 use amazcope_core::model::tracking::{TrackOptions, TrackingPatch};
 use amazcope_core::model::user::SettingsPatch;
 use amazcope_core::{
-    ActionType, AlertRepository, AlertType, NotificationRepository, ReviewDecision, ReviewRepository,
-    Severity, SnapshotRepository, StoreError, SuggestionCategory, SuggestionPriority, SuggestionRepository,
+    ActionType, AlertRepository, NotificationRepository, ReviewDecision, ReviewRepository,
+    SnapshotRepository, StoreError, SuggestionCategory, SuggestionPriority, SuggestionRepository,
     SuggestionStatus, TimeRange, TrackingRepository, UserRepository,
 };
 use sqlx::PgPool;
@@ -46,23 +47,7 @@ async fn second_user_sees_and_changes_none_of_the_first_users_rows(pool: PgPool)
     }])
     .await
     .unwrap();
-    let alerts = s
-        .create_alerts(&[NewAlert {
-            user_id: a.id,
-            product_id: p.id,
-            snapshot_id: Some(snap.id),
-            snapshot_scraped_at: Some(day(7, 1)),
-            alert_type: AlertType::PriceChange,
-            severity: Severity::Info,
-            title: "price".into(),
-            message: "moved".into(),
-            old_value: None,
-            new_value: None,
-            change_percentage: Some(12.0),
-            created_at: day(7, 1),
-        }])
-        .await
-        .unwrap();
+    let alerts = s.create_alerts(&[price_alert(a.id, p.id, snap.id, day(7, 1))]).await.unwrap();
     let alert_id = alerts[0].id;
     let note_id = s.notifications(a.id, false, 10).await.unwrap()[0].id;
     let sug = s
