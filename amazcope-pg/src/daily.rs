@@ -161,22 +161,30 @@ impl PgStore {
                    FROM product_daily
                    WHERE product_id = ANY($1) AND day >= $2 AND day <= $3
                    ORDER BY product_id, day";
-        let rows: Vec<(Uuid, NaiveDate, Option<Decimal>, Option<Decimal>, Decimal, i32)> =
-            sqlx::query_as(sql)
-                .bind(ids)
-                .bind(from)
-                .bind(to)
-                .fetch_all(self.read_pool().await)
-                .await
-                .map_err(db)?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            product_id: Uuid,
+            day: NaiveDate,
+            price_min: Option<Decimal>,
+            price_max: Option<Decimal>,
+            price_sum: Decimal,
+            price_count: i32,
+        }
+        let rows: Vec<Row> = sqlx::query_as(sql)
+            .bind(ids)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.read_pool().await)
+            .await
+            .map_err(db)?;
         Ok(rows
             .into_iter()
-            .map(|(product, day, min, max, sum, count)| DailyPrice {
-                product_id: ProductId(product),
-                day,
-                min,
-                max,
-                mean: (count > 0).then(|| sum / Decimal::from(count)),
+            .map(|r| DailyPrice {
+                product_id: ProductId(r.product_id),
+                day: r.day,
+                min: r.price_min,
+                max: r.price_max,
+                mean: (r.price_count > 0).then(|| r.price_sum / Decimal::from(r.price_count)),
             })
             .collect())
     }
