@@ -7,6 +7,15 @@
 //! memory (a zero price is "no offer" in both, buckets are UTC days and ISO weeks in both).
 //! Category metrics are aggregated in SQL, with the same rounding as the core's
 //! `category_metric` (half away from zero, exact medians of numerics).
+//!
+//! Long history: raw snapshots are kept for the retention period only (90 days by default),
+//! while the daily rollups (`product_daily`) are kept for ever. Trends by day or week,
+//! comparisons and category metrics therefore read the rollups for the days before a
+//! product's oldest raw snapshot still stored, and the raw snapshots from that day on (the
+//! rule of `PgStore::long_history`): where raw snapshots exist the answers are the raw
+//! ones, unchanged; before them each day is what its rollup holds (see
+//! [`daily_values`] for what that is per field, and `tests/pg/analytics.rs`, which checks
+//! both sides against values computed from the raw snapshots).
 
 use crate::PgStore;
 use crate::rows::{CategoryMetricRow, parse};
@@ -14,14 +23,17 @@ use amazcope_core::analytics::{
     AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, Granularity, MAX_COMPARE,
     ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize, trend,
 };
+use amazcope_core::analytics::{FieldKind, TrendBucket, TrendSeries};
 use amazcope_core::model::category::{Category, CategoryMetric};
-use amazcope_core::model::snapshot::NewSnapshot;
+use amazcope_core::model::snapshot::{DailyRollup, NewSnapshot};
 use amazcope_core::{
     CategoryId, Currency, ProductId, StoreError, StoreResult, TimeRange, UserId, ValidationError,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -163,6 +175,216 @@ impl TrendRow {
     }
 }
 
+/// The rollups of the products `$1` (uuid[]) whose days lie wholly in `[$2, $3)` (NULL:
+/// unbounded) and before the product's oldest raw snapshot still stored, by product and
+/// day: the part of the range that only the rollups hold. One probe of the
+/// (product_id, scraped_at) key per partition for the oldest snapshot, then the
+/// (product_id, day) key of `product_daily`.
+macro_rules! rollups_before_raw_sql {
+    () => {
+        concat!(
+            "SELECT ",
+            crate::daily::daily_columns!(),
+            " FROM unnest($1::uuid[]) AS ids(id)
+              JOIN product_daily d ON d.product_id = ids.id
+              WHERE d.first_at >= COALESCE($2, '-infinity'::timestamptz)
+                AND d.last_at < COALESCE($3, 'infinity'::timestamptz)
+                AND d.day < COALESCE((SELECT (min(r.scraped_at) AT TIME ZONE 'UTC')::date
+                                      FROM product_snapshots r WHERE r.product_id = ids.id),
+                                     'infinity'::date)
+              ORDER BY d.product_id, d.day"
+        )
+    };
+}
+
+/// Money rounded to cents, half away from zero (the core's rounding of money means).
+fn round_money(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A price that means something: zero is "no offer" (the core's rule).
+fn real_price(p: Option<Decimal>) -> Option<Decimal> {
+    p.filter(|p| *p > Decimal::ZERO)
+}
+
+/// The order of two values of one field (the core's order: exact for money, whole numbers
+/// and yes/no, total for reals).
+fn order(a: TrendValue, b: TrendValue) -> Ordering {
+    match (a, b) {
+        (TrendValue::Money(a), TrendValue::Money(b)) => a.cmp(&b),
+        (TrendValue::Integer(a), TrendValue::Integer(b)) => a.cmp(&b),
+        (TrendValue::Boolean(a), TrendValue::Boolean(b)) => a.cmp(&b),
+        (a, b) => a.as_f64().total_cmp(&b.as_f64()),
+    }
+}
+
+/// The values of one field over some snapshots: how many, their sum (exact for money), the
+/// smallest, largest and newest.
+#[derive(Debug, Clone, Copy)]
+struct Values {
+    count: usize,
+    money: Decimal,
+    float: f64,
+    min: TrendValue,
+    max: TrendValue,
+    last: TrendValue,
+}
+
+impl Values {
+    /// One value.
+    fn one(v: TrendValue) -> Self {
+        let (money, float) = match v {
+            TrendValue::Money(d) => (d, 0.0),
+            v => (Decimal::ZERO, v.as_f64()),
+        };
+        Values { count: 1, money, float, min: v, max: v, last: v }
+    }
+
+    /// Adds later values.
+    fn add(&mut self, later: Values) {
+        self.count += later.count;
+        self.money += later.money;
+        self.float += later.float;
+        if order(later.min, self.min) == Ordering::Less {
+            self.min = later.min;
+        }
+        if order(later.max, self.max) != Ordering::Less {
+            self.max = later.max;
+        }
+        self.last = later.last;
+    }
+}
+
+/// What the rollup of one day holds of `field`, as the values of a day or week bucket.
+///
+/// - Price: the day's real prices exactly (count, lowest, highest, and the mean from
+///   `product_daily`'s `price_sum / price_count`, the arithmetic mean of the day's snapshot
+///   prices, not time-weighted); the newest is the closing price, or the day's mean rounded
+///   to cents when its last snapshot had no price.
+/// - In stock: exactly (every snapshot counts; the mean is the in-stock share).
+/// - Main BSR: the day's lowest and highest rank and its closing rank, which stands for the
+///   day's one value in the count and the mean (the rollup keeps no sum of ranks).
+/// - List price, rating, review count: the closing value, as one value.
+/// - The other fields are not rolled up: no value.
+fn daily_values(field: TrendField, d: &DailyRollup) -> Option<Values> {
+    let float = |v: Option<f64>| v.filter(|f| f.is_finite()).map(TrendValue::Float);
+    match field {
+        TrendField::Price => {
+            let (Some(lo), Some(hi)) = (real_price(d.price_min), real_price(d.price_max)) else {
+                return None;
+            };
+            let count = usize::try_from(d.price_count).ok().filter(|c| *c > 0)?;
+            let mean = round_money(d.price_sum / Decimal::from(count));
+            Some(Values {
+                count,
+                money: d.price_sum,
+                float: 0.0,
+                min: TrendValue::Money(lo),
+                max: TrendValue::Money(hi),
+                last: TrendValue::Money(real_price(d.price_close).unwrap_or(mean)),
+            })
+        }
+        TrendField::InStock => {
+            let count = usize::try_from(d.snapshots).ok().filter(|c| *c > 0)?;
+            Some(Values {
+                count,
+                money: Decimal::ZERO,
+                float: f64::from(d.in_stock_count),
+                min: TrendValue::Boolean(d.in_stock_count >= d.snapshots),
+                max: TrendValue::Boolean(d.in_stock_count > 0),
+                last: TrendValue::Boolean(d.in_stock_close),
+            })
+        }
+        TrendField::BsrMain => {
+            let close = d.bsr_close?;
+            let mut v = Values::one(TrendValue::Integer(close.into()));
+            v.min = TrendValue::Integer(d.bsr_min.unwrap_or(close).min(close).into());
+            v.max = TrendValue::Integer(d.bsr_max.unwrap_or(close).max(close).into());
+            Some(v)
+        }
+        TrendField::OriginalPrice => {
+            real_price(d.list_price_close).map(|p| Values::one(TrendValue::Money(p)))
+        }
+        TrendField::Rating => float(d.rating_close).map(Values::one),
+        TrendField::ReviewCount => d.review_count_close.map(|v| Values::one(TrendValue::Integer(v.into()))),
+        _ => None,
+    }
+}
+
+/// The first instant of the day or ISO week of `day`.
+fn bucket_start(day: NaiveDate, granularity: Granularity) -> Ts {
+    let first = match granularity {
+        Granularity::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+        _ => day,
+    };
+    first.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// A bucket of `field` from its values, as the core's `trend` makes it (money means rounded
+/// to cents half away from zero, other means to four decimals).
+fn to_bucket(field: TrendField, granularity: Granularity, start: Ts, v: &Values) -> TrendBucket {
+    let n = v.count.max(1);
+    let mean = match field.kind() {
+        FieldKind::Money => TrendValue::Money(round_money(v.money / Decimal::from(n))),
+        _ => {
+            let mean = v.float / n as f64;
+            TrendValue::Float(
+                Decimal::from_f64(mean).map_or(mean, |d| d.round_dp(4).to_f64().unwrap_or(mean)),
+            )
+        }
+    };
+    let label = match granularity {
+        Granularity::Week => {
+            let w = start.date_naive().iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        }
+        _ => start.date_naive().to_string(),
+    };
+    TrendBucket { start, label, count: v.count, last: v.last, min: v.min, max: v.max, mean }
+}
+
+/// The series of `field` by day or week over the rollup days `daily` (all before the first
+/// raw snapshot, oldest first) and the raw snapshots `history` (oldest first). Without
+/// rollup days it is the core's `trend` of the raw snapshots, unchanged. A week that begins
+/// in the rollups and ends in the raw snapshots is one bucket of both.
+fn trend_with_daily(
+    history: &[NewSnapshot],
+    daily: &[DailyRollup],
+    field: TrendField,
+    granularity: Granularity,
+) -> TrendSeries {
+    let raw = trend(history, field, None, granularity);
+    if daily.is_empty() || granularity == Granularity::Raw {
+        return raw;
+    }
+    let mut older: Vec<(Ts, Values)> = Vec::new();
+    for d in daily {
+        let Some(v) = daily_values(field, d) else { continue };
+        let start = bucket_start(d.day, granularity);
+        match older.last_mut() {
+            Some((s, acc)) if *s == start => acc.add(v),
+            _ => older.push((start, v)),
+        }
+    }
+    let mut raw_buckets = raw.buckets().to_vec();
+    if let (Some((start, acc)), Some(first)) = (older.last_mut(), raw_buckets.first())
+        && first.start == *start
+    {
+        for s in history.iter().filter(|s| bucket_start(s.scraped_at.date_naive(), granularity) == *start) {
+            if let Some(v) = extract(field, s) {
+                acc.add(Values::one(v));
+            }
+        }
+        raw_buckets.remove(0);
+    }
+    let buckets: Vec<TrendBucket> =
+        older.iter().map(|(start, v)| to_bucket(field, granularity, *start, v)).chain(raw_buckets).collect();
+    match granularity {
+        Granularity::Week => TrendSeries::Week(buckets),
+        _ => TrendSeries::Day(buckets),
+    }
+}
+
 #[derive(Debug, sqlx::FromRow)]
 struct CompareRow {
     product_id: Uuid,
@@ -274,7 +496,9 @@ impl AnalyticsRepository for PgStore {
             return Err(ValidationError::new("fields", "", "name at least one trend field").into());
         }
         // Raw rows in one statement, bucketed by the core's `trend` (UTC days, ISO weeks,
-        // money means in exact decimals). The LEFT JOIN keeps one all-NULL row for a tracked
+        // money means in exact decimals); by day or week, the days before the oldest raw
+        // snapshot come from the rollups (`trend_with_daily`; the price mean there is
+        // product_daily's arithmetic mean of the day's prices, price_sum / price_count). The LEFT JOIN keeps one all-NULL row for a tracked
         // product without snapshots in the range; no row at all means "not tracked".
         // language=PostgreSQL
         let sql = concat!(
@@ -299,10 +523,24 @@ impl AnalyticsRepository for PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
-        tx.commit().await.map_err(db)?;
         if rows.is_empty() {
             return Err(StoreError::not_found("product", product));
         }
+        // Days and weeks also cover the days before the oldest raw snapshot, from the
+        // rollups (same transaction, after the tracking check above).
+        let daily: Vec<DailyRollup> = if granularity == Granularity::Raw {
+            Vec::new()
+        } else {
+            let rows: Vec<crate::daily::DailyRow> = sqlx::query_as(rollups_before_raw_sql!())
+                .bind([product.0].as_slice())
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+            rows.into_iter().map(TryInto::try_into).collect::<StoreResult<_>>()?
+        };
+        tx.commit().await.map_err(db)?;
         let mut history = Vec::with_capacity(rows.len());
         for r in &rows {
             if let Some(s) = r.snapshot(product)? {
@@ -317,10 +555,17 @@ impl AnalyticsRepository for PgStore {
                 field: f,
                 display_name: f.display_name().to_owned(),
                 kind: f.kind(),
-                series: trend(&history, f, None, granularity),
+                series: trend_with_daily(&history, &daily, f, granularity),
             })
             .collect();
-        Ok(TrendReport { product_id: product, range, granularity, snapshot_count: history.len(), fields })
+        let summarised: usize = daily.iter().map(|d| usize::try_from(d.snapshots).unwrap_or(0)).sum();
+        Ok(TrendReport {
+            product_id: product,
+            range,
+            granularity,
+            snapshot_count: history.len() + summarised,
+            fields,
+        })
     }
 
     async fn compare_products(
@@ -346,7 +591,9 @@ impl AnalyticsRepository for PgStore {
         // One statement: the user's tracking rows filter the ids (a missing one is reported
         // below), each product's category and that category's newest metrics row at or
         // before the range's end come from LATERAL lookups, and the snapshots in the range
-        // are joined in order.
+        // are joined in order: the raw snapshots, and before the oldest of them one point a
+        // day from the rollups (the day's closing value, at its last snapshot's time, which
+        // is the raw point of that snapshot).
         // language=PostgreSQL
         let sql = concat!(
             "SELECT p.id AS product_id, p.asin, p.marketplace, p.title,
@@ -367,9 +614,28 @@ impl AnalyticsRepository for PgStore {
                   WHERE m.category_id = cat.id
                     AND m.recorded_at < COALESCE($4, 'infinity'::timestamptz)
                   ORDER BY m.recorded_at DESC LIMIT 1) cm ON true
-              LEFT JOIN product_snapshots s ON s.product_id = p.id
-                   AND s.scraped_at >= COALESCE($3, '-infinity'::timestamptz)
-                   AND s.scraped_at < COALESCE($4, 'infinity'::timestamptz)
+              LEFT JOIN LATERAL (
+                  SELECT ",
+            trend_columns!(),
+            " FROM product_snapshots s
+                  WHERE s.product_id = p.id
+                    AND s.scraped_at >= COALESCE($3, '-infinity'::timestamptz)
+                    AND s.scraped_at < COALESCE($4, 'infinity'::timestamptz)
+                  UNION ALL
+                  -- Before the oldest raw snapshot: the closing values of each rollup day,
+                  -- dated at the day's last snapshot.
+                  SELECT d.last_at, d.currency, d.price_close, d.list_price_close,
+                         NULL::numeric, NULL::float8, d.bsr_close, NULL::int4, d.rating_close,
+                         d.review_count_close, d.in_stock_close, NULL::int4, NULL::bool,
+                         NULL::bool, NULL::bool, NULL::bool, NULL::bool
+                  FROM product_daily d
+                  WHERE d.product_id = p.id
+                    AND d.first_at >= COALESCE($3, '-infinity'::timestamptz)
+                    AND d.last_at < COALESCE($4, 'infinity'::timestamptz)
+                    AND d.day < COALESCE((SELECT (min(r.scraped_at) AT TIME ZONE 'UTC')::date
+                                          FROM product_snapshots r WHERE r.product_id = p.id),
+                                         'infinity'::date)
+              ) s ON true
               ORDER BY ids.ord, s.scraped_at"
         );
         let (from, to) = (range.from, range.to);
@@ -483,7 +749,8 @@ impl AnalyticsRepository for PgStore {
         // The newest list of each category at or before as_of; each entry completed by its
         // product's newest snapshot at or before as_of (by product id, else by ASIN in the
         // category's marketplace): the rank always, price, rating and reviews where the list
-        // lacks them. Zero and missing values are left out of each figure (SCHEMA §2.8);
+        // lacks them. Where retention has dropped that snapshot, the closing values of the
+        // newest rollup day that ended by as_of stand in (the same values while it exists). Zero and missing values are left out of each figure (SCHEMA §2.8);
         // product_count is the length of the list.
         //
         // Medians are exact: the middle one or the mean of the middle two of the sorted
@@ -509,12 +776,26 @@ impl AnalyticsRepository for PgStore {
                 JOIN categories c ON c.id = l.category_id
                 JOIN bestseller_snapshots b ON b.category_id = l.category_id AND b.scraped_at = l.at
                 LEFT JOIN LATERAL (
-                    SELECT x.price, x.bsr_main_category, x.rating, x.review_count
-                    FROM products p
-                    JOIN product_snapshots x ON x.product_id = p.id AND x.scraped_at <= $2
-                    WHERE p.id = b.product_id
-                       OR (b.product_id IS NULL AND p.asin = b.asin AND p.marketplace = c.marketplace)
-                    ORDER BY x.scraped_at DESC LIMIT 1
+                    SELECT u.price, u.bsr_main_category, u.rating, u.review_count FROM (
+                        (SELECT x.scraped_at AS at, 0 AS pref, x.price, x.bsr_main_category,
+                                x.rating, x.review_count
+                         FROM products p
+                         JOIN product_snapshots x ON x.product_id = p.id AND x.scraped_at <= $2
+                         WHERE p.id = b.product_id
+                            OR (b.product_id IS NULL AND p.asin = b.asin AND p.marketplace = c.marketplace)
+                         ORDER BY x.scraped_at DESC LIMIT 1)
+                        UNION ALL
+                        -- After retention: the closing values of the newest rollup day that
+                        -- ended at or before as_of (the raw snapshot wins when both exist).
+                        (SELECT d.last_at, 1, d.price_close, d.bsr_close, d.rating_close,
+                                d.review_count_close
+                         FROM products p
+                         JOIN product_daily d ON d.product_id = p.id
+                              AND d.day <= ($2 AT TIME ZONE 'UTC')::date AND d.last_at <= $2
+                         WHERE p.id = b.product_id
+                            OR (b.product_id IS NULL AND p.asin = b.asin AND p.marketplace = c.marketplace)
+                         ORDER BY d.day DESC, d.last_at DESC LIMIT 1)
+                    ) u ORDER BY u.at DESC, u.pref LIMIT 1
                 ) s ON true
             ), agg AS (
                 SELECT category_id, at,

@@ -12,8 +12,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+/// The columns of [`DailyRow`], prefixed with the alias `d`.
+macro_rules! daily_columns {
+    () => {
+        "d.product_id, d.day, d.currency, d.price_min, d.price_max, d.price_close, d.price_sum,
+         d.price_count, d.list_price_close, d.bsr_min, d.bsr_max, d.bsr_close, d.bsr_category,
+         d.rating_close, d.review_count_close, d.in_stock_count, d.in_stock_close, d.snapshots,
+         d.first_at, d.last_at"
+    };
+}
+pub(crate) use daily_columns;
+
+/// One `product_daily` row as stored.
 #[derive(sqlx::FromRow)]
-struct DailyRow {
+pub(crate) struct DailyRow {
     product_id: Uuid,
     day: NaiveDate,
     currency: String,
@@ -64,6 +76,22 @@ impl TryFrom<DailyRow> for DailyRollup {
     }
 }
 
+/// One product's lowest, highest and mean price of one UTC day, from its rollup
+/// ([`PgStore::daily_prices_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyPrice {
+    /// The product.
+    pub product_id: ProductId,
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// The lowest real price of the day.
+    pub min: Option<Decimal>,
+    /// The highest real price of the day.
+    pub max: Option<Decimal>,
+    /// The arithmetic mean of the day's real prices, exact (`price_sum / price_count`).
+    pub mean: Option<Decimal>,
+}
+
 impl PgStore {
     /// The daily rollups of `product` for the days `from..=to` (unbounded where `None`),
     /// oldest first, whoever tracks it (the catalogue is shared; per-user reads check
@@ -112,6 +140,53 @@ impl PgStore {
         let rows: Vec<DailyRow> =
             sqlx::query_as(sql).bind(ids).bind(from).bind(to).fetch_all(self.pool()).await.map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// The daily lowest, highest and mean price of several products for the days
+    /// `from..=to`, ordered by product and day: [`PgStore::daily_rollups_of`] reduced to the
+    /// five columns a price chart of a watch list or a category needs, decoded without an
+    /// allocation per row (`benches/benches/daily.rs`). The mean is `product_daily`'s
+    /// arithmetic mean of the day's real prices, `price_sum / price_count`, exact (not
+    /// time-weighted); a day without a real price has `None` for all three. Operator view:
+    /// per-user callers check tracking first.
+    pub async fn daily_prices_of(
+        &self,
+        products: &[ProductId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyPrice>> {
+        let ids: Vec<Uuid> = products.iter().map(|p| p.0).collect();
+        // language=PostgreSQL
+        let sql = "SELECT product_id, day, price_min, price_max, price_sum, price_count
+                   FROM product_daily
+                   WHERE product_id = ANY($1) AND day >= $2 AND day <= $3
+                   ORDER BY product_id, day";
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            product_id: Uuid,
+            day: NaiveDate,
+            price_min: Option<Decimal>,
+            price_max: Option<Decimal>,
+            price_sum: Decimal,
+            price_count: i32,
+        }
+        let rows: Vec<Row> = sqlx::query_as(sql)
+            .bind(ids)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.read_pool().await)
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DailyPrice {
+                product_id: ProductId(r.product_id),
+                day: r.day,
+                min: r.price_min,
+                max: r.price_max,
+                mean: (r.price_count > 0).then(|| r.price_sum / Decimal::from(r.price_count)),
+            })
+            .collect())
     }
 
     /// Recomputes the rollups of the days `from..=to` (UTC, unbounded where `None`) from the

@@ -1,6 +1,8 @@
 //! `amazcope summary|trends|compare`: a product's latest values and their change, the trend
 //! of any of the 15 snapshot fields, and several products side by side on one metric. Each
-//! is one query (`AnalyticsRepository` on PostgreSQL) scoped to the user.
+//! is one query (`AnalyticsRepository` on PostgreSQL) scoped to the user. Trends by day or
+//! week and comparisons reach back past the raw retention through the daily rollups
+//! (`product_daily`; the price mean there is the arithmetic mean of the day's prices).
 
 use crate::common;
 use amazcope_core::analytics::{
@@ -52,8 +54,9 @@ pub struct TrendsArgs {
     /// Days back from `--at` (1..=365).
     #[arg(long, short, default_value_t = 30)]
     pub days: u32,
-    /// raw, day or week.
-    #[arg(long, short, default_value = "raw")]
+    /// raw, day or week (also `--by`). Days and weeks before the oldest raw snapshot still
+    /// stored (raw retention) come from the daily rollups.
+    #[arg(long, short, visible_alias = "by", default_value = "raw")]
     pub bucket: String,
     /// End of the range instead of now (RFC 3339 or a date).
     #[arg(long)]

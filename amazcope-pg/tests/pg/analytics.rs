@@ -427,3 +427,157 @@ async fn compare_shows_each_product_with_its_category_average(pool: PgPool) {
     let err = store.product_category(bob.id, p.id).await.expect_err("bob does not track p");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
 }
+
+/// The raw snapshots of the long-history tests: 25 May .. 3 June 2025, three a day at 6h,
+/// 12h and 22h, prices moving, one zero price ("no offer") at noon on 27 May, the noon
+/// snapshot out of stock every other day.
+fn long_history(p: ProductId) -> Vec<NewSnapshot> {
+    let mut out = Vec::new();
+    for (i, day) in (0..10).map(|i| (i, at(5, 25, 0) + chrono::Duration::days(i))) {
+        for (j, hour) in [6, 12, 22].into_iter().enumerate() {
+            let n = i * 3 + j as i64;
+            let price = if i == 2 && j == 1 { 0 } else { 1000 + (n * 37) % 200 };
+            let mut s = snap(
+                p,
+                day + chrono::Duration::hours(hour),
+                Some(price),
+                Some(100 + ((n * 13) % 50) as i32),
+                Some(4.0 + (n % 5) as f64 / 10.0),
+                Some(10 + n as i32),
+            );
+            s.in_stock = !(j == 1 && i % 2 == 0);
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Retention without the archive machinery: the raw snapshots before `before` go, the
+/// rollups stay (what `db partitions --retention-days` leaves after archiving a month).
+async fn drop_raw_before(pool: &PgPool, before: DateTime<Utc>) -> u64 {
+    sqlx::query("DELETE FROM product_snapshots WHERE scraped_at < $1")
+        .bind(before)
+        .execute(pool)
+        .await
+        .expect("drop raw")
+        .rows_affected()
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn trends_by_day_and_week_read_the_rollups_where_raw_snapshots_are_gone(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let alice = user(&store, "alice").await;
+    let p = tracked(&store, &alice, "B0LONGTRD1").await;
+    let history = long_history(p.id);
+    store.insert_snapshots(&history).await.expect("insert");
+    let range = TimeRange { from: Some(at(5, 20, 0)), to: Some(at(6, 10, 0)) };
+    let fields = [TrendField::Price, TrendField::InStock, TrendField::BsrMain, TrendField::ReviewCount];
+    let day_before = store.product_trends(alice.id, p.id, &fields, range, Granularity::Day).await.unwrap();
+    let week_before = store.product_trends(alice.id, p.id, &fields, range, Granularity::Week).await.unwrap();
+
+    // The daily prices computed here from the raw snapshots: the trends say the same.
+    let price_days = day_before.fields[0].series.buckets();
+    assert_eq!(price_days.len(), 10);
+    for (b, i) in price_days.iter().zip(0i64..) {
+        let prices: Vec<Decimal> = history
+            .iter()
+            .filter(|s| s.scraped_at.date_naive() == (at(5, 25, 0) + chrono::Duration::days(i)).date_naive())
+            .filter_map(|s| s.price.filter(|p| !p.is_zero()))
+            .collect();
+        let sum: Decimal = prices.iter().sum();
+        let mean = (sum / Decimal::from(prices.len()))
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(b.count, prices.len(), "day {i}: count (zero price left out)");
+        assert_eq!(b.min, TrendValue::Money(*prices.iter().min().unwrap()), "day {i}: min");
+        assert_eq!(b.max, TrendValue::Money(*prices.iter().max().unwrap()), "day {i}: max");
+        assert_eq!(b.mean, TrendValue::Money(mean), "day {i}: mean");
+        assert_eq!(b.last, TrendValue::Money(*prices.last().unwrap()), "day {i}: last");
+    }
+
+    // Retention drops the raw snapshots before Thursday 29 May (mid ISO week 22).
+    assert_eq!(drop_raw_before(&pool, at(5, 29, 0)).await, 12, "four days of three snapshots");
+    let day_after = store.product_trends(alice.id, p.id, &fields, range, Granularity::Day).await.unwrap();
+    let week_after = store.product_trends(alice.id, p.id, &fields, range, Granularity::Week).await.unwrap();
+    assert_eq!(day_after.snapshot_count, 30, "raw and rolled-up snapshots");
+    assert_eq!(week_after.snapshot_count, day_before.snapshot_count);
+    // Price and stock are rolled up exactly: the same buckets, days and weeks, including the
+    // week that is half rollups, half raw.
+    for f in [0, 1] {
+        assert_eq!(day_after.fields[f].series, day_before.fields[f].series, "{:?} by day", fields[f]);
+        assert_eq!(week_after.fields[f].series, week_before.fields[f].series, "{:?} by week", fields[f]);
+    }
+    assert_eq!(week_after.fields[0].series.buckets()[0].label, "2025-W21");
+    assert_eq!(week_after.fields[0].series.buckets()[1].label, "2025-W22");
+    // The rank: the day's lowest, highest and closing rank; the close stands for the mean.
+    let (bsr_before, bsr_after) =
+        (day_before.fields[2].series.buckets(), day_after.fields[2].series.buckets());
+    assert_eq!(bsr_after.len(), 10);
+    for (a, b) in bsr_after.iter().zip(bsr_before).take(4) {
+        assert_eq!((a.start, a.min, a.max, a.last), (b.start, b.min, b.max, b.last), "{}", a.label);
+        assert_eq!((a.count, a.mean), (1, TrendValue::Float(a.last.as_f64())), "{}", a.label);
+    }
+    assert_eq!(&bsr_after[4..], &bsr_before[4..], "raw days unchanged");
+    // Review counts: the closing value of each rolled-up day.
+    let reviews = day_after.fields[3].series.buckets();
+    assert_eq!(reviews[0].last, TrendValue::Integer(12), "25 May closed at 12 reviews");
+    assert_eq!(reviews[0].count, 1);
+
+    // Raw trends are raw snapshots only.
+    let raw = store.product_trends(alice.id, p.id, &fields, range, Granularity::Raw).await.unwrap();
+    assert_eq!(raw.snapshot_count, 18);
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn compare_and_category_metrics_read_the_rollups_where_raw_snapshots_are_gone(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let alice = user(&store, "alice").await;
+    let p = tracked(&store, &alice, "B0LONGCMP1").await;
+    let q = tracked(&store, &alice, "B0LONGCMP2").await;
+    let history = long_history(p.id);
+    store.insert_snapshots(&history).await.expect("insert");
+    store.insert_snapshots(&long_history(q.id)[..6]).await.expect("insert q");
+    let range = TimeRange { from: Some(at(5, 20, 0)), to: Some(at(6, 10, 0)) };
+    let before = store.compare_products(alice.id, &[p.id, q.id], CompareMetric::Price, range).await.unwrap();
+    assert_eq!(before.products[0].points.len(), 30);
+    // A best-seller list of 27 May 23:00 naming p without a price, rank or rating: its
+    // snapshot of 22:00 completes it.
+    let cat = category_with_list(&store, &[&q, &p], at(5, 27, 23)).await;
+    let m_before = store.compute_category_metrics(Some(cat), at(5, 27, 23)).await.unwrap();
+
+    drop_raw_before(&pool, at(5, 29, 0)).await;
+    let after = store.compare_products(alice.id, &[p.id, q.id], CompareMetric::Price, range).await.unwrap();
+    // Rolled-up days: one point each, the day's last snapshot (its time and value); then
+    // every raw point as before.
+    let expected: Vec<_> = before.products[0]
+        .points
+        .iter()
+        .filter(|pt| pt.at >= at(5, 29, 0) || pt.at.format("%H").to_string() == "22")
+        .cloned()
+        .collect();
+    assert_eq!(after.products[0].points, expected);
+    assert_eq!(after.products[0].points.len(), 4 + 18);
+    assert_eq!(after.products[0].points[0].at, at(5, 25, 22));
+    // q's raw snapshots are all gone: its two days remain as daily points.
+    assert_eq!(
+        after.products[1].points.iter().map(|pt| pt.at).collect::<Vec<_>>(),
+        vec![at(5, 25, 22), at(5, 26, 22)]
+    );
+    for metric in [CompareMetric::Bsr, CompareMetric::Rating, CompareMetric::Reviews] {
+        let c = store.compare_products(alice.id, &[p.id], metric, range).await.unwrap();
+        assert_eq!(c.products[0].points[0].value, before_value(&history, metric, at(5, 25, 22)), "{metric}");
+    }
+
+    // The category metrics of the same list again: the rollups stand in for the snapshot.
+    let m_after = store.compute_category_metrics(Some(cat), at(5, 27, 23)).await.unwrap();
+    let figures = |m: &amazcope_core::model::category::CategoryMetric| {
+        (m.avg_price, m.median_price, m.min_price, m.max_price, m.avg_bsr, m.avg_rating, m.avg_review_count)
+    };
+    assert_eq!(figures(&m_after[0]), figures(&m_before[0]));
+    assert!(m_before[0].avg_bsr.is_some());
+}
+
+/// The value of `metric` in the raw snapshot of `history` at `when`.
+fn before_value(history: &[NewSnapshot], metric: CompareMetric, when: DateTime<Utc>) -> Option<TrendValue> {
+    let s = history.iter().find(|s| s.scraped_at == when).expect("snapshot at that time");
+    amazcope_core::analytics::extract(metric.field(), s)
+}

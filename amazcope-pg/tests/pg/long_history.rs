@@ -133,6 +133,43 @@ async fn a_long_history_keeps_its_statistics_daily_points_and_chart_through_rete
     assert_eq!(recent.len(), 120);
     assert_eq!(recent[0].at, day(DAYS - 120) - Duration::hours(12));
 
+    // Trends by week and the comparison after retention: the archived months still appear,
+    // from the rollups, with the raw data's values (one page a day: each day's price is
+    // exact, and each week's lowest, highest and mean are those of its days).
+    use amazcope_core::analytics::{AnalyticsRepository, CompareMetric, Granularity, TrendField, TrendValue};
+    let all = TimeRange { from: Some(day(0) - Duration::hours(12)), to: Some(day(DAYS)) };
+    let weeks =
+        store.product_trends(alice, product, &[TrendField::Price], all, Granularity::Week).await.unwrap();
+    assert_eq!(weeks.snapshot_count, DAYS as usize, "every page, raw or rolled up");
+    let buckets = weeks.fields[0].series.buckets();
+    let mut expected: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for n in 0..DAYS {
+        let w = chrono::Datelike::iso_week(&day(n).date_naive());
+        expected.entry(format!("{}-W{:02}", w.year(), w.week())).or_default().push(cents(n));
+    }
+    assert_eq!(buckets.len(), expected.len());
+    for (b, (label, c)) in buckets.iter().zip(&expected) {
+        let money = |v: i64| TrendValue::Money(Decimal::new(v, 2));
+        let mean = (Decimal::new(c.iter().sum(), 2) / Decimal::from(c.len()))
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(&b.label, label);
+        assert_eq!(
+            (b.count, b.min, b.max, b.last, b.mean),
+            (
+                c.len(),
+                money(*c.iter().min().unwrap()),
+                money(*c.iter().max().unwrap()),
+                money(*c.last().unwrap()),
+                TrendValue::Money(mean)
+            ),
+            "{label}"
+        );
+    }
+    let cmp = store.compare_products(alice, &[product], CompareMetric::Price, all).await.unwrap();
+    let pts = &cmp.products[0].points;
+    assert_eq!(pts.len(), DAYS as usize, "a point a day: rolled up, then raw");
+    assert_eq!((pts[10].at, pts[10].value), (day(10), Some(TrendValue::Money(Decimal::new(500, 2)))));
+
     // Another user's reads are refused like a missing product's.
     for daily_only in [false, true] {
         let e = store.long_history(Some(bob), product, TimeRange::default(), daily_only).await.unwrap_err();

@@ -76,3 +76,27 @@ async fn rollups_follow_the_snapshots_and_a_rebuild_agrees(pool: PgPool) {
         .unwrap();
     assert_eq!(day2, 98, "outside the range");
 }
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn a_zero_price_is_no_offer_in_the_rollups_and_a_rebuild_agrees(pool: PgPool) {
+    let s = common::store(pool.clone());
+    let p = common::product(&s, "B0000000Z1", None).await;
+    let mut zero = snapshot(&p, at(3, 12), 0);
+    zero.price = Some(money(0));
+    let mut none = snapshot(&p, at(3, 18), 0);
+    none.price = None;
+    s.insert_snapshots(&[snapshot(&p, at(3, 6), 4), zero]).await.unwrap();
+    // A later batch of the same day: the merge adds to the stored day.
+    s.insert_snapshots(&[snapshot(&p, at(3, 9), 8), none]).await.unwrap();
+    let day = NaiveDate::from_ymd_opt(2025, 5, 3).unwrap();
+    let maintained = s.daily_rollups(p.id, Some(day), Some(day)).await.unwrap();
+    let d = &maintained[0];
+    // The real prices 10.04 and 10.08 only; four snapshots; the close had no price.
+    assert_eq!(
+        (d.price_min, d.price_max, d.price_sum, d.price_count),
+        (Some(money(1004)), Some(money(1008)), money(2012), 2)
+    );
+    assert_eq!((d.snapshots, d.price_close, d.price_mean()), (4, None, Some(money(1006))));
+    s.rebuild_rollups(None, None).await.unwrap();
+    assert_eq!(s.daily_rollups(p.id, Some(day), Some(day)).await.unwrap(), maintained);
+}
