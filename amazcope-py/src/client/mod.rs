@@ -229,7 +229,7 @@ impl Client {
     /// `.partitions()`).
     #[getter]
     fn db(&self) -> Db {
-        Db { store: Arc::clone(&self.store) }
+        Db { store: Arc::clone(&self.store), url: self.url.clone() }
     }
 
     /// Creates a user called `username`; returns it as a dict. A taken name is a
