@@ -97,15 +97,18 @@ fn describe(options: &PgConnectOptions) -> String {
     }
 }
 
-/// Our session settings on `options`: `application_name` and `TimeZone`, both startup
-/// parameters that PgBouncer keeps per client (it sets them again on whichever server
-/// connection a transaction gets), so they hold behind a transaction-mode pooler too.
+/// Our session settings on `options`: `application_name = amazcope`, plus what sqlx itself
+/// sends at startup (`TimeZone = UTC`, `DateStyle`, `client_encoding`). All are plain startup
+/// parameters that PgBouncer keeps per client and sets again on whichever server connection
+/// a transaction gets, so they hold behind a transaction-mode pooler too. No `options`
+/// (`-c ...`): PgBouncer before 1.20 refuses a client that sends it, and sqlx's own
+/// `TimeZone` says the same.
 ///
 /// sqlx's `extra_float_digits` startup parameter is left out: PgBouncer refuses a client that
 /// sends it unless `ignore_startup_parameters` lists it, and from PostgreSQL 12 on (we need
 /// 14) the server's default already prints floats exactly (shortest round-trip form).
 pub(crate) fn session(options: PgConnectOptions) -> PgConnectOptions {
-    options.application_name("amazcope").options([("TimeZone", "UTC")]).extra_float_digits(None)
+    options.application_name("amazcope").extra_float_digits(None)
 }
 
 /// A pool sized and timed as `config` says.
@@ -150,9 +153,16 @@ impl PgStore {
         // of as random query failures later.
         // language=PostgreSQL
         let version = "SELECT current_setting('server_version_num')::int";
+        // The probe's own statement meets one already there when an earlier client left it
+        // on the pooler's server connection: a new session has none of its own.
         let probed = sqlx::query_scalar::<_, i32>(version).fetch_one(&mut probe).await;
         let _ = probe.close().await;
-        probed.map_err(|source| ConnectError::VersionQuery { source })?;
+        if let Err(e) = probed {
+            return Err(match unsupported_prepared_statements(&e) {
+                Some(detail) => ConnectError::PoolerWithoutPreparedStatements { target, detail },
+                None => ConnectError::VersionQuery { source: e },
+            });
+        }
         let pool = pool_options(&config)
             .connect_with(options)
             .await
