@@ -63,6 +63,21 @@ pub enum ConnectError {
         #[source]
         source: sqlx::Error,
     },
+    /// A connection pooler in transaction mode that cannot keep prepared statements apart sits
+    /// between us and the server (PgBouncer older than 1.21, or `max_prepared_statements = 0`):
+    /// two client connections met the same server connection's `sqlx_s_1`.
+    #[error(
+        "{target} is behind a connection pooler in transaction mode without prepared-statement support \
+         (PgBouncer older than 1.21, or max_prepared_statements = 0): the server answered \"{detail}\"; \
+         use PgBouncer 1.21+ with max_prepared_statements > 0 (scripts/install-pgbouncer), session pooling, \
+         or the server's own address"
+    )]
+    PoolerWithoutPreparedStatements {
+        /// Host and database tried (never the password).
+        target: String,
+        /// The server's message.
+        detail: String,
+    },
     /// The server is older than [`MIN_SERVER_VERSION_NUM`].
     #[error("postgresql server version {found} is too old: amazcope needs {required} or newer")]
     ServerTooOld {
@@ -82,9 +97,18 @@ fn describe(options: &PgConnectOptions) -> String {
     }
 }
 
-/// Our session settings on `options`: `application_name` and `TimeZone`.
+/// Our session settings on `options`: `application_name = amazcope`, plus what sqlx itself
+/// sends at startup (`TimeZone = UTC`, `DateStyle`, `client_encoding`). All are plain startup
+/// parameters that PgBouncer keeps per client and sets again on whichever server connection
+/// a transaction gets, so they hold behind a transaction-mode pooler too. No `options`
+/// (`-c ...`): PgBouncer before 1.20 refuses a client that sends it, and sqlx's own
+/// `TimeZone` says the same.
+///
+/// sqlx's `extra_float_digits` startup parameter is left out: PgBouncer refuses a client that
+/// sends it unless `ignore_startup_parameters` lists it, and from PostgreSQL 12 on (we need
+/// 14) the server's default already prints floats exactly (shortest round-trip form).
 pub(crate) fn session(options: PgConnectOptions) -> PgConnectOptions {
-    options.application_name("amazcope").options([("TimeZone", "UTC")])
+    options.application_name("amazcope").extra_float_digits(None)
 }
 
 /// A pool sized and timed as `config` says.
@@ -96,31 +120,63 @@ pub(crate) fn pool_options(config: &PoolConfig) -> PgPoolOptions {
         .idle_timeout(config.idle_timeout)
 }
 
+/// The server's message when `e` says a named prepared statement exists already
+/// (`42P05`) or does not exist (`26000`): what a transaction-mode pooler without
+/// prepared-statement support causes.
+fn unsupported_prepared_statements(e: &sqlx::Error) -> Option<String> {
+    let d = e.as_database_error()?;
+    matches!(d.code().as_deref(), Some("42P05" | "26000")).then(|| d.message().to_string())
+}
+
 impl PgStore {
     /// Opens a pool (migrations are **not** run; call [`PgStore::migrate`]).
     ///
     /// Every connection identifies itself as `application_name = amazcope` (visible in
     /// `pg_stat_activity`) and runs with `TimeZone = UTC`, so any timestamp text the server
     /// produces is UTC whatever the server's own setting. Fails with
-    /// [`ConnectError::ServerTooOld`] below PostgreSQL 14.
+    /// [`ConnectError::ServerTooOld`] below PostgreSQL 14, and with
+    /// [`ConnectError::PoolerWithoutPreparedStatements`] behind a PgBouncer in transaction
+    /// mode that cannot carry prepared statements (older than 1.21).
     pub async fn connect(options: PgConnectOptions, config: PoolConfig) -> Result<PgStore, ConnectError> {
         let target = describe(&options);
         let options = session(options);
         // One direct connection first: a pool only reports "timed out" after acquire_timeout,
         // while this says "connection refused", "database does not exist", ... at once.
-        let probe = sqlx::PgConnection::connect_with(&options)
+        let mut probe = sqlx::PgConnection::connect_with(&options)
             .await
             .map_err(|source| ConnectError::Connect { target: target.clone(), source })?;
+        // The same prepared statement on the probe, then on the pool's first connection: both
+        // name it `sqlx_s_1`. Directly, or through a pooler that tracks prepared statements
+        // (PgBouncer 1.21+), each connection has its own. Through one in transaction mode that
+        // does not (PgBouncer 1.18, Debian 12's), the second lands on the server connection the
+        // first just released, which has `sqlx_s_1` already: said here, in one line, instead
+        // of as random query failures later.
+        // language=PostgreSQL
+        let version = "SELECT current_setting('server_version_num')::int";
+        // The probe's own statement meets one already there when an earlier client left it
+        // on the pooler's server connection: a new session has none of its own.
+        let probed = sqlx::query_scalar::<_, i32>(version).fetch_one(&mut probe).await;
         let _ = probe.close().await;
+        if let Err(e) = probed {
+            return Err(match unsupported_prepared_statements(&e) {
+                Some(detail) => ConnectError::PoolerWithoutPreparedStatements { target, detail },
+                None => ConnectError::VersionQuery { source: e },
+            });
+        }
         let pool = pool_options(&config)
             .connect_with(options)
             .await
-            .map_err(|source| ConnectError::Connect { target, source })?;
-        // language=PostgreSQL
-        let found: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
-            .fetch_one(&pool)
-            .await
-            .map_err(|source| ConnectError::VersionQuery { source })?;
+            .map_err(|source| ConnectError::Connect { target: target.clone(), source })?;
+        let found: i32 = match sqlx::query_scalar(version).fetch_one(&pool).await {
+            Ok(found) => found,
+            Err(e) => {
+                pool.close().await;
+                return Err(match unsupported_prepared_statements(&e) {
+                    Some(detail) => ConnectError::PoolerWithoutPreparedStatements { target, detail },
+                    None => ConnectError::VersionQuery { source: e },
+                });
+            }
+        };
         if found < MIN_SERVER_VERSION_NUM {
             pool.close().await;
             return Err(ConnectError::ServerTooOld { found, required: MIN_SERVER_VERSION_NUM });

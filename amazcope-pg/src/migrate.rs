@@ -3,7 +3,8 @@
 use crate::{MIGRATOR, PgStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::{Connection as _, PgConnection, PgPool};
 
 /// Why a migration call failed.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +112,68 @@ struct AppliedRow {
     execution_time: i64,
 }
 
+/// [`MIGRATOR`] without sqlx's own lock: [`MigrationLock`] takes its place.
+fn unlocked_migrator() -> Migrator {
+    let mut m = Migrator::with_migrations(MIGRATOR.iter().cloned().collect());
+    m.set_locking(false);
+    m
+}
+
+/// sqlx's migration lock key for a database: `0x3d32ad9e * crc32(name)` (CRC-32/ISO-HDLC,
+/// sqlx-postgres `generate_lock_id`), so an older build migrating with sqlx's own lock and
+/// this one exclude each other.
+fn lock_id(database: &str) -> i64 {
+    let mut crc = !0u32;
+    for byte in database.bytes() {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    0x3d32_ad9e * i64::from(!crc)
+}
+
+/// One migrator at a time per database, also through PgBouncer in transaction pooling mode.
+///
+/// sqlx locks with a *session* advisory lock (`pg_advisory_lock` ... `pg_advisory_unlock`).
+/// Behind a transaction-mode pooler each of those statements may run on a different server
+/// connection: the unlock misses, and the lock stays held by a pooled server connection, so
+/// the next migrator can wait forever. Here the same key is held by a *transaction* lock
+/// (`pg_advisory_xact_lock`) on a connection of its own whose transaction stays open while the
+/// migrations run (a pooler keeps one server connection for an open transaction), and ends
+/// with it, whatever happens to this process.
+struct MigrationLock {
+    conn: PgConnection,
+}
+
+impl MigrationLock {
+    async fn take(pool: &PgPool) -> Result<MigrationLock, MigrationError> {
+        let query = |source| MigrationError::Query { source };
+        let mut conn = PgConnection::connect_with(&pool.connect_options()).await.map_err(query)?;
+        // language=PostgreSQL
+        sqlx::raw_sql("BEGIN").execute(&mut conn).await.map_err(query)?;
+        // language=PostgreSQL
+        let database: String = sqlx::query_scalar("SELECT current_database()::text")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(query)?;
+        // language=PostgreSQL
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(lock_id(&database))
+            .execute(&mut conn)
+            .await
+            .map_err(query)?;
+        Ok(MigrationLock { conn })
+    }
+
+    /// Ends the lock's transaction (a failure to do so ends it with the connection).
+    async fn release(mut self) {
+        // language=PostgreSQL
+        let _ = sqlx::raw_sql("COMMIT").execute(&mut self.conn).await;
+        let _ = self.conn.close().await;
+    }
+}
+
 async fn migrations_table_exists(pool: &PgPool) -> Result<bool, MigrationError> {
     // language=PostgreSQL
     sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
@@ -173,8 +236,14 @@ impl PgStore {
     }
 
     /// Applies every pending migration of [`MIGRATOR`](crate::MIGRATOR), in order.
+    ///
+    /// Safe behind PgBouncer in transaction pooling mode: see [`MigrationLock`].
     pub async fn migrate(&self) -> Result<(), MigrationError> {
-        MIGRATOR.run(self.pool()).await.map_err(|source| MigrationError::Migrate { source })
+        let lock = MigrationLock::take(self.pool()).await?;
+        let done =
+            unlocked_migrator().run(self.pool()).await.map_err(|source| MigrationError::Migrate { source });
+        lock.release().await;
+        done
     }
 
     /// Reverts the `steps` most recently applied migrations (0 does nothing). Returns the
@@ -189,10 +258,13 @@ impl PgStore {
         }
         // undo() reverts every applied version greater than the target.
         let target = versions.get(steps).copied();
-        MIGRATOR
+        let lock = MigrationLock::take(self.pool()).await?;
+        let done = unlocked_migrator()
             .undo(self.pool(), target.unwrap_or(0))
             .await
-            .map_err(|source| MigrationError::Migrate { source })?;
+            .map_err(|source| MigrationError::Migrate { source });
+        lock.release().await;
+        done?;
         Ok(target)
     }
 
@@ -232,5 +304,17 @@ impl PgStore {
         }
         out.sort_by_key(|s| s.version);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_id;
+
+    #[test]
+    fn the_lock_key_is_sqlx_s_crc32_times_its_constant() {
+        // CRC-32/ISO-HDLC's check value: crc32("123456789") = 0xCBF43926.
+        assert_eq!(lock_id("123456789"), 0x3d32_ad9e * 0xCBF4_3926_i64);
+        assert_eq!(lock_id(""), 0);
     }
 }

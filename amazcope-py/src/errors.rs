@@ -10,6 +10,7 @@
 //! through [`mask_passwords`], so no database password reaches a traceback.
 
 use amazcope_core::{FetchFailure, ProductRef, ServiceError, StoreError, ValidationError};
+use amazcope_pg::backup::BackupError;
 use amazcope_pg::cluster::ClusterError;
 use amazcope_pg::inspect::InspectError;
 use amazcope_pg::partitions::PartitionError;
@@ -144,6 +145,8 @@ pub enum Error {
     Inspect(InspectError),
     /// Reading the partitions failed.
     Partition(PartitionError),
+    /// A backup or a restore failed (`client.db.backup()`/`.restore()`).
+    Backup(BackupError),
     /// The history COPY stream was not what PostgreSQL's binary format says.
     HistoryStream {
         /// What was wrong with it.
@@ -176,6 +179,7 @@ from_error!(
     ClusterError => Cluster,
     InspectError => Inspect,
     PartitionError => Partition,
+    BackupError => Backup,
     PyErr => Py,
 );
 
@@ -348,6 +352,7 @@ impl Error {
             Error::Cluster(e) => database_error(py, &e),
             Error::Inspect(e) => database_error(py, &e),
             Error::Partition(e) => database_error(py, &e),
+            Error::Backup(e) => database_error(py, &e),
             Error::HistoryStream { what } => {
                 DatabaseError::new_err(format!("the history stream from the database is malformed: {what}"))
             }

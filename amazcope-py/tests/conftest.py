@@ -38,6 +38,27 @@ def _with_db(url: str, name: str) -> str:
     return f"{base}/{name}" + (f"?{query}" if query else "")
 
 
+def pgbouncer() -> str | None:
+    """`host:port` of the PgBouncer the run goes through (scripts/test-python starts one in
+    transaction pooling mode when AMAZCOPE_PGBOUNCER names the binary), else None."""
+    return os.environ.get("AMAZCOPE_TEST_PGBOUNCER") or None
+
+
+def pooled(url: str) -> str:
+    """`url` through the run's PgBouncer when there is one (same user, password and
+    database; the server's socket folder or port are PgBouncer's business), else `url`."""
+    address = pgbouncer()
+    if address is None:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    u = urlsplit(url)
+    auth = u.netloc.rsplit("@", 1)[0] + "@" if "@" in u.netloc else ""
+    # `?host=` and `?port=` name the server; every other parameter stays.
+    query = "&".join(p for p in u.query.split("&") if p and not p.startswith(("host=", "port=")))
+    return urlunsplit((u.scheme, auth + address, u.path, query, ""))
+
+
 @pytest.fixture(scope="session")
 def template_db() -> Iterator[str]:
     """A database migrated once by amazcope itself, copied for each test: migrating takes
@@ -62,22 +83,43 @@ def template_db() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def database_url(template_db: str) -> Iterator[str]:
-    """A new database on the DATABASE_URL server with the schema applied, dropped after
-    the test."""
+def _scratch_database(template: str | None) -> Iterator[str]:
+    """A new database on the DATABASE_URL server (a copy of `template`, else empty), dropped
+    afterwards; yields its direct URL."""
     import psycopg
 
     url = server_url()
     name = f"amazcope_py_{uuid.uuid4().hex[:12]}"
     admin = _with_db(url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield _with_db(url, name)
     finally:
+        # WITH (FORCE) also ends PgBouncer's server connections to it.
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(template_db: str) -> Iterator[str]:
+    """A new database on the DATABASE_URL server with the schema applied, dropped after
+    the test. Through the run's PgBouncer when there is one (`pooled`)."""
+    for url in _scratch_database(template_db):
+        yield pooled(url)
+
+
+@pytest.fixture
+def direct_database_url(template_db: str) -> Iterator[str]:
+    """As `database_url`, but always on the server itself: backups (`pg_dump` keeps session
+    settings, which a transaction-mode pooler would hand on to other clients)."""
+    yield from _scratch_database(template_db)
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """A new EMPTY database on the server itself (no schema), dropped after the test."""
+    yield from _scratch_database(None)
 
 
 def runs_while(call: Callable[[], object], rounds: int = 20) -> bool:

@@ -479,11 +479,15 @@ SPECS: dict[str, Spec] = {
         {"category": None, "marketplace": "com", "at": NOW},
         kinds(category="text?", marketplace="marketplace", at="datetime?"),
     ),
-    # Db: no arguments; an argument is a TypeError.
+    # Db: no arguments but a file's path; an unknown argument is a TypeError.
     "Db.upgrade": Spec(c("upgrade"), {}, {}, target="db"),
     "Db.current": Spec(c("current"), {}, {}, target="db"),
     "Db.stats": Spec(c("stats"), {}, {}, target="db"),
     "Db.partitions": Spec(c("partitions"), {}, {}, target="db"),
+    # A fresh dump into the fixture's folder; a restore of the fixture's own dump into its
+    # (filled) database is a ConflictError, so the path is what each case spoils.
+    "Db.backup": Spec(c("backup"), {"path": "{tmp}/baseline.dump"}, kinds(path="path"), target="db"),
+    "Db.restore": Spec(c("restore"), {"path": "{tmp}/world.dump"}, kinds(path="path"), target="db"),
     # Module-level functions.
     "parse": Spec(_mod("parse"), {"html": "<html></html>", "marketplace": "com"}, kinds(html="html", marketplace="marketplace?"), target="module"),
     "fetch": Spec(
@@ -622,6 +626,7 @@ def world(template_db: str, pages: Path, tmp_path_factory: pytest.TempPathFactor
         client.track(USER, "B000000002", "com")
         tmp = tmp_path_factory.mktemp("bad")
         (tmp / "keepa.json").write_text('{"products": []}')
+        client.db.backup(tmp / "world.dump")
         yield {"client": client, "db": client.db, "module": amazcope, "url": db_url, "tmp": tmp}
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:

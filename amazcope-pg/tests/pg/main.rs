@@ -10,6 +10,7 @@ mod long_history;
 mod migrations;
 mod ops;
 mod partitions;
+mod pgbouncer;
 mod queue;
 mod replica;
 pub(crate) mod repos;

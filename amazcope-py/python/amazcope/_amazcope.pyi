@@ -143,6 +143,12 @@ class Db:
         """Size of every table."""
     def partitions(self) -> pyarrow.Table:
         """The monthly partitions of ``product_snapshots``."""
+    def backup(self, path: Union[str, os.PathLike[str]]) -> dict[str, Any]:
+        """Dumps this database to ``path`` (``pg_dump`` custom format) with
+        ``path.manifest.json`` beside it (every table's row count); returns the manifest."""
+    def restore(self, path: Union[str, os.PathLike[str]]) -> dict[str, Any]:
+        """Restores a dump made by :meth:`backup` into this EMPTY database and checks every
+        table's row count; returns ``{target, manifest}``."""
 
 @final
 class Client:

@@ -230,7 +230,7 @@ impl Client {
     /// `.partitions()`).
     #[getter]
     fn db(&self) -> Db {
-        Db { store: Arc::clone(&self.store) }
+        Db { store: Arc::clone(&self.store), url: self.url.clone() }
     }
 
     fn __repr__(&self) -> String {
