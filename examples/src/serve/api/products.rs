@@ -222,6 +222,7 @@ async fn untrack_product(
 
 #[utoipa::path(post, path = "/products/{id}/refresh", tag = "products", params(("id" = String, Path, description = "product id")),
     responses((status = 200, body = Object, description = "what the fetch stored"), (status = 404, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "the page could not be fetched or read: nothing stored"),
               (status = 503, body = ErrorBody, description = "the service runs without a fetcher")))]
 async fn refresh_product(
     State(s): State<AppState>,
