@@ -8,5 +8,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 : "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server}"
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-cargo run --release --quiet -p amazcope-benches --bin serve_load -- "${1:-30}" "${2:-50}" "${3:-500}" "${4:-90}"
+# Build first, so the load figures below are not taken while the compiler runs.
+cargo build --release --quiet -p amazcope-benches --bin serve_load
+# The machine may be shared: its load before and after the run goes with the figures.
+echo "before: $(nproc) cores, uptime: $(uptime)"
+"${CARGO_TARGET_DIR:-target}/release/serve_load" "${1:-30}" "${2:-50}" "${3:-500}" "${4:-90}"
+echo "after: uptime: $(uptime)"

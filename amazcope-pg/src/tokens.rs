@@ -8,12 +8,13 @@
 
 use crate::PgStore;
 use crate::error;
+use crate::rows::UserRow;
 use crate::write::api_tokens::{self, ApiTokenRow, COLUMNS};
 use amazcope_core::model::token::{
     ApiToken, SHOWN_CHARS, TOKEN_PREFIX, looks_like_token, validate_token_name,
 };
 use amazcope_core::model::user::User;
-use amazcope_core::{ApiTokenId, StoreResult, UserId, UserRepository};
+use amazcope_core::{ApiTokenId, StoreResult, UserId};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use uuid::Uuid;
@@ -77,26 +78,34 @@ impl PgStore {
 
     /// The active user a token belongs to, when the token is one of ours, not revoked, and
     /// its user is active; `None` otherwise (the caller answers 401 without saying which).
+    ///
+    /// One query per request: the token and its user are read together. The token's
+    /// `last_used_at` is written at most once a minute ([`api_tokens::touch`]), so a busy
+    /// client costs no write per request.
     pub async fn user_by_api_token(&self, token: &str) -> StoreResult<Option<User>> {
+        use sqlx::{FromRow, Row};
         if !looks_like_token(token) {
             return Ok(None);
         }
         // language=PostgreSQL
-        let found: Option<(Uuid, Uuid, bool)> = sqlx::query_as(
-            "SELECT t.id, t.user_id,
-                    t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'
+        let found = sqlx::query(
+            "SELECT u.id, u.email, u.username, u.full_name, u.is_active, u.is_superuser, u.is_verified,
+                    u.failed_login_attempts, u.account_locked_until, u.last_login_at, u.last_login_ip,
+                    u.last_failed_login_at, u.created_at, u.updated_at,
+                    t.id AS token_id,
+                    t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS stale
              FROM api_tokens t
+             JOIN users u ON u.id = t.user_id AND u.is_active
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
         .bind(&hash(token)[..])
         .fetch_optional(&self.pool)
         .await
         .map_err(error::db)?;
-        let Some((id, user, stale)) = found else { return Ok(None) };
-        let user = self.user(user.into()).await?;
-        if !user.is_active {
-            return Ok(None);
-        }
+        let Some(row) = found else { return Ok(None) };
+        let user: User = UserRow::from_row(&row).map_err(error::db)?.try_into()?;
+        let (id, stale): (Uuid, bool) =
+            (row.try_get("token_id").map_err(error::db)?, row.try_get("stale").map_err(error::db)?);
         if stale {
             let mut conn = self.pool.acquire().await.map_err(error::db)?;
             api_tokens::touch(&mut conn, id.into()).await?;

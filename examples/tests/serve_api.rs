@@ -5,8 +5,12 @@
 mod common;
 mod serve_common;
 
+use amazcope_core::Marketplace;
+use amazcope_examples::storefront::{PageState, Storefront, StorefrontConfig};
+use amazcope_scrape::fetch::{Fetcher, FetcherConfig};
 use chrono::{Duration, Utc};
 use reqwest::{Client, Method, StatusCode};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use serve_common::Server;
 
@@ -610,36 +614,54 @@ async fn settings_notifications_health_and_openapi() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["x-request-id"], "abc-123", "a caller's request id is kept");
 
-    // The OpenAPI document is generated from the handlers: every listed path is in it.
+    // The OpenAPI document is generated from the handlers: exactly these paths and methods,
+    // however the handlers are spread over modules.
     let (st, doc) = call(&s, None, Method::GET, "/api/v1/openapi.json", None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for (p, methods) in [
-        ("/api/v1/products", &["get", "post"][..]),
-        ("/api/v1/products/{id}", &["get", "patch", "delete"]),
-        ("/api/v1/products/{id}/refresh", &["post"]),
+    let want: Vec<(&str, &[&str])> = vec![
+        ("/api/v1/alerts", &["get"]),
+        ("/api/v1/alerts/read-all", &["post"]),
+        ("/api/v1/alerts/{id}/read", &["post"]),
+        ("/api/v1/compare", &["get"]),
+        ("/api/v1/notifications", &["delete", "get"]),
+        ("/api/v1/notifications/read-all", &["post"]),
+        ("/api/v1/notifications/unread-count", &["get"]),
+        ("/api/v1/notifications/{id}", &["delete", "patch"]),
+        ("/api/v1/products", &["get", "post"]),
+        ("/api/v1/products/{id}", &["delete", "get", "patch"]),
         ("/api/v1/products/{id}/history", &["get"]),
+        ("/api/v1/products/{id}/refresh", &["post"]),
         ("/api/v1/products/{id}/stats", &["get"]),
         ("/api/v1/products/{id}/summary", &["get"]),
-        ("/api/v1/alerts", &["get"]),
-        ("/api/v1/alerts/{id}/read", &["post"]),
-        ("/api/v1/alerts/read-all", &["post"]),
-        ("/api/v1/notifications", &["get"]),
-        ("/api/v1/notifications/unread-count", &["get"]),
-        ("/api/v1/notifications/{id}", &["patch", "delete"]),
-        ("/api/v1/notifications/read-all", &["post"]),
+        ("/api/v1/products/{id}/trends", &["get"]),
+        ("/api/v1/settings", &["get", "patch"]),
+        ("/api/v1/settings/reset", &["post"]),
         ("/api/v1/suggestions", &["get"]),
         ("/api/v1/suggestions/stats", &["get"]),
         ("/api/v1/suggestions/{id}", &["get"]),
-        ("/api/v1/suggestions/{id}/review", &["post"]),
         ("/api/v1/suggestions/{id}/apply", &["post"]),
-        ("/api/v1/settings", &["get", "patch"]),
-        ("/api/v1/settings/reset", &["post"]),
-    ] {
-        let item = paths.get(p).unwrap_or_else(|| panic!("{p} missing from the OpenAPI document"));
-        for m in methods {
-            assert!(item.get(*m).is_some(), "{m} {p} missing from the OpenAPI document");
+        ("/api/v1/suggestions/{id}/review", &["post"]),
+    ];
+    let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    let mut got: Vec<(String, Vec<String>)> = paths
+        .iter()
+        .map(|(p, item)| {
+            let mut m: Vec<String> =
+                methods.iter().filter(|m| item.get(**m).is_some()).map(|m| (*m).to_owned()).collect();
+            m.sort();
+            (p.clone(), m)
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, Vec<String>)> =
+        want.into_iter().map(|(p, m)| (p.to_owned(), m.iter().map(|x| (*x).to_owned()).collect())).collect();
+    assert_eq!(got, want, "the OpenAPI document's paths and methods");
+    for (p, m) in &want {
+        for m in m {
+            let op = &paths[p][m];
+            assert!(op["operationId"].is_string() && op["tags"][0].is_string(), "{m} {p}: {op}");
         }
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -696,4 +718,188 @@ async fn serve_binary_logs_requests_without_tokens_and_stops_on_sigterm() {
         "the token never appears in the log: {log}"
     );
     db.drop_db().await;
+}
+
+/// A fetcher of the demo storefront's pages, set as `amazcope serve --base-url` sets its own:
+/// no politeness waits, the default retries.
+fn storefront_fetcher(shop: &amazcope_examples::storefront::StorefrontHandle) -> Fetcher {
+    let mut config = FetcherConfig::default()
+        .with_min_spacing(std::time::Duration::ZERO)
+        .with_captcha_cooldown(std::time::Duration::ZERO);
+    for mp in Marketplace::ALL {
+        config = config
+            .with_base_url(*mp, shop.base_url_for(*mp))
+            .with_marketplace_spacing(*mp, std::time::Duration::ZERO);
+    }
+    Fetcher::new(config).expect("fetcher")
+}
+
+fn decimal(v: &Value) -> Option<Decimal> {
+    v.as_str().map(|s| s.parse().unwrap_or_else(|e| panic!("decimal {s:?}: {e}")))
+}
+
+/// `POST /api/v1/products/{id}/refresh` against the demo storefront serving the product:
+/// each refresh stores a snapshot with the page's values of the storefront's day, and the
+/// product's latest values follow; with the storefront down, a JSON error (not a hang) and
+/// nothing stored.
+#[tokio::test]
+async fn refresh_now_fetches_the_storefront_page_and_stores_its_values() {
+    let shop = Storefront::start(StorefrontConfig::default()).await.expect("storefront");
+    // A product whose page shows on two days with different prices.
+    let days = 0..20u32;
+    let (pick, d1, d2) = shop
+        .catalogue()
+        .products()
+        .iter()
+        .filter(|p| p.marketplace == Marketplace::Com)
+        .find_map(|p| {
+            let shown: Vec<_> = days
+                .clone()
+                .map(|d| p.state_on(d))
+                .filter(|s| s.page == PageState::Product && s.price.is_some())
+                .collect();
+            let first = shown.first()?;
+            let later =
+                shown.iter().find(|s| s.price != first.price && s.review_count != first.review_count)?;
+            Some((p.clone(), first.day, later.day))
+        })
+        .expect("a storefront product whose price moves");
+    let s = Server::start_with("refresh", &["alice"], Some(storefront_fetcher(&shop))).await;
+    let t = s.token("alice");
+    let t = Some(t.as_str());
+    let (st, tracked) = call(
+        &s,
+        t,
+        Method::POST,
+        "/api/v1/products",
+        Some(json!({"asin": pick.asin.to_string(), "marketplace": "com"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{tracked}");
+    let id = tracked["product"]["id"].as_str().unwrap().to_owned();
+    let snapshots = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM product_snapshots")
+            .fetch_one(s.store.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(snapshots().await, 0);
+
+    for (n, day) in [d1, d2].into_iter().enumerate() {
+        shop.set_day(day);
+        let truth = pick.state_on(day);
+        let before = shop.product_requests(&pick.asin);
+        let (st, item) = call(&s, t, Method::POST, &format!("/api/v1/products/{id}/refresh"), None).await;
+        assert_eq!(st, StatusCode::OK, "day {day}: {item}");
+        assert_eq!(item["result"]["Ok"]["outcome"], "stored", "day {day}: a snapshot stored: {item}");
+        assert_eq!(shop.product_requests(&pick.asin), before + 1, "one page fetched from the storefront");
+        assert_eq!(snapshots().await, n as i64 + 1, "day {day}: one snapshot per refresh");
+
+        let (st, one) = call(&s, t, Method::GET, &format!("/api/v1/products/{id}"), None).await;
+        assert_eq!(st, StatusCode::OK, "{one}");
+        let (p, snap) = (&one["product"], &one["latest_snapshot"]);
+        assert_eq!(decimal(&snap["price"]), truth.price, "day {day}: snapshot price: {snap}");
+        assert_eq!(decimal(&p["current_price"]), truth.price, "day {day}: product's latest price: {p}");
+        assert_eq!(snap["review_count"].as_u64(), Some(u64::from(truth.review_count)), "day {day}: {snap}");
+        assert_eq!(p["review_count"].as_u64(), Some(u64::from(truth.review_count)), "day {day}: {p}");
+        assert_eq!(snap["bsr_main_category"].as_u64(), Some(u64::from(truth.bsr)), "day {day}: {snap}");
+        assert_eq!(p["current_bsr"].as_u64(), Some(u64::from(truth.bsr)), "day {day}: {p}");
+        assert_eq!(snap["rating"].as_f64(), Some(f64::from(truth.rating_tenths) / 10.0), "day {day}: {snap}");
+        assert_eq!(snap["in_stock"].as_bool(), Some(truth.in_stock), "day {day}: {snap}");
+    }
+    let (_, h) = call(&s, t, Method::GET, &format!("/api/v1/products/{id}/history"), None).await;
+    let prices: Vec<Option<Decimal>> =
+        h["snapshots"].as_array().unwrap().iter().map(|x| decimal(&x["price"])).collect();
+    assert_eq!(prices, [pick.state_on(d1).price, pick.state_on(d2).price], "history holds both refreshes");
+
+    // The storefront goes away: the fetcher's retries end in a JSON error, well before the
+    // service's 30 s request timeout, and nothing is stored.
+    let addr = shop.addr();
+    shop.stop();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "the storefront is down");
+    let started = std::time::Instant::now();
+    let got = tokio::time::timeout(
+        std::time::Duration::from_secs(25),
+        call(&s, t, Method::POST, &format!("/api/v1/products/{id}/refresh"), None),
+    )
+    .await
+    .expect("refresh with the storefront down answers, it does not hang");
+    assert_error(&got, StatusCode::BAD_GATEWAY, "fetch_failed", None);
+    let message = got.1["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&pick.asin.to_string()) && message.contains("failed"), "{message}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(25));
+    assert_eq!(snapshots().await, 2, "a failed refresh stores no snapshot");
+    let (_, one) = call(&s, t, Method::GET, &format!("/api/v1/products/{id}"), None).await;
+    assert_eq!(one["product"]["last_fetch_status"], "failed", "{one}");
+    assert_eq!(decimal(&one["product"]["current_price"]), pick.state_on(d2).price, "the latest values stay");
+    s.stop().await;
+}
+
+/// `GET /api/v1/products?limit&offset` pages in SQL: the pages put together are the whole
+/// list in its order (newest tracked first), `total` counts every tracked product on every
+/// page (past the end too), and an untracked product leaves both.
+#[tokio::test]
+async fn product_list_pages_with_total() {
+    let s = Server::start("pages", &["alice", "bob"]).await;
+    let t = s.token("alice");
+    let t = Some(t.as_str());
+    let asins = ["B000000001", "B000000002", "B000000003", "B000000004", "B000000005"];
+    let mut ids = Vec::new();
+    for a in asins {
+        let (st, tracked) =
+            call(&s, t, Method::POST, "/api/v1/products", Some(json!({"asin": a, "marketplace": "com"})))
+                .await;
+        assert_eq!(st, StatusCode::CREATED, "{tracked}");
+        ids.push(tracked["product"]["id"].as_str().unwrap().to_owned());
+    }
+    // Bob tracks one of them: not on Alice's pages, not in her total.
+    let b = s.token("bob");
+    let (st, _) =
+        call(&s, Some(&b), Method::POST, "/api/v1/products", Some(json!({"asin": "B000000009"}))).await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    let page = |limit: u32, offset: u32| {
+        let s = &s;
+        async move {
+            let (st, list) =
+                call(s, t, Method::GET, &format!("/api/v1/products?limit={limit}&offset={offset}"), None)
+                    .await;
+            assert_eq!(st, StatusCode::OK, "{list}");
+            let items: Vec<String> = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["product"]["id"].as_str().unwrap().to_owned())
+                .collect();
+            (list["total"].as_u64().unwrap(), items)
+        }
+    };
+    let (total, all) = page(100, 0).await;
+    assert_eq!(total, 5);
+    let mut newest_first = ids.clone();
+    newest_first.reverse();
+    assert_eq!(all, newest_first, "newest tracked first");
+    let mut joined = Vec::new();
+    for (offset, len) in [(0, 2), (2, 2), (4, 1)] {
+        let (total, items) = page(2, offset).await;
+        assert_eq!((total, items.len()), (5, len), "offset {offset}");
+        joined.extend(items);
+    }
+    assert_eq!(joined, all, "the pages put together are the list");
+    assert_eq!(page(2, 5).await, (5, vec![]), "just past the end: no items, the total still");
+    assert_eq!(page(2, 1000).await, (5, vec![]), "far past the end");
+
+    let (st, _) = call(&s, t, Method::DELETE, &format!("/api/v1/products/{}", ids[1]), None).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (total, items) = page(100, 0).await;
+    assert_eq!(total, 4);
+    assert!(!items.contains(&ids[1]), "untracked leaves the list");
+    assert_eq!(page(3, 3).await.0, 4);
+    s.stop().await;
 }

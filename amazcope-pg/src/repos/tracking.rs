@@ -256,3 +256,69 @@ impl TrackingRepository for PgStore {
         rows.into_iter().map(|r| Tracker::try_from(r.tracker)).collect()
     }
 }
+
+impl PgStore {
+    /// One page of [`TrackingRepository::tracked_products`]: the same products in the same
+    /// order (newest tracked first), `limit` of them after skipping `offset`, with how many
+    /// there are in all. Paging and counting happen in SQL, so a page of a user tracking
+    /// thousands of products reads the rows of that page only.
+    pub async fn tracked_products_page(
+        &self,
+        user: UserId,
+        include_inactive: bool,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<(u64, Vec<TrackedProduct>)> {
+        use sqlx::{FromRow, Row};
+        let mut tx = self.user_tx(user).await?;
+        // The page's tracking rows are picked (and counted, the window running before LIMIT)
+        // on the narrow table; only they are joined with the wide product rows.
+        // language=PostgreSQL
+        let sql = "WITH page AS (
+                       SELECT up.*, count(*) OVER () AS total
+                       FROM user_products up
+                       JOIN products p ON p.id = up.product_id
+                       WHERE up.user_id = $1 AND ($2 OR (up.is_active AND p.is_active))
+                       ORDER BY up.claimed_at DESC, up.id
+                       LIMIT $3 OFFSET $4)
+                   SELECT p.*,
+                       up.id AS up_id, up.user_id AS up_user_id, up.claimed_at AS up_claimed_at,
+                       up.is_active AS up_is_active, up.is_primary AS up_is_primary,
+                       up.price_change_threshold AS up_price_change_threshold,
+                       up.bsr_change_threshold AS up_bsr_change_threshold,
+                       up.target_price AS up_target_price, up.notes AS up_notes,
+                       up.created_at AS up_created_at, up.updated_at AS up_updated_at,
+                       up.total
+                   FROM page up
+                   JOIN products p ON p.id = up.product_id
+                   ORDER BY up.claimed_at DESC, up.id";
+        let rows = sqlx::query(sql)
+            .bind(user.0)
+            .bind(include_inactive)
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::db)?;
+        let total = match rows.first() {
+            Some(r) => r.try_get::<i64, _>("total").map_err(error::db)?,
+            // Past the end (or nothing tracked): the page has no row to carry the count.
+            None if offset > 0 => {
+                // language=PostgreSQL
+                sqlx::query_scalar(
+                    "SELECT count(*) FROM user_products up JOIN products p ON p.id = up.product_id
+                     WHERE up.user_id = $1 AND ($2 OR (up.is_active AND p.is_active))",
+                )
+                .bind(user.0)
+                .bind(include_inactive)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(error::db)?
+            }
+            None => 0,
+        };
+        tx.commit().await.map_err(error::db)?;
+        let rows = rows.iter().map(TrackedRow::from_row).collect::<Result<Vec<_>, _>>().map_err(error::db)?;
+        Ok((u64::try_from(total).unwrap_or(0), convert_all(rows)?))
+    }
+}

@@ -7,6 +7,9 @@
 //! `GET /api/v1/products/{id}/history?days=3650` (every stored day of a random product) for
 //! SECONDS. Prints requests/s and latency percentiles per endpoint and overall; any non-200
 //! answer is counted and fails the run.
+//!
+//! For profiling: `SERVE_LOAD_POOL=N` sets the server's pool size (default 20) and
+//! `SERVE_LOAD_ONLY=list|history` sends only that request.
 
 use amazcope_benches::{BenchDb, Rng, generate};
 use amazcope_core::SnapshotRepository;
@@ -20,6 +23,12 @@ fn main() {
     let clients = args.get(1).copied().unwrap_or(50) as usize;
     let products = args.get(2).copied().unwrap_or(500) as usize;
     let days = args.get(3).copied().unwrap_or(90) as usize;
+    let only = match std::env::var("SERVE_LOAD_ONLY").as_deref() {
+        Ok("list") => Some(0),
+        Ok("history") => Some(1),
+        Ok(other) => panic!("SERVE_LOAD_ONLY={other}: use list or history"),
+        Err(_) => None,
+    };
 
     // The server's runtime (multi-threaded, one worker per core) and the clients' (one
     // thread), so the clients do not queue behind the server's tasks.
@@ -45,7 +54,8 @@ fn main() {
         let user: uuid::Uuid =
             sqlx::query_scalar("SELECT id FROM users WHERE username = 'load'").fetch_one(db.store.pool()).await.unwrap();
         let (_, token) = db.store.create_api_token(user.into(), "load").await.expect("token");
-        let store = PgStore::connect(db.connect_options(), PoolConfig::default()).await.expect("server pool");
+        let pool = PoolConfig { max_connections: env_u32("SERVE_LOAD_POOL", 20), ..PoolConfig::default() };
+        let store = PgStore::connect(db.connect_options(), pool).await.expect("server pool");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -70,7 +80,7 @@ fn main() {
                 let mut errors = 0u64;
                 let mut i = c;
                 while Instant::now() < deadline {
-                    let kind = i % 2;
+                    let kind = only.unwrap_or(i % 2);
                     i += 1;
                     let url = if kind == 0 {
                         format!("http://{addr}/api/v1/products?limit=100")
@@ -119,7 +129,10 @@ fn main() {
             v.last().copied().unwrap_or(0) as f64 / 1000.0
         );
     };
-    println!("serve_load: {clients} clients, {secs} s, {products} products x {days} days");
+    println!(
+        "serve_load: {clients} clients, {secs} s, {products} products x {days} days, server pool {}",
+        env_u32("SERVE_LOAD_POOL", 20)
+    );
     let mut total: Vec<u32> = all.iter().flatten().copied().collect();
     report("list", &mut all[0]);
     report("history", &mut all[1]);
@@ -131,4 +144,8 @@ fn main() {
         eprintln!("error: {errors} requests failed");
         std::process::exit(1);
     }
+}
+
+fn env_u32(name: &str, default: u32) -> u32 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }

@@ -8,11 +8,10 @@ use super::chart::{self, Point};
 use super::error::{ApiError, parse_id};
 use amazcope_core::analytics::{AnalyticsRepository, FieldTrend, Granularity, TrendField, window_stats};
 use amazcope_core::model::alert::AlertQuery;
-use amazcope_core::model::tracking::TrackedProduct;
 use amazcope_core::model::user::User;
 use amazcope_core::{
     AlertId, AlertRepository, ProductId, ProductRepository, ReviewDecision, SnapshotRepository, SuggestionId,
-    SuggestionRepository, SuggestionStatus, TimeRange, TrackingRepository,
+    SuggestionRepository, SuggestionStatus, TimeRange,
 };
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -138,13 +137,13 @@ pub async fn products(
     Viewer(user): Viewer,
     Query(q): Query<ListPage>,
 ) -> PageResult {
-    let all = s.store.tracked_products(user.id, false).await?;
     let page = q.page.unwrap_or(1).max(1);
-    let pages = all.len().div_ceil(PER_PAGE).max(1);
-    let shown: Vec<&TrackedProduct> = all.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
+    let offset = u32::try_from((page - 1).saturating_mul(PER_PAGE)).unwrap_or(u32::MAX);
+    let (total, shown) = s.store.tracked_products_page(user.id, false, PER_PAGE as u32, offset).await?;
+    let pages = (total as usize).div_ceil(PER_PAGE).max(1);
     let range = TimeRange::last_days(Utc::now(), 30);
     let mut rows = Vec::with_capacity(shown.len());
-    for t in shown {
+    for t in &shown {
         let report = s
             .store
             .product_trends(user.id, t.product.id, &[TrendField::Price], range, Granularity::Day)
@@ -155,7 +154,7 @@ pub async fn products(
         Some(&user),
         "Your products",
         html! {
-            @if all.is_empty() { p { "You track no products yet (" code { "amazcope track add ASIN --user " (user.username) } ")." } }
+            @if total == 0 { p { "You track no products yet (" code { "amazcope track add ASIN --user " (user.username) } ")." } }
             @else {
                 table {
                     thead { tr { th { "Product" } th { "ASIN" } th.num { "Price" } th.num { "30 days" } th { "Trend" } th.num { "BSR" } } }

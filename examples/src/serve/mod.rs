@@ -18,7 +18,7 @@ pub mod dashboard;
 pub mod error;
 
 use amazcope_core::model::product::Product;
-use amazcope_core::service::{ClaimedProduct, RefreshOptions, RefreshService};
+use amazcope_core::service::{ClaimedProduct, RefreshItem, RefreshOptions, RefreshService};
 use amazcope_pg::PgStore;
 use amazcope_scrape::fetch::Fetcher;
 use axum::Router;
@@ -70,7 +70,7 @@ pub struct Refresher {
 
 impl Refresher {
     /// Fetches and stores `product` now; the outcome as the library reports it.
-    pub async fn refresh_one(&self, product: &Product) -> Result<serde_json::Value, ApiError> {
+    pub async fn refresh_one(&self, product: &Product) -> RefreshItem {
         let now = chrono::Utc::now();
         let options = RefreshOptions::new(format!("serve-{}", std::process::id()), now);
         let claimed = ClaimedProduct {
@@ -80,8 +80,7 @@ impl Refresher {
             track_frequency: product.track_frequency,
             lease_expires_at: now + options.lease,
         };
-        let item = self.service.refresh_claimed(&claimed, &options).await;
-        Ok(serde_json::json!(item))
+        self.service.refresh_claimed(&claimed, &options).await
     }
 }
 

@@ -11,6 +11,7 @@ use amazcope_core::{
 };
 use amazcope_examples::serve::{self, AppState};
 use amazcope_pg::PgStore;
+use amazcope_scrape::fetch::Fetcher;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -35,6 +36,12 @@ pub fn fixture(name: &str) -> PathBuf {
 impl Server {
     /// A fresh database with `users`, and the service listening on 127.0.0.1.
     pub async fn start(tag: &str, users: &[&str]) -> Server {
+        Self::start_with(tag, users, None).await
+    }
+
+    /// [`Server::start`] with the service fetching pages for `POST .../refresh` through
+    /// `fetcher` (as `amazcope serve --base-url URL` does).
+    pub async fn start_with(tag: &str, users: &[&str], fetcher: Option<Fetcher>) -> Server {
         // reqwest here is built on rustls without a provider of its own (see amazcope-scrape).
         amazcope_scrape::fetch::install_tls_provider();
         let db = TestDb::with_users(&format!("serve_{tag}"), users).await;
@@ -42,7 +49,10 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(store.clone());
+        let mut state = AppState::new(store.clone());
+        if let Some(f) = fetcher {
+            state = state.with_fetcher(f);
+        }
         let task = tokio::spawn(serve::serve(listener, state, async move {
             let _ = rx.await;
         }));
