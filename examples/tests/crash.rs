@@ -469,10 +469,10 @@ async fn crash_worker_killed_mid_refresh_keeps_invariants_and_finishes_the_same(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_worker_rides_out_a_postgres_restart() {
-    let products = env_num("AMAZCOPE_CRASH_PRODUCTS", 60);
+    let products = env_num("AMAZCOPE_CRASH_PRODUCTS", 150);
     let shop = storefront(products, 1).await;
     let base = shop.base_url();
-    let db = worker_db("restart", shop.catalogue(), Server::Private).await;
+    let db = worker_db("restart", shop.catalogue(), Server::PrivateForMany).await;
     // Spaced requests (this process's own budget) make the run last a few seconds.
     let rate = (products / 8).max(10).to_string();
     let args = worker_args(&base, "2", &["--rate", &rate, "--local-budget", "--lease-secs", "30"]);
