@@ -44,6 +44,22 @@ pub enum BackupError {
     /// errors as the cluster's own tools.
     #[error(transparent)]
     Os(ClusterError),
+    /// The role the backup connects as is held to row-level security on some tables (it is
+    /// neither a superuser nor BYPASSRLS, and FORCE holds even an owner to the policies), so
+    /// it cannot read every row: `pg_dump` would stop at the first such table, and a dump
+    /// made through the policies would silently lack the other users' rows.
+    #[error(
+        "cannot back up as {role}: row-level security hides rows of {tables} from it (it is neither a superuser \
+         nor BYPASSRLS); back up as a role that reads every row, made once by a superuser: \
+         CREATE ROLE amazcope_backup LOGIN BYPASSRLS PASSWORD '...'; GRANT pg_read_all_data TO amazcope_backup; \
+         then DATABASE_URL=postgres://amazcope_backup@.../db amazcope db backup (docs/tenancy.md, Backups)"
+    )]
+    RowSecurity {
+        /// The role connected.
+        role: String,
+        /// The tables its policies filter, comma separated.
+        tables: String,
+    },
     /// The dump has no manifest beside it, so its row counts are unknown.
     #[error(
         "no manifest {path} beside the dump: restore checks the row counts that `amazcope db backup` records there"
@@ -332,6 +348,26 @@ pub async fn pending_with_data(url: &str) -> Result<bool, BackupError> {
     Ok(found)
 }
 
+/// Whether the connected role reads every row of every table of the current schema: a
+/// superuser or BYPASSRLS role does; any other role is held to the policies of the tables
+/// with row security on, unless it owns (or inherits the owner of) a table without FORCE.
+/// `Some`: it does not, and why ([`BackupError::RowSecurity`]).
+async fn row_security_refusal(conn: &mut PgConnection) -> Result<Option<BackupError>, sqlx::Error> {
+    // language=PostgreSQL
+    let (role, bypass, tables): (String, bool, Option<String>) = sqlx::query_as(
+        "SELECT r.rolname::text, r.rolsuper OR r.rolbypassrls, \
+           (SELECT string_agg(c.relname::text, ', ' ORDER BY c.relname) \
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+              AND c.relrowsecurity \
+              AND (c.relforcerowsecurity OR NOT pg_has_role(current_user, c.relowner, 'USAGE'))) \
+         FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(tables.filter(|_| !bypass).map(|tables| BackupError::RowSecurity { role, tables }))
+}
+
 /// Dumps the database at `url` into `dir` (created if missing) as
 /// `amazcope-<database>-v<schema version>-<UTC time>.dump`, manifest beside it. Returns the
 /// dump's path.
@@ -365,6 +401,12 @@ pub async fn backup_into(url: &str, tools: &PgTools, dir: &Path) -> Result<PathB
 pub async fn backup(url: &str, tools: &PgTools, out: &Path) -> Result<BackupManifest, BackupError> {
     let target = Target::parse(url)?;
     let mut conn = target.connect().await?;
+    if let Some(refused) =
+        row_security_refusal(&mut conn).await.map_err(target.db("check the role's row-level security"))?
+    {
+        let _ = conn.close().await;
+        return Err(refused);
+    }
     // One REPEATABLE READ snapshot for the counts and for pg_dump: the transaction stays open
     // until pg_dump is done, which is what keeps an exported snapshot importable.
     // language=PostgreSQL

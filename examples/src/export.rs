@@ -79,6 +79,21 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         Format::Parquet => ExportFormat::Parquet,
     };
     let request = ExportRequest { scope, from, to, daily: args.daily, format };
+    // A device or a pipe (/dev/stdout, a FIFO) is written in place: there is nothing to
+    // rename over, and a `.partial` beside it would land in /dev.
+    if std::fs::metadata(&args.out).is_ok_and(|m| !m.file_type().is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&args.out)
+            .with_context(|| format!("cannot open {}", args.out.display()))?;
+        let (rows, out) = store.export(&request, std::io::BufWriter::new(file)).await?;
+        out.into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", args.out.display()))?;
+        let what = if args.daily { "daily row(s)" } else { "snapshot(s)" };
+        outln!("wrote {rows} {what} to {}", args.out.display());
+        return Ok(());
+    }
     // Written beside the target and renamed at the end: a failed export leaves no half file.
     let tmp = args.out.with_extension("partial");
     let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
@@ -90,10 +105,10 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
             return Err(e.into());
         }
     };
-    out.into_inner()
-        .map_err(|e| e.into_error())
-        .and_then(|f| f.sync_all())
-        .context("cannot write the export")?;
+    if let Err(e) = out.into_inner().map_err(|e| e.into_error()).and_then(|f| f.sync_all()) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::Error::new(e).context(format!("cannot write {}", args.out.display())));
+    }
     std::fs::rename(&tmp, &args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
     let what = if args.daily { "daily row(s)" } else { "snapshot(s)" };
     outln!("wrote {rows} {what} to {}", args.out.display());

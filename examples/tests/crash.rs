@@ -7,6 +7,10 @@
 //! - `crash_worker_rides_out_a_postgres_restart`: `pg_ctl restart -m immediate` on a
 //!   private cluster under a running worker;
 //! - `crash_read_only_database_*`: a clear error and a non-zero exit, not a hang;
+//! - `crash_full_disk_*`: the database's tablespace on a small tmpfs filled up under an
+//!   import (the same), and `export --out /dev/full`;
+//! - `backup_as_a_role_held_to_row_security_*`: `db backup` as a role that cannot read every
+//!   row says so and how to fix it; as a BYPASSRLS role it dumps every row;
 //! - `fleet_*`: 8 worker processes (and tasks in each) share the queue and one request
 //!   budget per marketplace kept in PostgreSQL.
 //!
@@ -58,8 +62,7 @@ impl Db {
     }
 
     async fn private(tag: &str) -> Db {
-        let settings = ClusterSettings::from_lookup(|k| std::env::var_os(k));
-        let cluster = TempCluster::start(&settings).expect("private cluster starts (postgresql binaries?)");
+        let cluster = Db::cluster();
         let admin = cluster.cluster().url("postgres");
         // A fleet of 100 workers opens more than the default 100 connections.
         let mut c = PgConnection::connect(&admin).await.expect("connect to the private cluster");
@@ -68,6 +71,17 @@ impl Db {
         let server = cluster.cluster().clone();
         tokio::task::spawn_blocking(move || server.restart_immediate()).await.unwrap().expect("restart");
         Db::create(admin, tag, Some(cluster)).await
+    }
+
+    /// On a private cluster with its default settings.
+    async fn private_small(tag: &str) -> Db {
+        let cluster = Db::cluster();
+        Db::create(cluster.cluster().url("postgres"), tag, Some(cluster)).await
+    }
+
+    fn cluster() -> TempCluster {
+        let settings = ClusterSettings::from_lookup(|k| std::env::var_os(k));
+        TempCluster::start(&settings).expect("private cluster starts (postgresql binaries?)")
     }
 
     async fn create(admin_url: String, tag: &str, cluster: Option<TempCluster>) -> Db {
@@ -312,10 +326,10 @@ fn kill_rng() -> rand::rngs::StdRng {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_import_killed_at_random_points_keeps_invariants_and_finishes_the_same() {
-    let products = env_num("AMAZCOPE_CRASH_PRODUCTS", 150);
+    let products = env_num("AMAZCOPE_CRASH_PRODUCTS", 60);
     let days = 8;
-    let runs = env_num("AMAZCOPE_CRASH_RUNS", 3);
-    let batch = 100i64;
+    let runs = env_num("AMAZCOPE_CRASH_RUNS", 2);
+    let batch = 40i64;
     let catalogue = Catalogue::generate(SEED, products, start_date());
     let pages_dir = tempfile::tempdir().unwrap();
     let pages = write_pages(pages_dir.path(), &catalogue, 0..days);
@@ -364,9 +378,24 @@ async fn storefront(products: usize, day: u32) -> StorefrontHandle {
         .expect("storefront starts")
 }
 
+/// Where a test's database lives.
+#[derive(Clone, Copy)]
+enum Server {
+    /// The server of `DATABASE_URL`.
+    Shared,
+    /// A private cluster with its default 100 connections.
+    Private,
+    /// A private cluster allowed 300 connections (a restart more).
+    PrivateForMany,
+}
+
 /// A database whose products all have their day-0 page stored and are due now.
-async fn worker_db(tag: &str, catalogue: &Catalogue, private: bool) -> Db {
-    let db = if private { Db::private(tag).await } else { Db::shared(tag).await };
+async fn worker_db(tag: &str, catalogue: &Catalogue, server: Server) -> Db {
+    let db = match server {
+        Server::Shared => Db::shared(tag).await,
+        Server::Private => Db::private_small(tag).await,
+        Server::PrivateForMany => Db::private(tag).await,
+    };
     let pool = db.pool().await;
     track_all(&pool, catalogue).await;
     let dir = db.work.path().join("day0");
@@ -397,15 +426,15 @@ fn worker_args<'a>(base: &'a str, tasks: &'a str, extra: &[&'a str]) -> Vec<&'a 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_worker_killed_mid_refresh_keeps_invariants_and_finishes_the_same() {
-    let products = env_num("AMAZCOPE_CRASH_PRODUCTS", 150);
-    let runs = env_num("AMAZCOPE_CRASH_RUNS", 3);
+    let products = env_num("AMAZCOPE_CRASH_PRODUCTS", 60);
+    let runs = env_num("AMAZCOPE_CRASH_RUNS", 2);
     let lease = 2u64;
     let shop = storefront(products, 1).await;
     let base = shop.base_url();
     let lease_arg = lease.to_string();
     let args = worker_args(&base, "4", &["--lease-secs", &lease_arg]);
 
-    let whole = worker_db("wrk_whole", shop.catalogue(), false).await;
+    let whole = worker_db("wrk_whole", shop.catalogue(), Server::Shared).await;
     let t0 = Instant::now();
     whole.spawn("whole", &args).success(Duration::from_secs(300)).await;
     let uninterrupted = t0.elapsed();
@@ -414,7 +443,7 @@ async fn crash_worker_killed_mid_refresh_keeps_invariants_and_finishes_the_same(
     assert!(!expected.alerts_by_type.is_empty(), "day 1 moves enough to raise alerts");
     eprintln!("{products} products refreshed in {uninterrupted:?}; {:?}", expected.alerts_by_type);
 
-    let db = worker_db("wrk_kill", shop.catalogue(), false).await;
+    let db = worker_db("wrk_kill", shop.catalogue(), Server::Shared).await;
     let pool = db.pool().await;
     let mut rng = kill_rng();
     let mut killed_mid_run = 0;
@@ -443,7 +472,7 @@ async fn crash_worker_rides_out_a_postgres_restart() {
     let products = env_num("AMAZCOPE_CRASH_PRODUCTS", 150);
     let shop = storefront(products, 1).await;
     let base = shop.base_url();
-    let db = worker_db("restart", shop.catalogue(), true).await;
+    let db = worker_db("restart", shop.catalogue(), Server::PrivateForMany).await;
     // Spaced requests (this process's own budget) make the run last a few seconds.
     let rate = (products / 8).max(10).to_string();
     let args = worker_args(&base, "2", &["--rate", &rate, "--local-budget", "--lease-secs", "30"]);
@@ -516,6 +545,231 @@ async fn crash_read_only_database_fails_clearly_and_exits() {
     db.drop_db().await;
 }
 
+// --- a full disk -----------------------------------------------------------------------------
+
+/// A tmpfs of `size` mounted on a fresh folder, unmounted on drop. The full-disk test runs as
+/// root (here and in CI); where mounting is not permitted it fails saying so, never skips.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::Builder::new().prefix("amzfull").tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755"), "amzfull"])
+            .arg(dir.path())
+            .output();
+        let why = match out {
+            Ok(o) if o.status.success() => return Tmpfs { dir },
+            Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_owned(),
+            Err(e) => e.to_string(),
+        };
+        panic!(
+            "the full-disk test fills a small tmpfs and could not mount one on {} ({why}): run it as root \
+             with mount permitted (in a container: CAP_SYS_ADMIN)",
+            dir.path().display()
+        );
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Bytes free for new data.
+    fn available(&self) -> u64 {
+        let out = Command::new("df").args(["-B1", "--output=avail"]).arg(self.path()).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines().nth(1).and_then(|l| l.trim().parse().ok()).unwrap_or_else(|| panic!("df said {text}"))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_full_disk_fails_clearly_keeps_whole_batches_and_finishes_after() {
+    let products = env_num("AMAZCOPE_FULL_DISK_PRODUCTS", 100);
+    let days = 6;
+    let batch = 50i64;
+    let catalogue = Catalogue::generate(SEED, products, start_date());
+    let pages_dir = tempfile::tempdir().unwrap();
+    let pages = write_pages(pages_dir.path(), &catalogue, 0..days) as i64;
+    let dir = pages_dir.path().to_str().unwrap().to_owned();
+    let import = ["import", &dir, "--user", "alice", "--batch", &batch.to_string()];
+
+    // The database's files on a small tmpfs (a tablespace of a private cluster; its WAL stays
+    // on the real disk), then the tmpfs filled but for room for a few batches.
+    let db = Db::private_small("fulldisk").await;
+    let pool = db.pool().await;
+    track_all(&pool, &catalogue).await;
+    pool.close().await;
+    let fs = Tmpfs::mount("48m");
+    let space = fs.path().join("ts");
+    std::fs::create_dir(&space).unwrap();
+    if let Some(user) = db.cluster.as_ref().unwrap().cluster().server_user() {
+        std::os::unix::fs::chown(&space, Some(user.uid), Some(user.gid)).unwrap();
+    }
+    let mut admin = PgConnection::connect(&db.admin_url).await.unwrap();
+    // Names from a fixed tag, the process id and a temporary folder's path (no quote in it).
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE TABLESPACE amzfull LOCATION '{}'", space.display())))
+        .await
+        .unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {} SET TABLESPACE amzfull", db.name)))
+        .await
+        .unwrap();
+    let room = env_num("AMAZCOPE_FULL_DISK_ROOM_KB", 1024) as u64 * 1024;
+    let ballast = fs.path().join("ballast");
+    std::fs::write(&ballast, vec![1u8; (fs.available() - room) as usize]).unwrap();
+    eprintln!("{pages} pages to import into a tablespace with {} KiB free", fs.available() / 1024);
+
+    let (status, err) = db.spawn("full", &import).wait(Duration::from_secs(120)).await;
+    eprintln!("{err}");
+    assert!(!status.success(), "an import into a full disk must fail");
+    assert!(err.contains("out of disk space"), "the error says the disk is full: {err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "one error: {err}");
+    let pool = db.pool().await;
+    let stored = totals(&pool).await.snapshots;
+    eprintln!("{stored} of {pages} snapshots committed before the disk filled");
+    assert!(stored > 0, "the batches before the disk filled are kept");
+    assert!(stored < pages, "the disk filled before the end (make the room smaller)");
+    let broken = broken_invariants(&pool, Some(batch), Duration::ZERO).await;
+    assert!(broken.is_empty(), "after the disk filled: {broken:#?}");
+
+    // The output side: a device that is always full.
+    for (label, args) in [
+        ("export_csv", vec!["export", "--user", "alice", "--format", "csv", "--out", "/dev/full"]),
+        ("export_parquet", vec!["export", "--user", "alice", "--format", "parquet", "--out", "/dev/full"]),
+    ] {
+        let (status, err) = db.spawn(label, &args).wait(Duration::from_secs(60)).await;
+        assert!(!status.success(), "{label} to /dev/full must fail");
+        assert!(err.contains("No space left on device"), "{label} says why: {err}");
+        assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{label}: one error: {err}");
+    }
+    use std::os::unix::fs::FileTypeExt as _;
+    assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device(), "/dev/full left as it was");
+
+    // Room again: the same command finishes the import.
+    std::fs::remove_file(&ballast).unwrap();
+    db.spawn("again", &import).success(Duration::from_secs(120)).await;
+    assert_eq!(totals(&pool).await.snapshots, pages, "every page stored once");
+    assert!(broken_invariants(&pool, Some(batch), Duration::ZERO).await.is_empty());
+    pool.close().await;
+    drop(admin);
+    let admin_url = db.admin_url.clone();
+    let name = db.name.clone();
+    let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+    admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"))).await.unwrap();
+    admin.execute("DROP TABLESPACE amzfull").await.unwrap();
+    drop(admin);
+    db.drop_db().await;
+    drop(fs);
+}
+
+// --- backups and row-level security -----------------------------------------------------------
+
+/// `amazcope db backup` as the role the library runs as (no superuser, no BYPASSRLS; FORCE
+/// holds even the owner to the policies) stops with one clear line naming the fix; as a
+/// BYPASSRLS role with pg_read_all_data it dumps every user's rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_as_a_role_held_to_row_security_fails_clearly_and_works_with_bypassrls() {
+    let admin_base = std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL server");
+    let roles = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/test-db-roles"))
+        .arg(&admin_base)
+        .output()
+        .expect("run scripts/test-db-roles");
+    assert!(roles.status.success(), "scripts/test-db-roles: {}", String::from_utf8_lossy(&roles.stderr));
+    let app_base = String::from_utf8(roles.stdout).unwrap().trim().to_owned();
+    let name = format!("amzcrash_bkrole_{}", std::process::id());
+    let admin_url = with_database(&admin_base, "postgres");
+    let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+    // Names from a fixed tag and the process id only.
+    admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} OWNER amazcope_app"))).await.unwrap();
+    admin
+        .execute(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'amazcope_backup') THEN
+                 CREATE ROLE amazcope_backup LOGIN BYPASSRLS PASSWORD 'amazcope_backup';
+               END IF;
+             END $$;
+             GRANT pg_read_all_data TO amazcope_backup",
+        )
+        .await
+        .unwrap();
+    let app_url = with_database(&app_base, &name);
+    let backup_url = app_url.replacen("amazcope_app:amazcope_app@", "amazcope_backup:amazcope_backup@", 1);
+    assert_ne!(backup_url, app_url);
+    let work = tempfile::tempdir().unwrap();
+    let run = |url: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_amazcope"))
+            .args(args)
+            .env("DATABASE_URL", url)
+            .env_remove("AMAZCOPE_HOME")
+            .output()
+            .expect("run amazcope")
+    };
+    for args in [&["db", "upgrade", "--no-backup"][..], &["user", "add", "alice"], &["user", "add", "bob"]] {
+        let out = run(&app_url, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Each user tracks a product (as the superuser: past the policies).
+    let super_url = with_database(&admin_base, &name);
+    let mut su = PgConnection::connect(&super_url).await.unwrap();
+    su.execute(
+        "INSERT INTO products (asin, marketplace, title, url) VALUES ('B000000001', 'com', 't', 'https://example.invalid/1');
+         INSERT INTO user_products (user_id, product_id) SELECT u.id, p.id FROM users u CROSS JOIN products p",
+    )
+    .await
+    .unwrap();
+    let counts = amazcope_pg::backup::row_counts(&mut su).await.unwrap();
+    assert_eq!(counts["user_products"], 2);
+
+    let dump = work.path().join("app.dump");
+    let out = run(&app_url, &["db", "backup", "--out", dump.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a backup that cannot read every row must fail: {err}");
+    // The role's name is its password here (scripts/test-db-roles), so the CLI's secret
+    // scrubbing hides it as `***`.
+    assert!(err.contains("cannot back up as ***: row-level security hides rows of"), "says why: {err}");
+    assert!(
+        err.contains("user_products") && err.contains("BYPASSRLS"),
+        "names the tables and the fix: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    let left: Vec<_> = std::fs::read_dir(work.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+
+    let dump = work.path().join("backup.dump");
+    let out = run(&backup_url, &["db", "backup", "--out", dump.to_str().unwrap()]);
+    assert!(out.status.success(), "backup as a BYPASSRLS role: {}", String::from_utf8_lossy(&out.stderr));
+    let manifest: amazcope_pg::backup::BackupManifest =
+        serde_json::from_str(&std::fs::read_to_string(amazcope_pg::backup::manifest_path(&dump)).unwrap())
+            .unwrap();
+    assert_eq!(manifest.tables, counts, "the dump holds every row of every user");
+    // And the dump itself: restored into an empty database, the counts are checked again.
+    let restored = format!("{name}_r");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {restored} WITH (FORCE)")))
+        .await
+        .unwrap();
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {restored}"))).await.unwrap();
+    let out = run(&with_database(&admin_base, &restored), &["db", "restore", dump.to_str().unwrap()]);
+    assert!(out.status.success(), "restore: {}", String::from_utf8_lossy(&out.stderr));
+    drop(su);
+    for db in [&name, &restored] {
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")))
+            .await
+            .unwrap();
+    }
+}
+
 // --- the fleet --------------------------------------------------------------------------------
 
 /// Every product was asked for exactly once and stored, no lease is left.
@@ -555,11 +809,13 @@ async fn run_fleet(db: &Db, base: &str, procs: usize, tasks: usize, extra: &[&st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_of_processes_and_tasks_fetches_each_due_product_exactly_once() {
-    let products = env_num("AMAZCOPE_FLEET_PRODUCTS", 400);
-    let (procs, tasks) = (env_num("AMAZCOPE_FLEET_PROCS", 8), env_num("AMAZCOPE_FLEET_TASKS", 4));
+    let products = env_num("AMAZCOPE_FLEET_PRODUCTS", 200);
+    let (procs, tasks) = (env_num("AMAZCOPE_FLEET_PROCS", 8), env_num("AMAZCOPE_FLEET_TASKS", 2));
     let shop = storefront(products, 1).await;
     let base = shop.base_url();
-    let db = worker_db("fleet", shop.catalogue(), true).await;
+    // Each worker process holds a few connections per task.
+    let server = if procs * tasks > 32 { Server::PrivateForMany } else { Server::Private };
+    let db = worker_db("fleet", shop.catalogue(), server).await;
     let pool = db.pool().await;
     // No request budget: the queue alone must keep each product to one fetch.
     let took = run_fleet(&db, &base, procs, tasks, &["--rate", "0"]).await;
@@ -568,7 +824,7 @@ async fn fleet_of_processes_and_tasks_fetches_each_due_product_exactly_once() {
     eprintln!("fleet of {procs} processes x {tasks} tasks: {products} products in {took:?} ({rate:.0}/s)");
     if env_num("AMAZCOPE_FLEET_COMPARE", 0) == 1 {
         shop.reset_counts();
-        let one = worker_db("fleet_one", shop.catalogue(), true).await;
+        let one = worker_db("fleet_one", shop.catalogue(), Server::Private).await;
         let took1 = run_fleet(&one, &base, 1, 1, &["--rate", "0"]).await;
         assert_each_fetched_once(&shop, &one.pool().await).await;
         let rate1 = products as f64 / took1.as_secs_f64();
@@ -583,11 +839,11 @@ async fn fleet_of_processes_and_tasks_fetches_each_due_product_exactly_once() {
 
 /// The fleet's budget: `rate` requests per second per marketplace, kept in PostgreSQL.
 async fn budget_run(shared: bool) -> (usize, Vec<(u64, u32)>, usize, Duration) {
-    let products = env_num("AMAZCOPE_BUDGET_PRODUCTS", 120);
+    let products = env_num("AMAZCOPE_BUDGET_PRODUCTS", 60);
     let rate = 15usize;
     let shop = storefront(products, 1).await;
     let base = shop.base_url();
-    let db = worker_db(if shared { "budget" } else { "nobudget" }, shop.catalogue(), true).await;
+    let db = worker_db(if shared { "budget" } else { "nobudget" }, shop.catalogue(), Server::Private).await;
     let pool = db.pool().await;
     let r = rate.to_string();
     let mut extra = vec!["--rate", r.as_str()];
