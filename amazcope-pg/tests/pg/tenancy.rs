@@ -3,7 +3,6 @@
 
 use crate::repos::common::*;
 use amazcope_core::model::alert::AlertQuery;
-use amazcope_pg::testing::price_alert;
 use amazcope_core::model::review::NewReview;
 use amazcope_core::model::suggestion::{NewSuggestion, NewSuggestionAction};
 use amazcope_core::model::tracking::{TrackOptions, TrackingPatch};
@@ -13,6 +12,7 @@ use amazcope_core::{
     SnapshotRepository, StoreError, SuggestionCategory, SuggestionPriority, SuggestionRepository,
     SuggestionStatus, TimeRange, TrackingRepository, UserRepository,
 };
+use amazcope_pg::testing::price_alert;
 use sqlx::PgPool;
 
 fn not_found<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
