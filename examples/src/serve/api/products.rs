@@ -44,7 +44,7 @@ pub struct Page {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductList {
     /// How many products the user tracks.
-    pub total: u64,
+    pub total: usize,
     /// The page asked for, newest tracked first: each with the tracking row and the product's
     /// latest values.
     #[schema(value_type = Vec<Object>)]
@@ -64,7 +64,7 @@ async fn list_products(
     }
     let (total, items) =
         s.store.tracked_products_page(user.id, false, limit, page.offset.unwrap_or(0)).await?;
-    Ok(Json(ProductList { total, items }))
+    Ok(Json(ProductList { total: usize::try_from(total).unwrap_or(usize::MAX), items }))
 }
 
 /// What to track: `{"asin", "marketplace"}` or `{"url"}`, with optional thresholds.
