@@ -23,7 +23,7 @@ use amazcope_core::analytics::{
     AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, Granularity, MAX_COMPARE,
     ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize, trend,
 };
-use amazcope_core::analytics::{FieldKind, TrendBucket, TrendSeries};
+use amazcope_core::analytics::{BucketParts, TrendBucket, TrendSeries, finish_bucket};
 use amazcope_core::model::category::{Category, CategoryMetric};
 use amazcope_core::model::snapshot::{DailyRollup, NewSnapshot};
 use amazcope_core::{
@@ -31,7 +31,6 @@ use amazcope_core::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -323,24 +322,15 @@ fn bucket_start(day: NaiveDate, granularity: Granularity) -> Ts {
 /// A bucket of `field` from its values, as the core's `trend` makes it (money means rounded
 /// to cents half away from zero, other means to four decimals).
 fn to_bucket(field: TrendField, granularity: Granularity, start: Ts, v: &Values) -> TrendBucket {
-    let n = v.count.max(1);
-    let mean = match field.kind() {
-        FieldKind::Money => TrendValue::Money(round_money(v.money / Decimal::from(n))),
-        _ => {
-            let mean = v.float / n as f64;
-            TrendValue::Float(
-                Decimal::from_f64(mean).map_or(mean, |d| d.round_dp(4).to_f64().unwrap_or(mean)),
-            )
-        }
+    let parts = BucketParts {
+        count: v.count,
+        last: v.last,
+        min: v.min,
+        max: v.max,
+        money_sum: v.money,
+        float_sum: v.float,
     };
-    let label = match granularity {
-        Granularity::Week => {
-            let w = start.date_naive().iso_week();
-            format!("{}-W{:02}", w.year(), w.week())
-        }
-        _ => start.date_naive().to_string(),
-    };
-    TrendBucket { start, label, count: v.count, last: v.last, min: v.min, max: v.max, mean }
+    finish_bucket(field, granularity, start, parts)
 }
 
 /// The series of `field` by day or week over the rollup days `daily` (all before the first

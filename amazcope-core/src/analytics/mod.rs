@@ -16,8 +16,8 @@ pub use store::{
 };
 pub use summary::{ProductSummary, baseline, summarize, summary_from_history};
 pub use trends::{
-    FieldKind, Granularity, TrendBucket, TrendField, TrendPoint, TrendSeries, TrendValue, UnknownGranularity,
-    UnknownTrendField, extract, parse_fields, trend,
+    BucketParts, FieldKind, Granularity, TrendBucket, TrendField, TrendPoint, TrendSeries, TrendValue,
+    UnknownGranularity, UnknownTrendField, extract, finish_bucket, parse_fields, trend,
 };
 pub use window::{
     PriceWindow, STANDARD_WINDOWS, WindowStats, lowest_price, price_window, window_stats,

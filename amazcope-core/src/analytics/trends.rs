@@ -329,15 +329,49 @@ fn bucket(
     let last = *vals.last().unwrap_or(&first);
     let min = vals.iter().copied().min_by(|a, b| a.order(*b)).unwrap_or(first);
     let max = vals.iter().copied().max_by(|a, b| a.order(*b)).unwrap_or(first);
+    let money_sum: Decimal =
+        vals.iter().map(|v| if let TrendValue::Money(d) = v { *d } else { Decimal::ZERO }).sum();
+    let float_sum: f64 = vals.iter().map(|v| v.as_f64()).sum();
+    finish_bucket(
+        field,
+        granularity,
+        start,
+        BucketParts { count: vals.len(), last, min, max, money_sum, float_sum },
+    )
+}
+
+/// What a bucket is made of: its values' count, last, least and greatest, and their sum (money
+/// exactly, other fields as `f64`).
+#[derive(Debug, Clone, Copy)]
+pub struct BucketParts {
+    /// How many values.
+    pub count: usize,
+    /// The newest value.
+    pub last: TrendValue,
+    /// The least value.
+    pub min: TrendValue,
+    /// The greatest value.
+    pub max: TrendValue,
+    /// The sum of money values (zero for other fields).
+    pub money_sum: Decimal,
+    /// The sum of the values as `f64` (for fields other than money).
+    pub float_sum: f64,
+}
+
+/// A bucket from its parts: the mean (money rounded to the cent, others to four decimals)
+/// and the label (`2026-07-01`, or `2026-W27` for a week). The one definition for raw
+/// snapshots ([`trend`]) and for the daily rollups the store reads before them.
+pub fn finish_bucket(
+    field: TrendField,
+    granularity: Granularity,
+    start: DateTime<Utc>,
+    parts: BucketParts,
+) -> TrendBucket {
+    let n = parts.count.max(1);
     let mean = match field.kind() {
-        FieldKind::Money => {
-            let sum: Decimal =
-                vals.iter().map(|v| if let TrendValue::Money(d) = v { *d } else { Decimal::ZERO }).sum();
-            TrendValue::Money(round_money(sum / Decimal::from(vals.len())))
-        }
+        FieldKind::Money => TrendValue::Money(round_money(parts.money_sum / Decimal::from(n))),
         _ => {
-            let sum: f64 = vals.iter().map(|v| v.as_f64()).sum();
-            let mean = sum / vals.len() as f64;
+            let mean = parts.float_sum / n as f64;
             // Four decimals are plenty for a chart and keep 4.3333333 out of JSON.
             TrendValue::Float(
                 Decimal::from_f64(mean).map_or(mean, |d| d.round_dp(4).to_f64().unwrap_or(mean)),
@@ -351,5 +385,6 @@ fn bucket(
         }
         _ => start.date_naive().to_string(),
     };
-    TrendBucket { start, label, count: vals.len(), last, min, max, mean }
+    let BucketParts { count, last, min, max, .. } = parts;
+    TrendBucket { start, label, count, last, min, max, mean }
 }
