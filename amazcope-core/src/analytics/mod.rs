@@ -53,11 +53,11 @@ impl<T: AsSnapshot + ?Sized> AsSnapshot for &T {
 }
 
 /// Money rounded to cents, half away from zero (what a shop shows), not banker's rounding.
-pub(crate) fn round_money(d: Decimal) -> Decimal {
+pub fn round_money(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// A price that means something: a zero is "no offer", not a price.
-pub(crate) fn real_price(p: Option<Decimal>) -> Option<Decimal> {
+pub fn real_price(p: Option<Decimal>) -> Option<Decimal> {
     p.filter(|p| !p.is_zero() && p.is_sign_positive())
 }

@@ -161,7 +161,9 @@ impl TrendValue {
         }
     }
 
-    fn order(self, other: Self) -> Ordering {
+    /// The order of two values of one field: exact for money, whole numbers and yes/no,
+    /// total for reals.
+    pub fn order(self, other: Self) -> Ordering {
         match (self, other) {
             (TrendValue::Money(a), TrendValue::Money(b)) => a.cmp(&b),
             (TrendValue::Integer(a), TrendValue::Integer(b)) => a.cmp(&b),

@@ -14,27 +14,31 @@
 //! product's oldest raw snapshot still stored, and the raw snapshots from that day on (the
 //! rule of `PgStore::long_history`): where raw snapshots exist the answers are the raw
 //! ones, unchanged; before them each day is what its rollup holds (see
-//! [`daily_values`] for what that is per field, and `tests/pg/analytics.rs`, which checks
+//! `rollup_days::daily_values` for what that is per field, and `tests/pg/analytics.rs`, which checks
 //! both sides against values computed from the raw snapshots).
 
 use crate::PgStore;
 use crate::rows::{CategoryMetricRow, parse};
 use amazcope_core::analytics::{
     AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, Granularity, MAX_COMPARE,
-    ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize, trend,
+    ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize,
 };
-use amazcope_core::analytics::{BucketParts, TrendBucket, TrendSeries, finish_bucket};
 use amazcope_core::model::category::{Category, CategoryMetric};
-use amazcope_core::model::snapshot::{DailyRollup, NewSnapshot};
-use amazcope_core::{
-    CategoryId, Currency, ProductId, StoreError, StoreResult, TimeRange, UserId, ValidationError,
-};
+use amazcope_core::model::snapshot::DailyRollup;
+use amazcope_core::{CategoryId, ProductId, StoreError, StoreResult, TimeRange, UserId, ValidationError};
 use async_trait::async_trait;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
-use std::cmp::Ordering;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use std::collections::HashSet;
 use uuid::Uuid;
+
+#[macro_use]
+mod rollup_days;
+#[macro_use]
+mod rows;
+
+use rollup_days::trend_with_daily;
+use rows::{SummaryRow, TrendRow, summary_snapshot};
 
 type Ts = DateTime<Utc>;
 
@@ -72,307 +76,6 @@ macro_rules! product_category_lateral {
             LIMIT 1
         ) cat ON true"
     };
-}
-
-/// The summary's columns of one snapshot (latest, 7-day or 30-day baseline), all NULL when
-/// there is none.
-#[derive(Debug, sqlx::FromRow)]
-struct SummaryRow {
-    l_at: Option<Ts>,
-    l_currency: Option<String>,
-    l_price: Option<Decimal>,
-    l_bsr: Option<i32>,
-    l_rating: Option<f64>,
-    l_reviews: Option<i32>,
-    w_at: Option<Ts>,
-    w_currency: Option<String>,
-    w_price: Option<Decimal>,
-    w_bsr: Option<i32>,
-    w_rating: Option<f64>,
-    w_reviews: Option<i32>,
-    m_at: Option<Ts>,
-    m_currency: Option<String>,
-    m_price: Option<Decimal>,
-    m_bsr: Option<i32>,
-    m_rating: Option<f64>,
-    m_reviews: Option<i32>,
-}
-
-/// The summary fields of a snapshot as a [`NewSnapshot`], so the core's `summarize` reads it.
-fn summary_snapshot(
-    product: ProductId,
-    at: Option<Ts>,
-    currency: Option<&str>,
-    price: Option<Decimal>,
-    bsr: Option<i32>,
-    rating: Option<f64>,
-    reviews: Option<i32>,
-) -> StoreResult<Option<NewSnapshot>> {
-    let (Some(at), Some(currency)) = (at, currency) else { return Ok(None) };
-    let mut s = NewSnapshot::empty(product, at, parse::<Currency>(currency)?);
-    s.price = price;
-    s.bsr_main_category = bsr;
-    s.rating = rating;
-    s.review_count = reviews;
-    Ok(Some(s))
-}
-
-/// The 15 trend fields of one snapshot (NULL columns when a LEFT JOIN found none).
-#[derive(Debug, sqlx::FromRow)]
-struct TrendRow {
-    scraped_at: Option<Ts>,
-    currency: Option<String>,
-    price: Option<Decimal>,
-    original_price: Option<Decimal>,
-    buybox_price: Option<Decimal>,
-    discount_percentage: Option<f64>,
-    bsr_main_category: Option<i32>,
-    bsr_small_category: Option<i32>,
-    rating: Option<f64>,
-    review_count: Option<i32>,
-    in_stock: Option<bool>,
-    stock_quantity: Option<i32>,
-    is_deal: Option<bool>,
-    is_prime: Option<bool>,
-    has_amazons_choice: Option<bool>,
-    is_amazon_seller: Option<bool>,
-    is_fba: Option<bool>,
-}
-
-/// The snapshot columns of [`TrendRow`], prefixed with the alias `s`.
-macro_rules! trend_columns {
-    () => {
-        "s.scraped_at, s.currency, s.price, s.original_price, s.buybox_price,
-         s.discount_percentage, s.bsr_main_category, s.bsr_small_category, s.rating,
-         s.review_count, s.in_stock, s.stock_quantity, s.is_deal, s.is_prime,
-         s.has_amazons_choice, s.is_amazon_seller, s.is_fba"
-    };
-}
-
-impl TrendRow {
-    fn snapshot(&self, product: ProductId) -> StoreResult<Option<NewSnapshot>> {
-        let (Some(at), Some(currency)) = (self.scraped_at, self.currency.as_deref()) else {
-            return Ok(None);
-        };
-        let mut s = NewSnapshot::empty(product, at, parse::<Currency>(currency)?);
-        s.price = self.price;
-        s.original_price = self.original_price;
-        s.buybox_price = self.buybox_price;
-        s.discount_percentage = self.discount_percentage;
-        s.bsr_main_category = self.bsr_main_category;
-        s.bsr_small_category = self.bsr_small_category;
-        s.rating = self.rating;
-        s.review_count = self.review_count;
-        s.in_stock = self.in_stock.unwrap_or(false);
-        s.stock_quantity = self.stock_quantity;
-        s.is_deal = self.is_deal.unwrap_or(false);
-        s.is_prime = self.is_prime.unwrap_or(false);
-        s.has_amazons_choice = self.has_amazons_choice.unwrap_or(false);
-        s.is_amazon_seller = self.is_amazon_seller.unwrap_or(false);
-        s.is_fba = self.is_fba.unwrap_or(false);
-        Ok(Some(s))
-    }
-}
-
-/// The rollups of the products `$1` (uuid[]) whose days lie wholly in `[$2, $3)` (NULL:
-/// unbounded) and before the product's oldest raw snapshot still stored, by product and
-/// day: the part of the range that only the rollups hold. One probe of the
-/// (product_id, scraped_at) key per partition for the oldest snapshot, then the
-/// (product_id, day) key of `product_daily`.
-macro_rules! rollups_before_raw_sql {
-    () => {
-        concat!(
-            "SELECT ",
-            crate::daily::daily_columns!(),
-            " FROM unnest($1::uuid[]) AS ids(id)
-              JOIN product_daily d ON d.product_id = ids.id
-              WHERE d.first_at >= COALESCE($2, '-infinity'::timestamptz)
-                AND d.last_at < COALESCE($3, 'infinity'::timestamptz)
-                AND d.day < COALESCE((SELECT (min(r.scraped_at) AT TIME ZONE 'UTC')::date
-                                      FROM product_snapshots r WHERE r.product_id = ids.id),
-                                     'infinity'::date)
-              ORDER BY d.product_id, d.day"
-        )
-    };
-}
-
-/// Money rounded to cents, half away from zero (the core's rounding of money means).
-fn round_money(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
-
-/// A price that means something: zero is "no offer" (the core's rule).
-fn real_price(p: Option<Decimal>) -> Option<Decimal> {
-    p.filter(|p| *p > Decimal::ZERO)
-}
-
-/// The order of two values of one field (the core's order: exact for money, whole numbers
-/// and yes/no, total for reals).
-fn order(a: TrendValue, b: TrendValue) -> Ordering {
-    match (a, b) {
-        (TrendValue::Money(a), TrendValue::Money(b)) => a.cmp(&b),
-        (TrendValue::Integer(a), TrendValue::Integer(b)) => a.cmp(&b),
-        (TrendValue::Boolean(a), TrendValue::Boolean(b)) => a.cmp(&b),
-        (a, b) => a.as_f64().total_cmp(&b.as_f64()),
-    }
-}
-
-/// The values of one field over some snapshots: how many, their sum (exact for money), the
-/// smallest, largest and newest.
-#[derive(Debug, Clone, Copy)]
-struct Values {
-    count: usize,
-    money: Decimal,
-    float: f64,
-    min: TrendValue,
-    max: TrendValue,
-    last: TrendValue,
-}
-
-impl Values {
-    /// One value.
-    fn one(v: TrendValue) -> Self {
-        let (money, float) = match v {
-            TrendValue::Money(d) => (d, 0.0),
-            v => (Decimal::ZERO, v.as_f64()),
-        };
-        Values { count: 1, money, float, min: v, max: v, last: v }
-    }
-
-    /// Adds later values.
-    fn add(&mut self, later: Values) {
-        self.count += later.count;
-        self.money += later.money;
-        self.float += later.float;
-        if order(later.min, self.min) == Ordering::Less {
-            self.min = later.min;
-        }
-        if order(later.max, self.max) != Ordering::Less {
-            self.max = later.max;
-        }
-        self.last = later.last;
-    }
-}
-
-/// What the rollup of one day holds of `field`, as the values of a day or week bucket.
-///
-/// - Price: the day's real prices exactly (count, lowest, highest, and the mean from
-///   `product_daily`'s `price_sum / price_count`, the arithmetic mean of the day's snapshot
-///   prices, not time-weighted); the newest is the closing price, or the day's mean rounded
-///   to cents when its last snapshot had no price.
-/// - In stock: exactly (every snapshot counts; the mean is the in-stock share).
-/// - Main BSR: the day's lowest and highest rank and its closing rank, which stands for the
-///   day's one value in the count and the mean (the rollup keeps no sum of ranks).
-/// - List price, rating, review count: the closing value, as one value.
-/// - The other fields are not rolled up: no value.
-fn daily_values(field: TrendField, d: &DailyRollup) -> Option<Values> {
-    let float = |v: Option<f64>| v.filter(|f| f.is_finite()).map(TrendValue::Float);
-    match field {
-        TrendField::Price => {
-            let (Some(lo), Some(hi)) = (real_price(d.price_min), real_price(d.price_max)) else {
-                return None;
-            };
-            let count = usize::try_from(d.price_count).ok().filter(|c| *c > 0)?;
-            let mean = round_money(d.price_sum / Decimal::from(count));
-            Some(Values {
-                count,
-                money: d.price_sum,
-                float: 0.0,
-                min: TrendValue::Money(lo),
-                max: TrendValue::Money(hi),
-                last: TrendValue::Money(real_price(d.price_close).unwrap_or(mean)),
-            })
-        }
-        TrendField::InStock => {
-            let count = usize::try_from(d.snapshots).ok().filter(|c| *c > 0)?;
-            Some(Values {
-                count,
-                money: Decimal::ZERO,
-                float: f64::from(d.in_stock_count),
-                min: TrendValue::Boolean(d.in_stock_count >= d.snapshots),
-                max: TrendValue::Boolean(d.in_stock_count > 0),
-                last: TrendValue::Boolean(d.in_stock_close),
-            })
-        }
-        TrendField::BsrMain => {
-            let close = d.bsr_close?;
-            let mut v = Values::one(TrendValue::Integer(close.into()));
-            v.min = TrendValue::Integer(d.bsr_min.unwrap_or(close).min(close).into());
-            v.max = TrendValue::Integer(d.bsr_max.unwrap_or(close).max(close).into());
-            Some(v)
-        }
-        TrendField::OriginalPrice => {
-            real_price(d.list_price_close).map(|p| Values::one(TrendValue::Money(p)))
-        }
-        TrendField::Rating => float(d.rating_close).map(Values::one),
-        TrendField::ReviewCount => d.review_count_close.map(|v| Values::one(TrendValue::Integer(v.into()))),
-        _ => None,
-    }
-}
-
-/// The first instant of the day or ISO week of `day`.
-fn bucket_start(day: NaiveDate, granularity: Granularity) -> Ts {
-    let first = match granularity {
-        Granularity::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
-        _ => day,
-    };
-    first.and_time(NaiveTime::MIN).and_utc()
-}
-
-/// A bucket of `field` from its values, as the core's `trend` makes it (money means rounded
-/// to cents half away from zero, other means to four decimals).
-fn to_bucket(field: TrendField, granularity: Granularity, start: Ts, v: &Values) -> TrendBucket {
-    let parts = BucketParts {
-        count: v.count,
-        last: v.last,
-        min: v.min,
-        max: v.max,
-        money_sum: v.money,
-        float_sum: v.float,
-    };
-    finish_bucket(field, granularity, start, parts)
-}
-
-/// The series of `field` by day or week over the rollup days `daily` (all before the first
-/// raw snapshot, oldest first) and the raw snapshots `history` (oldest first). Without
-/// rollup days it is the core's `trend` of the raw snapshots, unchanged. A week that begins
-/// in the rollups and ends in the raw snapshots is one bucket of both.
-fn trend_with_daily(
-    history: &[NewSnapshot],
-    daily: &[DailyRollup],
-    field: TrendField,
-    granularity: Granularity,
-) -> TrendSeries {
-    let raw = trend(history, field, None, granularity);
-    if daily.is_empty() || granularity == Granularity::Raw {
-        return raw;
-    }
-    let mut older: Vec<(Ts, Values)> = Vec::new();
-    for d in daily {
-        let Some(v) = daily_values(field, d) else { continue };
-        let start = bucket_start(d.day, granularity);
-        match older.last_mut() {
-            Some((s, acc)) if *s == start => acc.add(v),
-            _ => older.push((start, v)),
-        }
-    }
-    let mut raw_buckets = raw.buckets().to_vec();
-    if let (Some((start, acc)), Some(first)) = (older.last_mut(), raw_buckets.first())
-        && first.start == *start
-    {
-        for s in history.iter().filter(|s| bucket_start(s.scraped_at.date_naive(), granularity) == *start) {
-            if let Some(v) = extract(field, s) {
-                acc.add(Values::one(v));
-            }
-        }
-        raw_buckets.remove(0);
-    }
-    let buckets: Vec<TrendBucket> =
-        older.iter().map(|(start, v)| to_bucket(field, granularity, *start, v)).chain(raw_buckets).collect();
-    match granularity {
-        Granularity::Week => TrendSeries::Week(buckets),
-        _ => TrendSeries::Day(buckets),
-    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
