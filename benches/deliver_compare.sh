@@ -15,7 +15,7 @@ shared=$(cd ../shared && pwd)
 : "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server}"
 out=$(mktemp -d)
 if [ "${BENCH_PROFILE:-release}" = dev ]; then
-  cargo build --quiet -p amazcope-benches --bin deliver_rate; bin=target/debug/deliver_rate
+  cargo build --quiet --workspace --all-targets; bin=target/debug/deliver_rate
 else
   cargo build --release --quiet -p amazcope-benches --bin deliver_rate; bin=target/release/deliver_rate
 fi

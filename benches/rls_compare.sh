@@ -32,7 +32,9 @@ bindir=$(dirname "$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench |
 out=$(mktemp -d)
 echo "== building (release): ingest_rate, snapshot_rate; amazcope (debug, for the migration)"
 [ -n "${SKIP_INGEST:-}" ] || cargo build --release --quiet -p amazcope-benches --bin ingest_rate --bin snapshot_rate
-cargo build --quiet -p amazcope-examples --bin amazcope
+# The test build's selection (every target of the workspace): after scripts/test nothing is
+# compiled again; one package alone would get other dependency features and compile twice.
+cargo build --quiet --workspace --all-targets
 
 # The query database: owned by amazcope_app and migrated by it (its tables are held to the
 # policies by FORCE), filled by the superuser.
