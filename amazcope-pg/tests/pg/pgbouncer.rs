@@ -46,7 +46,10 @@ fn password() -> Option<String> {
 }
 
 impl Bouncer {
-    fn start(pool: &PgPool, server_connections: u32) -> Bouncer {
+    /// A PgBouncer in transaction mode for the test database with `server_connections`
+    /// server connections and room for `prepared` prepared statements per connection
+    /// (`max_prepared_statements`; 0 is PgBouncer before 1.21).
+    fn start(pool: &PgPool, server_connections: u32, prepared: u32) -> Bouncer {
         let o = pool.connect_options();
         let database = o.get_database().expect("the test database").to_string();
         let user = o.get_username().to_string();
@@ -79,7 +82,7 @@ impl Bouncer {
             "[databases]\n{database} = host={host} port={} pool_size={server_connections}\n\
              [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
              auth_type = trust\nauth_file = {}\nadmin_users = {user}\npool_mode = transaction\n\
-             max_prepared_statements = 100\n{run_as}",
+             max_prepared_statements = {prepared}\n{run_as}",
             o.get_port(),
             dir.path().join("users.txt").display(),
         );
@@ -138,7 +141,7 @@ async fn session_view(store: &PgStore) -> (String, String, String) {
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn ingest_reads_and_the_queue_work_through_pgbouncer_with_no_session_state_left(pool: PgPool) {
-    let bouncer = Bouncer::start(&pool, 2);
+    let bouncer = Bouncer::start(&pool, 2, 100);
     let store = PgStore::connect_url(&bouncer.url).await.expect("connect through PgBouncer");
     let login: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(&pool).await.unwrap();
 
@@ -217,4 +220,21 @@ async fn ingest_reads_and_the_queue_work_through_pgbouncer_with_no_session_state
     .unwrap();
     assert!((1..=2).contains(&servers), "PgBouncer holds at most its 2 server connections, found {servers}");
     store.pool().close().await;
+}
+
+/// Behind a pooler that cannot keep prepared statements apart (PgBouncer 1.24 with
+/// `max_prepared_statements = 0`, as every PgBouncer before 1.21 behaves) and one server
+/// connection, connecting fails at once with the error that names the pooler and the fixes,
+/// instead of random query failures later.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn a_pooler_without_prepared_statement_support_is_named_at_connect(pool: PgPool) {
+    let bouncer = Bouncer::start(&pool, 1, 0);
+    let err = PgStore::connect_url(&bouncer.url).await.expect_err("connect must refuse this pooler");
+    let text = err.to_string();
+    assert!(
+        matches!(err, amazcope_pg::ConnectError::PoolerWithoutPreparedStatements { .. }),
+        "expected PoolerWithoutPreparedStatements, got: {text}"
+    );
+    assert!(text.contains("PgBouncer 1.21+") && text.contains("max_prepared_statements"), "{text}");
+    assert!(!text.contains(&password().unwrap_or_else(|| "\u{0}".into())), "no password in: {text}");
 }
