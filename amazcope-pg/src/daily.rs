@@ -92,6 +92,16 @@ pub struct DailyPrice {
     pub mean: Option<Decimal>,
 }
 
+/// The read of [`PgStore::daily_prices_of`]: every column it names is in the primary key's
+/// index (`pk_product_daily ... INCLUDE`, migration 0020), so the server answers it with an
+/// index-only scan in key order, no heap page and no sort (`tests/pg/rollups.rs` checks the
+/// plan). Public for that check.
+// language=PostgreSQL
+pub const DAILY_PRICES_SQL: &str = "SELECT product_id, day, price_min, price_max, price_sum, price_count
+                                    FROM product_daily
+                                    WHERE product_id = ANY($1) AND day >= $2 AND day <= $3
+                                    ORDER BY product_id, day";
+
 impl PgStore {
     /// The daily rollups of `product` for the days `from..=to` (unbounded where `None`),
     /// oldest first, whoever tracks it (the catalogue is shared; per-user reads check
@@ -156,11 +166,7 @@ impl PgStore {
         to: NaiveDate,
     ) -> StoreResult<Vec<DailyPrice>> {
         let ids: Vec<Uuid> = products.iter().map(|p| p.0).collect();
-        // language=PostgreSQL
-        let sql = "SELECT product_id, day, price_min, price_max, price_sum, price_count
-                   FROM product_daily
-                   WHERE product_id = ANY($1) AND day >= $2 AND day <= $3
-                   ORDER BY product_id, day";
+        let sql = DAILY_PRICES_SQL;
         #[derive(sqlx::FromRow)]
         struct Row {
             product_id: Uuid,

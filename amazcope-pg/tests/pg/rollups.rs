@@ -100,3 +100,45 @@ async fn a_zero_price_is_no_offer_in_the_rollups_and_a_rebuild_agrees(pool: PgPo
     s.rebuild_rollups(None, None).await.unwrap();
     assert_eq!(s.daily_rollups(p.id, Some(day), Some(day)).await.unwrap(), maintained);
 }
+
+/// The daily price read comes from the primary key's index alone (migration 0020's INCLUDE
+/// columns): an index-only scan in key order, with no heap fetch and no sort. The planner is
+/// kept off sequential and bitmap scans, which it may prefer for a table this small; without
+/// the INCLUDE columns the plan is a plain index scan and this fails.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn the_daily_price_read_is_an_index_only_scan_of_the_primary_key(pool: PgPool) {
+    let s = common::store(pool.clone());
+    let p = common::product(&s, "B0000000D5", None).await;
+    let batch: Vec<_> = (1..=20).map(|d| snapshot(&p, at(d, 12), i64::from(d))).collect();
+    s.insert_snapshots(&batch).await.unwrap();
+    sqlx::query("VACUUM ANALYZE product_daily").execute(&pool).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::raw_sql("SET enable_seqscan = off; SET enable_bitmapscan = off").execute(&mut *conn).await.unwrap();
+    let plan: serde_json::Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN (ANALYZE, FORMAT JSON) {}",
+        amazcope_pg::daily::DAILY_PRICES_SQL
+    )))
+    .bind(vec![p.id.0])
+    .bind(NaiveDate::from_ymd_opt(2025, 5, 1).unwrap())
+    .bind(NaiveDate::from_ymd_opt(2025, 5, 20).unwrap())
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let top = &plan[0]["Plan"];
+    assert_eq!(
+        (top["Node Type"].as_str(), top["Index Name"].as_str(), top["Actual Rows"].as_f64()),
+        (Some("Index Only Scan"), Some("pk_product_daily"), Some(20.0)),
+        "plan: {top}"
+    );
+    assert_eq!(top["Heap Fetches"].as_f64(), Some(0.0), "plan: {top}");
+    let prices = s
+        .daily_prices_of(
+            &[p.id],
+            NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 5, 20).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(prices.len(), 20);
+    assert_eq!((prices[0].min, prices[19].max), (Some(money(1001)), Some(money(1020))));
+}

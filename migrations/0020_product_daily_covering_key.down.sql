@@ -1,0 +1,3 @@
+ALTER TABLE product_daily
+    DROP CONSTRAINT pk_product_daily,
+    ADD CONSTRAINT pk_product_daily PRIMARY KEY (product_id, day);
