@@ -89,19 +89,9 @@ impl PgStore {
     /// probe another's; tracking it again makes the history readable again. Whether the
     /// product is still listed on Amazon (`products.is_active`) does not matter.
     pub async fn check_tracks(&self, user: UserId, product: ProductId) -> StoreResult<()> {
-        // Runtime SQL: the rule is the shared `readable_tracking!` fragment, spliced in with
-        // `concat!`, which `query!` (string literals only) cannot take.
-        // language=PostgreSQL
-        let sql = concat!(
-            "SELECT EXISTS (SELECT 1 FROM user_products up WHERE up.user_id = $1 AND up.product_id = $2 AND ",
-            readable_tracking!(),
-            ")"
-        );
         let mut tx = self.user_tx(user).await?;
-        let tracks: bool =
-            sqlx::query_scalar(sql).bind(user.0).bind(product.0).fetch_one(&mut *tx).await.map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        if tracks { Ok(()) } else { Err(StoreError::not_found("product", product)) }
+        tracks_in(&mut tx, user, product).await?;
+        tx.commit().await.map_err(db)
     }
 
     /// Cuts the history of `product` since `since` into up to `slices` disjoint time slices of
@@ -167,4 +157,23 @@ impl PgStore {
         let stream = self.read_pool().await.copy_out_raw(&sql).await.map_err(db)?;
         Ok(stream.map(|chunk| chunk.map_err(db)).boxed())
     }
+}
+
+/// [`PgStore::check_tracks`] inside a transaction acting as `user`.
+pub(crate) async fn tracks_in(
+    conn: &mut sqlx::PgConnection,
+    user: UserId,
+    product: ProductId,
+) -> StoreResult<()> {
+    // Runtime SQL: the rule is the shared `readable_tracking!` fragment, spliced in with
+    // `concat!`, which `query!` (string literals only) cannot take.
+    // language=PostgreSQL
+    let sql = concat!(
+        "SELECT EXISTS (SELECT 1 FROM user_products up WHERE up.user_id = $1 AND up.product_id = $2 AND ",
+        readable_tracking!(),
+        ")"
+    );
+    let tracks: bool =
+        sqlx::query_scalar(sql).bind(user.0).bind(product.0).fetch_one(conn).await.map_err(db)?;
+    if tracks { Ok(()) } else { Err(StoreError::not_found("product", product)) }
 }

@@ -4,6 +4,7 @@
 
 use crate::PgStore;
 use crate::error;
+use crate::history::{readable_tracking, tracks_in};
 use crate::rows::{SnapshotRow, convert_all, convert_opt};
 use crate::write::{products, snapshots};
 use amazcope_core::model::snapshot::{NewSnapshot, ProductSnapshot};
@@ -127,22 +128,34 @@ impl SnapshotRepository for PgStore {
         product: ProductId,
         range: TimeRange,
     ) -> StoreResult<Vec<ProductSnapshot>> {
-        // The one tenancy rule of per-product reads (`check_tracks`): an active tracking row.
-        self.check_tracks(user, product).await?;
+        // One transaction as `user` on the read pool: the snapshots come with the tenancy
+        // rule of per-product reads (`check_tracks`: an active tracking row) as a one-time
+        // filter of the same statement, so a readable product costs one query. Only an empty
+        // answer asks again, to tell "tracked, nothing in the range" from NotFound.
+        let mut tx = self.read_user_tx(user).await?;
         // Bounds as a range built by QueryBuilder so only the partitions of the range are
         // scanned (a `$2 IS NULL OR` predicate would defeat pruning under a generic plan).
-        let mut qb =
-            sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT * FROM product_snapshots WHERE product_id = ");
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "SELECT s.* FROM product_snapshots s WHERE s.product_id = ",
+        );
         qb.push_bind(product.0);
         if let Some(from) = range.from {
-            qb.push(" AND scraped_at >= ").push_bind(from);
+            qb.push(" AND s.scraped_at >= ").push_bind(from);
         }
         if let Some(to) = range.to {
-            qb.push(" AND scraped_at < ").push_bind(to);
+            qb.push(" AND s.scraped_at < ").push_bind(to);
         }
-        qb.push(" ORDER BY scraped_at");
-        let rows =
-            qb.build_query_as::<SnapshotRow>().fetch_all(self.read_pool().await).await.map_err(error::db)?;
+        qb.push(" AND EXISTS (SELECT 1 FROM user_products up WHERE up.user_id = ")
+            .push_bind(user.0)
+            .push(" AND up.product_id = ")
+            .push_bind(product.0)
+            .push(concat!(" AND ", readable_tracking!(), ")"));
+        qb.push(" ORDER BY s.scraped_at");
+        let rows = qb.build_query_as::<SnapshotRow>().fetch_all(&mut *tx).await.map_err(error::db)?;
+        if rows.is_empty() {
+            tracks_in(&mut tx, user, product).await?;
+        }
+        tx.commit().await.map_err(error::db)?;
         convert_all(rows)
     }
 }

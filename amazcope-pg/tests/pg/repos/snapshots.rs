@@ -172,6 +172,14 @@ async fn history_is_oldest_first_in_range_for_a_tracking_user_only(pool: PgPool)
         s.snapshot_history(u.id, p.id, range).await.unwrap().iter().map(|x| x.data.scraped_at).collect();
     assert_eq!(days, vec![day(5, 3), day(5, 4), day(5, 5)]);
     assert_eq!(s.snapshot_history(u.id, p.id, TimeRange::default()).await.unwrap().len(), 10);
+    // Tracked, nothing in the range: an empty history, not NotFound (and another user's
+    // empty range is still NotFound, below).
+    let empty = TimeRange { from: Some(day(6, 1)), to: Some(day(6, 2)) };
+    assert_eq!(s.snapshot_history(u.id, p.id, empty).await.unwrap().len(), 0);
+    assert!(matches!(
+        s.snapshot_history(other.id, p.id, empty).await,
+        Err(StoreError::NotFound { entity: "product", .. })
+    ));
 
     assert!(matches!(
         s.snapshot_history(other.id, p.id, TimeRange::default()).await,
