@@ -87,6 +87,17 @@ async fn flow_track_import_history_alert_read_untrack() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["product"]["current_price"], "7.99");
+    // A list item is the product's identity and latest values; the long text of the
+    // listing is in the product's own answer.
+    let item = &list["items"][0];
+    assert_eq!(
+        (item["product"]["id"].as_str(), item["tracking"]["product_id"].as_str()),
+        (Some(&*id), Some(&*id))
+    );
+    assert!(
+        item["product"].get("product_description").is_none() && item["product"].get("features").is_none(),
+        "{item}"
+    );
 
     let (st, one) = call(&s, t, Method::GET, &format!("/api/v1/products/{id}"), None).await;
     assert_eq!(st, StatusCode::OK, "{one}");

@@ -73,6 +73,37 @@ pub struct Product {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A product's identity and latest values: the columns of [`Product`] a list of products
+/// shows, under the same names, without the listing's long text (description, features,
+/// technical details, images) that one product's page shows. A page of 100 of these is
+/// about a tenth of 100 whole products even when those texts are empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ProductLatest {
+    pub id: ProductId,
+    pub asin: Asin,
+    pub marketplace: Marketplace,
+    pub title: String,
+    pub brand: Option<String>,
+    pub url: String,
+    pub image_url: Option<String>,
+    pub currency: String,
+    pub current_price: Option<Decimal>,
+    pub original_price: Option<Decimal>,
+    pub discount_percentage: Option<f64>,
+    pub current_bsr: Option<i32>,
+    pub bsr_category_name: Option<String>,
+    pub rating: Option<f64>,
+    pub review_count: Option<i32>,
+    pub in_stock: bool,
+    pub is_prime: bool,
+    pub is_active: bool,
+    pub is_unlisted: bool,
+    pub last_snapshot_at: Option<DateTime<Utc>>,
+    pub last_fetch_status: Option<FetchStatus>,
+    pub last_fetch_at: Option<DateTime<Utc>>,
+}
+
 /// The product metadata a page (or a caller) supplies. `None` leaves a stored value alone
 /// (the original overwrote with NULLs; the intent is to keep what we knew).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

