@@ -6,12 +6,13 @@ use crate::serve::AppState;
 use crate::serve::auth::Acting;
 use crate::serve::error::{ApiError, ErrorBody, Json, Query, parse_id};
 use amazcope_core::analytics::{
-    AnalyticsRepository, CompareMetric, Granularity, MAX_COMPARE, parse_fields, window_stats,
+    AnalyticsRepository, CompareMetric, Granularity, MAX_COMPARE, TrendReport, parse_fields, window_stats,
 };
+use amazcope_core::model::snapshot::ProductSnapshot;
 use amazcope_core::{ProductId, SnapshotRepository, TimeRange};
 use axum::extract::{Path, State};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -45,7 +46,7 @@ async fn product_history(
     Acting(user): Acting,
     Path(id): Path<String>,
     Query(q): Query<HistoryParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<History>> {
     let product: ProductId = parse_id("product", &id)?;
     if let Some(d) = q.days
         && !(1..=3650).contains(&d)
@@ -58,13 +59,35 @@ async fn product_history(
     )?;
     if resolution == Granularity::Raw {
         // The library's tenancy rule: NotFound unless the user tracks the product.
-        let history = s.store.snapshot_history(user.id, product, range).await?;
-        return Ok(Json(json!({ "product_id": product, "resolution": "raw", "snapshots": history })));
+        let snapshots = s.store.snapshot_history(user.id, product, range).await?;
+        // Serialized straight from the snapshots (no intermediate `serde_json::Value`).
+        return Ok(Json(History::Raw(RawHistory { product_id: product, resolution: "raw", snapshots })));
     }
     let fields = parse_fields("price,bsr_main,rating,review_count,in_stock")
         .map_err(|e| ApiError::invalid("fields", e.to_string()))?;
     let report = s.store.product_trends(user.id, product, &fields, range, resolution).await?;
-    Ok(Json(json!(report)))
+    Ok(Json(History::Buckets(report)))
+}
+
+/// The body of a history answer: every snapshot, or the trend buckets.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum History {
+    /// `resolution=raw`.
+    Raw(RawHistory),
+    /// `resolution=day|week`: the trends report.
+    Buckets(TrendReport),
+}
+
+/// Every snapshot of the range, oldest first.
+#[derive(Debug, Serialize)]
+pub struct RawHistory {
+    /// The product.
+    pub product_id: ProductId,
+    /// Always `raw`.
+    pub resolution: &'static str,
+    /// The snapshots, oldest first.
+    pub snapshots: Vec<ProductSnapshot>,
 }
 
 #[utoipa::path(get, path = "/products/{id}/stats", tag = "history", params(("id" = String, Path, description = "product id")),
