@@ -7,6 +7,9 @@
 //! error before any DOM is built (`tests/no_panic.rs` fuzzes it with mutated saved pages).
 #![warn(missing_docs)]
 
+// The gzip backend choice only (Cargo.toml): no code of ours calls flate2.
+use flate2 as _;
+
 mod error;
 pub mod fetch;
 mod limits;
