@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load on `amazcope serve` (issue 19): 50 concurrent clients on the product list and history
-# endpoints for 30 s, 500 products x 90 days stored. Prints requests/s and p50/p90/p99 per
+# endpoints for 30 s, 500 products x 90 days (the last 90) stored. Prints requests/s and p50/p90/p99 per
 # endpoint (target p99 < 50 ms on 2 cores). Release build.
 #
 #   benches/serve_load.sh [SECONDS CLIENTS PRODUCTS DAYS]   (default 30 50 500 90)

@@ -24,6 +24,10 @@ pub struct PoolConfig {
     pub acquire_timeout: Duration,
     /// Idle connections are closed after this long (`None`: never).
     pub idle_timeout: Option<Duration>,
+    /// Ping each connection as it leaves the pool (one round trip per acquire), so one the
+    /// server has closed (a restart, an idle kill) is replaced before use instead of failing
+    /// the query it was taken for. Default on.
+    pub test_before_acquire: bool,
 }
 
 impl Default for PoolConfig {
@@ -33,6 +37,7 @@ impl Default for PoolConfig {
             min_connections: 0,
             acquire_timeout: Duration::from_secs(10),
             idle_timeout: Some(Duration::from_secs(600)),
+            test_before_acquire: true,
         }
     }
 }
@@ -118,6 +123,7 @@ pub(crate) fn pool_options(config: &PoolConfig) -> PgPoolOptions {
         .min_connections(config.min_connections)
         .acquire_timeout(config.acquire_timeout)
         .idle_timeout(config.idle_timeout)
+        .test_before_acquire(config.test_before_acquire)
 }
 
 /// The server's message when `e` says a named prepared statement exists already

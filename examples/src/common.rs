@@ -40,9 +40,14 @@ pub async fn connect(url: &str) -> anyhow::Result<PgStore> {
 /// The database every command uses, checked to have this build's schema (a database without
 /// it is answered with one line naming `amazcope db upgrade`).
 pub async fn store() -> anyhow::Result<PgStore> {
+    store_with(amazcope_pg::PoolConfig::default()).await
+}
+
+/// [`store`] with the pool `config` (the web service sizes it to the machine's cores).
+pub async fn store_with(config: amazcope_pg::PoolConfig) -> anyhow::Result<PgStore> {
     // ConnectError already says "cannot connect to postgresql at HOST:PORT database DB"
     // (never the password); a second "cannot open the database" would repeat it.
-    let mut store = connect(&database_url().await?).await?;
+    let mut store = PgStore::connect_url_with(&database_url().await?, config).await?;
     store.check_schema().await?;
     // Analytics reads (history, stats, trends, reports, exports, search) from a replica
     // while it keeps up; AMAZCOPE_READ_MAX_LAG (seconds, default 30) bounds its lag.

@@ -1,20 +1,23 @@
 //! Load on `amazcope serve`: 50 concurrent clients on the product list and history endpoints.
 //!
 //! `serve_load [SECONDS] [CLIENTS] [PRODUCTS] [DAYS]` (defaults 30 50 500 90); needs
-//! `DATABASE_URL`. Stores PRODUCTS × DAYS snapshots tracked by one user in a throwaway
-//! database, serves it on 127.0.0.1 (its own runtime, pool of 20 as `amazcope serve`), and
-//! has CLIENTS keep-alive clients alternate `GET /api/v1/products?limit=100` and
-//! `GET /api/v1/products/{id}/history?days=3650` (every stored day of a random product) for
-//! SECONDS. Prints requests/s and latency percentiles per endpoint and overall; any non-200
-//! answer is counted and fails the run.
+//! `DATABASE_URL`. Stores PRODUCTS × DAYS snapshots (those of the last DAYS days) tracked by
+//! one user in a throwaway database, serves it on 127.0.0.1 (its own runtime; a pool of
+//! twice the cores, as `amazcope serve`), checks one answer of each kind, and has CLIENTS
+//! keep-alive clients (gzip, as browsers and Python's `requests`) alternate
+//! `GET /api/v1/products?limit=100` and `GET /api/v1/products/{id}/history?days=DAYS`
+//! (every stored day of a random product) for SECONDS. Prints requests/s and latency
+//! percentiles per endpoint and overall; any non-200 answer is counted and fails the run.
 //!
-//! For profiling: `SERVE_LOAD_POOL=N` sets the server's pool size (default 20) and
-//! `SERVE_LOAD_ONLY=list|history` sends only that request.
+//! For profiling: `SERVE_LOAD_POOL=N` sets the server's pool size, `SERVE_LOAD_PING=0`
+//! turns off the pool's ping before each acquire, `SERVE_LOAD_ONLY=list|history` sends only
+//! that request, and `SERVE_LOAD_SHOW=1` prints one item of each answer.
 
-use amazcope_benches::{BenchDb, Rng, generate};
+use amazcope_benches::{BenchDb, Rng, first_day, generate};
 use amazcope_core::SnapshotRepository;
 use amazcope_examples::serve::{self, AppState};
 use amazcope_pg::{PgStore, PoolConfig};
+use chrono::{Duration as Days, Utc};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -38,7 +41,16 @@ fn main() {
 
     let (db, token, ids, addr, stop) = server_rt.block_on(async {
         let db = BenchDb::create().await;
-        let data = generate(&db.store, products, days, 19).await;
+        let mut data = generate(&db.store, products, days, 19).await;
+        // The stored days are the last DAYS days up to today, as a tracker that has run for
+        // that long holds them, so `history?days=DAYS` returns every one of them and reads the
+        // partitions of those months only (the schema's monthly partitions reach from 2024
+        // to three months ahead; a read of all of them is another benchmark).
+        let today = Utc::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        let shift = today - Days::days(days as i64 - 1) - first_day();
+        for row in &mut data.rows {
+            row.scraped_at += shift;
+        }
         for chunk in data.rows.chunks(20_000) {
             db.store.insert_snapshots(chunk).await.expect("store snapshots");
         }
@@ -54,7 +66,11 @@ fn main() {
         let user: uuid::Uuid =
             sqlx::query_scalar("SELECT id FROM users WHERE username = 'load'").fetch_one(db.store.pool()).await.unwrap();
         let (_, token) = db.store.create_api_token(user.into(), "load").await.expect("token");
-        let pool = PoolConfig { max_connections: env_u32("SERVE_LOAD_POOL", 20), ..PoolConfig::default() };
+        let pool = PoolConfig {
+            max_connections: env_u32("SERVE_LOAD_POOL", pool_default()),
+            test_before_acquire: env_u32("SERVE_LOAD_PING", 1) != 0,
+            ..PoolConfig::default()
+        };
         let store = PgStore::connect(db.connect_options(), pool).await.expect("server pool");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -69,6 +85,33 @@ fn main() {
     amazcope_scrape::fetch::install_tls_provider();
     let results = client_rt.block_on(async {
         let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+        // What one request of each kind answers (checked, and its size printed with the
+        // figures): a page of 100 products, and every stored day of one product.
+        let probe = |url: String| {
+            let (client, token) = (client.clone(), token.clone());
+            async move {
+                let r = client.get(&url).bearer_auth(&token).send().await.expect("probe request");
+                let zipped = r.headers().get("content-encoding").is_some();
+                let body = r.bytes().await.expect("probe body");
+                (zipped, body.len(), serde_json::from_slice::<serde_json::Value>(&body).expect("probe json"))
+            }
+        };
+        let (zipped, list_len, list) = probe(format!("http://{addr}/api/v1/products?limit=100")).await;
+        let (_, history_len, history) =
+            probe(format!("http://{addr}/api/v1/products/{}/history?days={days}", ids[0])).await;
+        if std::env::var_os("SERVE_LOAD_SHOW").is_some() {
+            eprintln!("{}\n{}", list["items"][0], history["snapshots"][0]);
+        }
+        let counts = (list["items"].as_array().map(Vec::len), history["snapshots"].as_array().map(Vec::len));
+        assert_eq!(counts, (Some(100.min(products)), Some(days)), "a list page and a whole history");
+        eprintln!(
+            "answers: list {:.1} kB ({} items), history {:.1} kB ({} snapshots), gzip {}",
+            list_len as f64 / 1000.0,
+            100.min(products),
+            history_len as f64 / 1000.0,
+            days,
+            if zipped { "on" } else { "off" }
+        );
         let deadline = Instant::now() + Duration::from_secs(secs);
         let tasks = (0..clients).map(|c| {
             let client = client.clone();
@@ -86,7 +129,7 @@ fn main() {
                         format!("http://{addr}/api/v1/products?limit=100")
                     } else {
                         let id = ids[rng.range(0, ids.len() as i64) as usize];
-                        format!("http://{addr}/api/v1/products/{id}/history?days=3650")
+                        format!("http://{addr}/api/v1/products/{id}/history?days={days}")
                     };
                     let t = Instant::now();
                     let ok = match client.get(&url).bearer_auth(&token).send().await {
@@ -131,7 +174,7 @@ fn main() {
     };
     println!(
         "serve_load: {clients} clients, {secs} s, {products} products x {days} days, server pool {}",
-        env_u32("SERVE_LOAD_POOL", 20)
+        env_u32("SERVE_LOAD_POOL", pool_default())
     );
     let mut total: Vec<u32> = all.iter().flatten().copied().collect();
     report("list", &mut all[0]);
@@ -144,6 +187,11 @@ fn main() {
         eprintln!("error: {errors} requests failed");
         std::process::exit(1);
     }
+}
+
+/// `amazcope serve`'s pool: twice the cores.
+fn pool_default() -> u32 {
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get() as u32)
 }
 
 fn env_u32(name: &str, default: u32) -> u32 {
