@@ -55,6 +55,7 @@ mod analytics;
 pub mod archive;
 pub mod budget;
 mod columns;
+pub mod copy_binary;
 pub mod daily;
 pub mod delivery;
 mod error;

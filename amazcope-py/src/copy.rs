@@ -17,11 +17,9 @@ use arrow_array::builder::{
 };
 use std::sync::Arc;
 
-const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
+use amazcope_pg::copy_binary::SIGNATURE;
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC).
 const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
-const NUMERIC_NEG: u16 = 0x4000;
-const NUMERIC_POS: u16 = 0x0000;
 
 /// Fields per row: the columns of the store's history COPY
 /// ([`amazcope_pg::history::HISTORY_COLUMNS`], whose order `tuple` follows).
@@ -89,38 +87,9 @@ fn exact<const N: usize>(v: &[u8], column: &str) -> Result<[u8; N]> {
     v.try_into().map_err(|_| bad(format_args!("{column}: {} bytes, expected {N}", v.len())))
 }
 
-/// A binary `numeric` as the unscaled integer at `scale` decimal places. Digits beyond
-/// `scale` (which a `numeric(10,2)` column never holds) are an error rather than rounded.
+/// [`amazcope_pg::copy_binary::numeric_unscaled`], its error as a history stream error.
 pub fn numeric_unscaled(v: &[u8], scale: u32) -> Result<i128> {
-    if v.len() < 8 {
-        return Err(bad("numeric shorter than its header"));
-    }
-    let ndigits = be_i16(v, 0);
-    let weight = i32::from(be_i16(v, 2));
-    let sign = u16::from_be_bytes([v[4], v[5]]);
-    if ndigits < 0 || v.len() != 8 + 2 * ndigits as usize {
-        return Err(bad("numeric length does not match its digit count"));
-    }
-    if sign != NUMERIC_POS && sign != NUMERIC_NEG {
-        return Err(bad("numeric is NaN or infinite"));
-    }
-    // value = Σ digit_i · 10000^(weight − i); unscaled = value · 10^scale.
-    let mut out: i128 = 0;
-    for i in 0..ndigits as usize {
-        let d = i128::from(be_i16(v, 8 + 2 * i));
-        let exp10 = 4 * (weight - i as i32) + scale as i32;
-        let term = if exp10 >= 0 {
-            10i128.checked_pow(exp10 as u32).and_then(|p| d.checked_mul(p))
-        } else {
-            let p = 10i128.pow((-exp10) as u32);
-            if d % p != 0 {
-                return Err(bad(format_args!("numeric has more than {scale} decimal places")));
-            }
-            Some(d / p)
-        };
-        out = term.and_then(|t| out.checked_add(t)).ok_or_else(|| bad("numeric out of range"))?;
-    }
-    Ok(if sign == NUMERIC_NEG { -out } else { out })
+    amazcope_pg::copy_binary::numeric_unscaled(v, scale).map_err(bad)
 }
 
 impl HistoryDecoder {
@@ -280,27 +249,6 @@ mod tests {
             v.extend_from_slice(&d.to_be_bytes());
         }
         v
-    }
-
-    #[test]
-    fn numerics_become_unscaled_cents() {
-        // 1106.18 = 1106 · 10000^0 + 1800 · 10000^-1
-        assert_eq!(numeric_unscaled(&numeric(2, 0, 0, 2, &[1106, 1800]), 2).unwrap(), 110618);
-        // 0.05
-        assert_eq!(numeric_unscaled(&numeric(1, -1, 0, 2, &[500]), 2).unwrap(), 5);
-        // 12345678.90 = 1234 · 10000^1 + 5678 + 9000 · 10000^-1
-        assert_eq!(numeric_unscaled(&numeric(3, 1, 0, 2, &[1234, 5678, 9000]), 2).unwrap(), 1_234_567_890);
-        // -20000 = 2 · 10000^1 (trailing zero digits are dropped by the server)
-        assert_eq!(numeric_unscaled(&numeric(1, 1, NUMERIC_NEG, 0, &[2]), 2).unwrap(), -2_000_000);
-        assert_eq!(numeric_unscaled(&numeric(0, 0, 0, 2, &[]), 2).unwrap(), 0);
-    }
-
-    #[test]
-    fn bad_numerics_are_errors() {
-        assert!(numeric_unscaled(&numeric(1, -1, 0, 3, &[5]), 2).is_err(), "0.0005 has 4 places");
-        assert!(numeric_unscaled(&numeric(0, 0, 0xC000, 0, &[]), 2).is_err(), "NaN");
-        assert!(numeric_unscaled(&[0, 1], 2).is_err());
-        assert!(numeric_unscaled(&numeric(2, 0, 0, 2, &[1]), 2).is_err(), "digit count");
     }
 
     fn stream(rows: &[[Option<Vec<u8>>; HISTORY_COLUMNS]]) -> Vec<u8> {
