@@ -5,6 +5,7 @@
 use crate::repos::common::{self, money, snapshot};
 use amazcope_core::SnapshotRepository;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 fn at(d: u32, h: u32) -> chrono::DateTime<Utc> {
@@ -109,21 +110,20 @@ async fn a_zero_price_is_no_offer_in_the_rollups_and_a_rebuild_agrees(pool: PgPo
 async fn the_daily_price_read_is_an_index_only_scan_of_the_primary_key(pool: PgPool) {
     let s = common::store(pool.clone());
     let p = common::product(&s, "B0000000D5", None).await;
-    let batch: Vec<_> = (1..=20).map(|d| snapshot(&p, at(d, 12), i64::from(d))).collect();
+    let mut batch: Vec<_> = (1..=20).map(|d| snapshot(&p, at(d, 12), i64::from(d))).collect();
+    batch.push(snapshot(&p, at(1, 18), 4));
     s.insert_snapshots(&batch).await.unwrap();
     sqlx::query("VACUUM ANALYZE product_daily").execute(&pool).await.unwrap();
     let mut conn = pool.acquire().await.unwrap();
     sqlx::raw_sql("SET enable_seqscan = off; SET enable_bitmapscan = off").execute(&mut *conn).await.unwrap();
-    let plan: serde_json::Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "EXPLAIN (ANALYZE, FORMAT JSON) {}",
-        amazcope_pg::daily::DAILY_PRICES_SQL
-    )))
-    .bind(vec![p.id.0])
-    .bind(NaiveDate::from_ymd_opt(2025, 5, 1).unwrap())
-    .bind(NaiveDate::from_ymd_opt(2025, 5, 20).unwrap())
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
+    let (from, to) =
+        (NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(), NaiveDate::from_ymd_opt(2025, 5, 20).unwrap());
+    let sql = amazcope_pg::daily::daily_prices_sql(&[p.id], from, to);
+    let plan: serde_json::Value =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}")))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
     let top = &plan[0]["Plan"];
     assert_eq!(
         (top["Node Type"].as_str(), top["Index Name"].as_str(), top["Actual Rows"].as_f64()),
@@ -131,14 +131,10 @@ async fn the_daily_price_read_is_an_index_only_scan_of_the_primary_key(pool: PgP
         "plan: {top}"
     );
     assert_eq!(top["Heap Fetches"].as_f64(), Some(0.0), "plan: {top}");
-    let prices = s
-        .daily_prices_of(
-            &[p.id],
-            NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
-            NaiveDate::from_ymd_opt(2025, 5, 20).unwrap(),
-        )
-        .await
-        .unwrap();
+    let prices = s.daily_prices_of(&[p.id], from, to).await.unwrap();
     assert_eq!(prices.len(), 20);
     assert_eq!((prices[0].min, prices[19].max), (Some(money(1001)), Some(money(1020))));
+    // Day 1 has two prices (10.01 and 10.04): their exact mean; day 2 one price, itself.
+    assert_eq!((prices[0].max, prices[0].mean), (Some(money(1004)), Some(Decimal::new(10025, 3))));
+    assert_eq!((prices[1].min, prices[1].mean), (Some(money(1002)), Some(money(1002))));
 }
