@@ -93,5 +93,12 @@ async fn raw_read(db: &BenchDb, ids: &[Uuid], from: DateTime<Utc>, to: DateTime<
     sqlx::query_as(RAW_SQL).bind(ids).bind(from).bind(to).fetch_all(db.store.pool()).await.expect("raw read")
 }
 
-criterion_group!(benches, daily_reads);
+// No plots: criterion draws them with plotters, which needs a system font and panics on a
+// machine without one (a fresh CI image); the figures are in the text output and in
+// target/criterion/*/new/estimates.json.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = daily_reads
+}
 criterion_main!(benches);

@@ -95,5 +95,12 @@ fn bench(c: &mut Criterion) {
     rt.block_on(db.drop_db());
 }
 
-criterion_group!(benches, bench);
+// No plots: criterion draws them with plotters, which needs a system font and panics on a
+// machine without one (a fresh CI image); the figures are in the text output and in
+// target/criterion/*/new/estimates.json.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = bench
+}
 criterion_main!(benches);

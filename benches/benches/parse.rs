@@ -49,5 +49,12 @@ fn parse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse);
+// No plots: criterion draws them with plotters, which needs a system font and panics on a
+// machine without one (a fresh CI image); the figures are in the text output and in
+// target/criterion/*/new/estimates.json.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = parse
+}
 criterion_main!(benches);

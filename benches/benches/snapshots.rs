@@ -53,5 +53,12 @@ fn snapshot_ingest(c: &mut Criterion) {
     rt.block_on(db.drop_db());
 }
 
-criterion_group!(benches, snapshot_ingest);
+// No plots: criterion draws them with plotters, which needs a system font and panics on a
+// machine without one (a fresh CI image); the figures are in the text output and in
+// target/criterion/*/new/estimates.json.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = snapshot_ingest
+}
 criterion_main!(benches);
