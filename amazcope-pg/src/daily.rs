@@ -415,7 +415,10 @@ mod tests {
 
     /// A binary COPY stream of `rows` (product, day number since 2000-01-01, min, max and
     /// sum as numerics of two decimal places given in cents, count).
-    fn stream(rows: &[(u128, i32, Option<i16>, Option<i16>, i16, i32)]) -> Vec<u8> {
+    /// product, day, min, max, sum, count.
+    type Row = (u128, i32, Option<i16>, Option<i16>, i16, i32);
+
+    fn stream(rows: &[Row]) -> Vec<u8> {
         fn numeric(cents: i16) -> Vec<u8> {
             // cents < 10,000: one base-10000 digit of weight -1 after the integer part 0..
             // written as two digits: units (weight 0) and hundredths (weight -1).
