@@ -46,21 +46,20 @@ pub fn numeric_unscaled(v: &[u8], scale: u32) -> Result<i128, String> {
     Ok(if sign == NUMERIC_NEG { -out } else { out })
 }
 
+/// A `numeric`'s wire form from its parts, as the server's `numeric_send` writes it: the
+/// digit count, the weight of the first base-10000 digit, the sign word, the display scale,
+/// then the digits. For tests and tools that build COPY streams (the inverse of
+/// [`numeric_unscaled`]).
+pub fn numeric_wire(ndigits: i16, weight: i16, sign: u16, dscale: u16, digits: &[i16]) -> Vec<u8> {
+    let head = [ndigits.to_be_bytes(), weight.to_be_bytes(), sign.to_be_bytes(), dscale.to_be_bytes()];
+    head.iter().flatten().copied().chain(digits.iter().flat_map(|d| d.to_be_bytes())).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn numeric(ndigits: i16, weight: i16, sign: u16, dscale: u16, digits: &[i16]) -> Vec<u8> {
-        let mut v = Vec::new();
-        v.extend_from_slice(&ndigits.to_be_bytes());
-        v.extend_from_slice(&weight.to_be_bytes());
-        v.extend_from_slice(&sign.to_be_bytes());
-        v.extend_from_slice(&dscale.to_be_bytes());
-        for d in digits {
-            v.extend_from_slice(&d.to_be_bytes());
-        }
-        v
-    }
+    use super::numeric_wire as numeric;
 
     #[test]
     fn numerics_become_unscaled_cents() {

@@ -198,14 +198,17 @@ fn decode_daily_prices(b: &[u8]) -> StoreResult<Vec<DailyPrice>> {
             .transpose()
         };
         let first = out.len();
-        for i in 0..n {
-            let day = arrays[0][i]
+        let [days, mins, maxs, sums, counts]: [Vec<Option<&[u8]>>; 5] =
+            arrays.try_into().map_err(|_| bad("five arrays"))?;
+        let columns = days.into_iter().zip(mins).zip(maxs).zip(sums).zip(counts);
+        for ((((day, min), max), sum), count) in columns {
+            let day = day
                 .and_then(|v| <[u8; 4]>::try_from(v).ok())
                 .and_then(|v| NaiveDate::from_num_days_from_ce_opt(i32::from_be_bytes(v) + PG_EPOCH_DAYS_CE))
                 .ok_or_else(|| bad("day"))?;
-            let (min, max) = (cents(arrays[1][i])?, cents(arrays[2][i])?);
-            let sum = cents(arrays[3][i])?.ok_or_else(|| bad("price_sum"))?;
-            let count = arrays[4][i]
+            let (min, max) = (cents(min)?, cents(max)?);
+            let sum = cents(sum)?.ok_or_else(|| bad("price_sum"))?;
+            let count = count
                 .and_then(|v| <[u8; 4]>::try_from(v).ok())
                 .map(i32::from_be_bytes)
                 .ok_or_else(|| bad("price_count"))?;
@@ -464,8 +467,7 @@ mod tests {
 
     fn numeric(cents: i16) -> Vec<u8> {
         // Two base-10000 digits of weights 0 and -1: units and hundredths.
-        let (units, frac) = (cents / 100, (cents % 100) * 100);
-        [2i16, 0, 0, 2, units, frac].iter().flat_map(|w| w.to_be_bytes()).collect()
+        copy_binary::numeric_wire(2, 0, 0, 2, &[cents / 100, (cents % 100) * 100])
     }
 
     fn array(elements: Vec<Option<Vec<u8>>>) -> Vec<u8> {

@@ -239,17 +239,7 @@ mod tests {
     use super::*;
     use arrow_array::Array;
 
-    fn numeric(ndigits: i16, weight: i16, sign: u16, dscale: u16, digits: &[i16]) -> Vec<u8> {
-        let mut v = Vec::new();
-        v.extend_from_slice(&ndigits.to_be_bytes());
-        v.extend_from_slice(&weight.to_be_bytes());
-        v.extend_from_slice(&sign.to_be_bytes());
-        v.extend_from_slice(&dscale.to_be_bytes());
-        for d in digits {
-            v.extend_from_slice(&d.to_be_bytes());
-        }
-        v
-    }
+    use amazcope_pg::copy_binary::numeric_wire as numeric;
 
     fn stream(rows: &[[Option<Vec<u8>>; HISTORY_COLUMNS]]) -> Vec<u8> {
         let mut s = SIGNATURE.to_vec();
