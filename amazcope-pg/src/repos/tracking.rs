@@ -14,6 +14,14 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+/// "The product of `up` is active", over a `user_products up` row without joining the
+/// product: a look into the partial index of inactive products (migration 0021).
+macro_rules! product_is_active {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM products ip WHERE ip.id = up.product_id AND NOT ip.is_active)"
+    };
+}
+
 fn tracking_ctx(user: UserId, product: ProductId) -> ErrCtx {
     ErrCtx::new()
         .value("user_id", user)
@@ -276,33 +284,40 @@ impl PgStore {
         use sqlx::{FromRow, Row};
         // On the primary: a product tracked a moment ago is in the list (read your writes).
         let mut tx = self.user_tx(user).await?;
-        // The page is picked (and counted, the window running before LIMIT) on narrow rows:
-        // the tracking row's id and order, the product's `is_active`. Only the page's rows
-        // are then read in full, so no sort or window carries the wide columns of every
-        // tracked product (measured: 2.0 -> 1.1 ms for a page of 100 of 500).
+        // The page is picked (and counted, the window running before LIMIT) on the tracking
+        // rows alone: "is the product inactive?" asks the partial index of inactive products
+        // (migration 0021, usually empty) instead of joining each tracked product's wide row
+        // for one boolean. Only the page's 100 rows are then read in full, each by its key in
+        // the page's order (LATERAL, so no sort or hash carries the wide columns; `OFFSET 0`
+        // keeps each lookup a subquery the planner runs per page row). Measured on a page of
+        // 100 of 500: 2.0 -> 1.1 ms (narrow page), -> ~0.4 ms less again (no products join
+        // in the page, no final sort).
         // language=PostgreSQL
-        let sql = "WITH page AS (
-                       SELECT up.id, count(*) OVER () AS total
-                       FROM user_products up
-                       JOIN products p ON p.id = up.product_id
-                       WHERE up.user_id = $1 AND ($2 OR (up.is_active AND p.is_active))
-                       ORDER BY up.claimed_at DESC, up.id
-                       LIMIT $3 OFFSET $4)
-                   SELECT p.id, p.asin, p.marketplace, p.title, p.brand, p.url, p.image_url, p.currency,
-                          p.current_price, p.original_price, p.discount_percentage, p.current_bsr,
-                          p.bsr_category_name, p.rating, p.review_count, p.in_stock, p.is_prime,
-                          p.is_active, p.is_unlisted, p.last_snapshot_at, p.last_fetch_status, p.last_fetch_at,
-                          up.id AS up_id, up.user_id AS up_user_id, up.claimed_at AS up_claimed_at,
-                          up.is_active AS up_is_active, up.is_primary AS up_is_primary,
-                          up.price_change_threshold AS up_price_change_threshold,
-                          up.bsr_change_threshold AS up_bsr_change_threshold,
-                          up.target_price AS up_target_price, up.notes AS up_notes,
-                          up.created_at AS up_created_at, up.updated_at AS up_updated_at,
-                          page.total
-                   FROM page
-                   JOIN user_products up ON up.id = page.id
-                   JOIN products p ON p.id = up.product_id
-                   ORDER BY up.claimed_at DESC, up.id";
+        let sql = concat!(
+            "WITH page AS (
+                 SELECT up.id, up.product_id, up.claimed_at, count(*) OVER () AS total
+                 FROM user_products up
+                 WHERE up.user_id = $1 AND ($2 OR (up.is_active AND ",
+            product_is_active!(),
+            "))
+                 ORDER BY up.claimed_at DESC, up.id
+                 LIMIT $3 OFFSET $4)
+             SELECT p.id, p.asin, p.marketplace, p.title, p.brand, p.url, p.image_url, p.currency,
+                    p.current_price, p.original_price, p.discount_percentage, p.current_bsr,
+                    p.bsr_category_name, p.rating, p.review_count, p.in_stock, p.is_prime,
+                    p.is_active, p.is_unlisted, p.last_snapshot_at, p.last_fetch_status, p.last_fetch_at,
+                    up.id AS up_id, up.user_id AS up_user_id, up.claimed_at AS up_claimed_at,
+                    up.is_active AS up_is_active, up.is_primary AS up_is_primary,
+                    up.price_change_threshold AS up_price_change_threshold,
+                    up.bsr_change_threshold AS up_bsr_change_threshold,
+                    up.target_price AS up_target_price, up.notes AS up_notes,
+                    up.created_at AS up_created_at, up.updated_at AS up_updated_at,
+                    page.total
+             FROM page
+             CROSS JOIN LATERAL (SELECT * FROM user_products u WHERE u.id = page.id OFFSET 0) up
+             CROSS JOIN LATERAL (SELECT * FROM products pr WHERE pr.id = page.product_id OFFSET 0) p
+             ORDER BY page.claimed_at DESC, page.id"
+        );
         let rows = sqlx::query(sql)
             .bind(user.0)
             .bind(include_inactive)
@@ -316,10 +331,12 @@ impl PgStore {
             // Past the end (or nothing tracked): the page has no row to carry the count.
             None if offset > 0 => {
                 // language=PostgreSQL
-                sqlx::query_scalar(
-                    "SELECT count(*) FROM user_products up JOIN products p ON p.id = up.product_id
-                     WHERE up.user_id = $1 AND ($2 OR (up.is_active AND p.is_active))",
-                )
+                sqlx::query_scalar(concat!(
+                    "SELECT count(*) FROM user_products up
+                         WHERE up.user_id = $1 AND ($2 OR (up.is_active AND ",
+                    product_is_active!(),
+                    "))"
+                ))
                 .bind(user.0)
                 .bind(include_inactive)
                 .fetch_one(&mut *tx)

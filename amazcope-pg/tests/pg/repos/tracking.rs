@@ -103,6 +103,45 @@ async fn tracked_products_carry_latest_values_and_drop_soft_deleted(pool: PgPool
 }
 
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn a_page_of_tracked_products_is_the_list_cut_and_leaves_out_what_the_list_does(pool: PgPool) {
+    // The page (serve's product list) picks its rows without joining the products, through
+    // the partial index of inactive ones: it must leave out exactly what the whole list
+    // leaves out (an untracked row, a deactivated product), count the rest, and keep its order.
+    let s = store(pool);
+    let (u, other) = (user(&s, "ann").await, user(&s, "bob").await);
+    let mut products = Vec::new();
+    for i in 0..6 {
+        let p = product(&s, &format!("B00000002{i}"), None).await;
+        s.track(u.id, p.id, &TrackOptions::default()).await.unwrap();
+        products.push(p);
+    }
+    s.track(other.id, products[0].id, &TrackOptions::default()).await.unwrap();
+    s.insert_snapshot(&snapshot(&products[2], day(2, 1), 7)).await.unwrap();
+    s.deactivate_product(products[1].id).await.unwrap();
+    s.untrack(u.id, products[4].id).await.unwrap();
+
+    for include_inactive in [false, true] {
+        let whole: Vec<ProductId> =
+            s.tracked_products(u.id, include_inactive).await.unwrap().iter().map(|t| t.product.id).collect();
+        assert_eq!(whole.len(), if include_inactive { 6 } else { 4 });
+        let mut paged = Vec::new();
+        for offset in (0..whole.len() as u32 + 2).step_by(3) {
+            let (total, page) = s.tracked_products_page(u.id, include_inactive, 3, offset).await.unwrap();
+            assert_eq!(total, whole.len() as u64, "offset {offset}");
+            assert!(page.iter().all(|t| t.tracking.user_id == u.id));
+            paged.extend(page.iter().map(|t| t.product.id));
+        }
+        assert_eq!(paged, whole, "include_inactive {include_inactive}");
+    }
+    let (_, page) = s.tracked_products_page(u.id, false, 10, 0).await.unwrap();
+    let latest = page.iter().find(|t| t.product.id == products[2].id).unwrap();
+    assert_eq!(latest.product.current_price, Some(money(1007)));
+    assert!(!page.iter().any(|t| t.product.id == products[1].id), "the deactivated product is left out");
+    // Past the end: no rows to carry the count, which the second query gives.
+    assert_eq!(s.tracked_products_page(u.id, false, 3, 10).await.unwrap().0, 4);
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn trackers_resolve_thresholds_row_then_settings_then_defaults(pool: PgPool) {
     let s = store(pool.clone());
     let p = product(&s, "B000000015", None).await;
