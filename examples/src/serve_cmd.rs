@@ -37,12 +37,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-    let pool = amazcope_pg::PoolConfig {
-        max_connections: args.pool.unwrap_or(2 * cores).max(1),
-        ..Default::default()
-    };
-    let store = common::store_with(pool).await?;
+    let store = common::store_with(serve::pool_config(args.pool)).await?;
     let mut state = AppState::new(store);
     if args.fetch || args.base_url.is_some() {
         state = state.with_fetcher(crate::refresh::fetcher(args.base_url.as_deref())?);

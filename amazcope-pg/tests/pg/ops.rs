@@ -360,3 +360,33 @@ async fn replication_lists_a_real_streaming_standby() {
     assert!(stop.unwrap().status.success());
     store.pool().close().await;
 }
+
+/// The backend pid of one connection of `store`'s pool (held while asked).
+async fn backend_pid(store: &PgStore) -> i32 {
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *conn).await.unwrap()
+}
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn a_connection_idle_past_the_ping_window_is_pinged_and_replaced_when_dead(pool: PgPool) {
+    // One connection, pinged before use only after 200 ms idle (`amazcope serve` uses 500).
+    let config = PoolConfig {
+        max_connections: 1,
+        ping_after_idle: Duration::from_millis(200),
+        ..PoolConfig::default()
+    };
+    let store = PgStore::connect((*pool.connect_options()).clone(), config).await.unwrap();
+    let first = backend_pid(&store).await;
+    // Used again at once: no ping needed, the same live connection.
+    assert_eq!(backend_pid(&store).await, first);
+    // The server ends it while it sits idle in the pool (what a restart or an idle-session
+    // kill does); past the window, the acquire pings it, finds it dead and opens another,
+    // so the caller's query succeeds instead of failing on the dead socket.
+    let killed: bool =
+        sqlx::query_scalar("SELECT pg_terminate_backend($1)").bind(first).fetch_one(&pool).await.unwrap();
+    assert!(killed);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let second = backend_pid(&store).await;
+    assert_ne!(second, first, "a new connection replaced the dead one");
+    store.pool().close().await;
+}

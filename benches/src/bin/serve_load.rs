@@ -9,14 +9,15 @@
 //! (every stored day of a random product) for SECONDS. Prints requests/s and latency
 //! percentiles per endpoint and overall; any non-200 answer is counted and fails the run.
 //!
-//! For profiling: `SERVE_LOAD_POOL=N` sets the server's pool size, `SERVE_LOAD_PING=0`
-//! turns off the pool's ping before each acquire, `SERVE_LOAD_ONLY=list|history` sends only
+//! For profiling: `SERVE_LOAD_POOL=N` sets the server's pool size (default `amazcope
+//! serve`'s, `serve::pool_config`), `SERVE_LOAD_PING_AFTER_MS=N` pings a connection before
+//! use only when it was idle N ms (0: always; default serve's 500), `SERVE_LOAD_ONLY=list|history` sends only
 //! that request, and `SERVE_LOAD_SHOW=1` prints one item of each answer.
 
 use amazcope_benches::{BenchDb, Rng, first_day, generate};
 use amazcope_core::SnapshotRepository;
 use amazcope_examples::serve::{self, AppState};
-use amazcope_pg::{PgStore, PoolConfig};
+use amazcope_pg::PgStore;
 use chrono::{Duration as Days, Utc};
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,7 @@ fn main() {
     let client_rt =
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("client runtime");
 
-    let (db, token, ids, addr, stop) = server_rt.block_on(async {
+    let (db, token, ids, addr, stop, server_pool) = server_rt.block_on(async {
         let db = BenchDb::create().await;
         let mut data = generate(&db.store, products, days, 19).await;
         // The stored days are the last DAYS days up to today, as a tracker that has run for
@@ -66,11 +67,11 @@ fn main() {
         let user: uuid::Uuid =
             sqlx::query_scalar("SELECT id FROM users WHERE username = 'load'").fetch_one(db.store.pool()).await.unwrap();
         let (_, token) = db.store.create_api_token(user.into(), "load").await.expect("token");
-        let pool = PoolConfig {
-            max_connections: env_u32("SERVE_LOAD_POOL", pool_default()),
-            test_before_acquire: env_u32("SERVE_LOAD_PING", 1) != 0,
-            ..PoolConfig::default()
-        };
+        let mut pool = serve::pool_config(std::env::var("SERVE_LOAD_POOL").ok().and_then(|v| v.parse().ok()));
+        if let Ok(ms) = std::env::var("SERVE_LOAD_PING_AFTER_MS") {
+            pool.ping_after_idle = Duration::from_millis(ms.parse().expect("SERVE_LOAD_PING_AFTER_MS: milliseconds"));
+        }
+        let server_pool = pool.max_connections;
         let store = PgStore::connect(db.connect_options(), pool).await.expect("server pool");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -79,7 +80,7 @@ fn main() {
             let _ = rx.await;
         }));
         eprintln!("stored {} snapshots ({products} products x {days} days); serving on {addr}", data.rows.len());
-        (db, token.expose().to_owned(), data.product_ids, addr, tx)
+        (db, token.expose().to_owned(), data.product_ids, addr, tx, server_pool)
     });
 
     amazcope_scrape::fetch::install_tls_provider();
@@ -171,8 +172,7 @@ fn main() {
         );
     };
     println!(
-        "serve_load: {clients} clients, {secs} s, {products} products x {days} days, server pool {}",
-        env_u32("SERVE_LOAD_POOL", pool_default())
+        "serve_load: {clients} clients, {secs} s, {products} products x {days} days, server pool {server_pool}"
     );
     let mut total: Vec<u32> = all.iter().flatten().copied().collect();
     report("list", &mut all[0]);
@@ -185,13 +185,4 @@ fn main() {
         eprintln!("error: {errors} requests failed");
         std::process::exit(1);
     }
-}
-
-/// `amazcope serve`'s pool: twice the cores.
-fn pool_default() -> u32 {
-    2 * std::thread::available_parallelism().map_or(2, |n| n.get() as u32)
-}
-
-fn env_u32(name: &str, default: u32) -> u32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }

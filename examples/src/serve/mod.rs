@@ -85,6 +85,20 @@ impl Refresher {
     }
 }
 
+/// The pool `amazcope serve` opens: `max_connections` (default twice the cores: a request
+/// holds a connection while PostgreSQL works and while the answer is decoded, so about two
+/// per core keep both busy), and a connection used within the last half second is not pinged
+/// again before the next request takes it ([`amazcope_pg::PoolConfig::ping_after_idle`]:
+/// under load that ping was one of the six round trips of each request).
+pub fn pool_config(max_connections: Option<u32>) -> amazcope_pg::PoolConfig {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    amazcope_pg::PoolConfig {
+        max_connections: max_connections.unwrap_or(2 * cores).max(1),
+        ping_after_idle: Duration::from_millis(500),
+        ..Default::default()
+    }
+}
+
 /// The whole application: health, the API with its OpenAPI document, and the dashboard.
 pub fn router(state: AppState) -> Router {
     let (routes, openapi) =
