@@ -96,17 +96,19 @@ pub struct DailyPrice {
 /// The read of [`PgStore::daily_prices_of`] for `products` and the days `from..=to`, with
 /// the values spliced in (COPY takes no bind parameters; they are UUIDs and dates formatted
 /// here, never caller text). Every column it names is in the primary key's index
-/// (`pk_product_daily ... INCLUDE`, migration 0020), so the server answers it with an
+/// (`pk_product_daily ... INCLUDE`, migrations 0020 and 0022), so the server answers it with an
 /// index-only scan in key order, no heap page and no sort (`tests/pg/rollups.rs` checks the
 /// plan). One row per product with its days and prices as arrays: 100 rows to send and
-/// decode instead of 9,000 (each row of a COPY is a message of its own). Public for that
-/// check.
+/// decode instead of 9,000 (each row of a COPY is a message of its own). The prices are the
+/// rollup's hundredths as bigint (`price_*_cents`, generated when the rollup is written,
+/// migration 0022): an int8 array is sent and decoded by copying 8 bytes per value, a numeric
+/// array by converting base-10000 digits both ways. Public for that check.
 pub fn daily_prices_sql(products: &[ProductId], from: NaiveDate, to: NaiveDate) -> String {
     let ids: Vec<String> = products.iter().map(|p| p.0.hyphenated().to_string()).collect();
     // language=PostgreSQL
     format!(
-        "SELECT product_id, array_agg(day), array_agg(price_min), array_agg(price_max),
-                array_agg(price_sum), array_agg(price_count)
+        "SELECT product_id, array_agg(day), array_agg(price_min_cents), array_agg(price_max_cents),
+                array_agg(price_sum_cents), array_agg(price_count)
          FROM product_daily
          WHERE product_id = ANY('{{{}}}'::uuid[]) AND day >= '{from}' AND day <= '{to}'
          GROUP BY product_id
@@ -189,13 +191,7 @@ fn decode_daily_prices(b: &[u8]) -> StoreResult<Vec<DailyPrice>> {
             return Err(bad("arrays of different lengths"));
         }
         let cents = |v: Option<&[u8]>| -> StoreResult<Option<i64>> {
-            v.map(|v| {
-                copy_binary::numeric_unscaled(v, 2)
-                    .ok()
-                    .and_then(|c| i64::try_from(c).ok())
-                    .ok_or_else(|| bad("a price"))
-            })
-            .transpose()
+            v.map(|v| <[u8; 8]>::try_from(v).map(i64::from_be_bytes).map_err(|_| bad("a price"))).transpose()
         };
         let first = out.len();
         let [days, mins, maxs, sums, counts]: [Vec<Option<&[u8]>>; 5] =
@@ -463,11 +459,10 @@ mod tests {
     use super::*;
 
     /// product, day number since 2000-01-01, min, max, sum (cents), count.
-    type Day = (i32, Option<i16>, Option<i16>, i16, i32);
+    type Day = (i32, Option<i64>, Option<i64>, i64, i32);
 
-    fn numeric(cents: i16) -> Vec<u8> {
-        // Two base-10000 digits of weights 0 and -1: units and hundredths.
-        copy_binary::numeric_wire(2, 0, 0, 2, &[cents / 100, (cents % 100) * 100])
+    fn int8(cents: i64) -> Vec<u8> {
+        cents.to_be_bytes().to_vec()
     }
 
     fn array(elements: Vec<Option<Vec<u8>>>) -> Vec<u8> {
@@ -495,9 +490,9 @@ mod tests {
             s.extend_from_slice(&6i16.to_be_bytes());
             let mut fields = vec![id.to_be_bytes().to_vec()];
             fields.push(array(days.iter().map(|d| Some(d.0.to_be_bytes().to_vec())).collect()));
-            fields.push(array(days.iter().map(|d| d.1.map(numeric)).collect()));
-            fields.push(array(days.iter().map(|d| d.2.map(numeric)).collect()));
-            fields.push(array(days.iter().map(|d| Some(numeric(d.3))).collect()));
+            fields.push(array(days.iter().map(|d| d.1.map(int8)).collect()));
+            fields.push(array(days.iter().map(|d| d.2.map(int8)).collect()));
+            fields.push(array(days.iter().map(|d| Some(int8(d.3))).collect()));
             fields.push(array(days.iter().map(|d| Some(d.4.to_be_bytes().to_vec())).collect()));
             for f in fields {
                 s.extend_from_slice(&(f.len() as i32).to_be_bytes());
