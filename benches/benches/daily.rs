@@ -17,6 +17,8 @@
 //! Needs `DATABASE_URL`. `cargo bench -p amazcope-benches --bench daily` (release);
 //! `AMAZCOPE_BENCH_PRODUCTS` changes the number of products stored (default 2,000).
 
+mod common;
+
 use amazcope_benches::{BenchDb, first_day, generate};
 use amazcope_core::SnapshotRepository;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -93,12 +95,9 @@ async fn raw_read(db: &BenchDb, ids: &[Uuid], from: DateTime<Utc>, to: DateTime<
     sqlx::query_as(RAW_SQL).bind(ids).bind(from).bind(to).fetch_all(db.store.pool()).await.expect("raw read")
 }
 
-// No plots: criterion draws them with plotters, which needs a system font and panics on a
-// machine without one (a fresh CI image); the figures are in the text output and in
-// target/criterion/*/new/estimates.json.
 criterion_group! {
     name = benches;
-    config = Criterion::default().without_plots();
+    config = common::criterion();
     targets = daily_reads
 }
 criterion_main!(benches);

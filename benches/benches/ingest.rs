@@ -8,6 +8,8 @@
 //! The original's per-scrape write path (147 scrapes/s on this machine) is Python and timed
 //! by `benches/ingest_compare.sh` beside `ingest_rate`, which reports the ratio.
 
+mod common;
+
 use amazcope_benches::BenchDb;
 use amazcope_benches::ingest::{self, day0};
 use amazcope_core::model::page::FetchedPage;
@@ -95,12 +97,9 @@ fn bench(c: &mut Criterion) {
     rt.block_on(db.drop_db());
 }
 
-// No plots: criterion draws them with plotters, which needs a system font and panics on a
-// machine without one (a fresh CI image); the figures are in the text output and in
-// target/criterion/*/new/estimates.json.
 criterion_group! {
     name = benches;
-    config = Criterion::default().without_plots();
+    config = common::criterion();
     targets = bench
 }
 criterion_main!(benches);

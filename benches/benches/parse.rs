@@ -2,6 +2,8 @@
 //! once) and MB/s (`Throughput::Bytes`). The Python baselines (BeautifulSoup + lxml,
 //! selectolax) are timed over the same pages in the same run by `benches/parse_compare.sh`.
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::PathBuf;
 
@@ -49,12 +51,9 @@ fn parse(c: &mut Criterion) {
     g.finish();
 }
 
-// No plots: criterion draws them with plotters, which needs a system font and panics on a
-// machine without one (a fresh CI image); the figures are in the text output and in
-// target/criterion/*/new/estimates.json.
 criterion_group! {
     name = benches;
-    config = Criterion::default().without_plots();
+    config = common::criterion();
     targets = parse
 }
 criterion_main!(benches);

@@ -4,6 +4,8 @@
 //!
 //! Needs `DATABASE_URL`. `cargo bench -p amazcope-benches --bench snapshots`.
 
+mod common;
+
 use amazcope_benches::{BenchDb, generate};
 use amazcope_core::SnapshotRepository;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -53,12 +55,9 @@ fn snapshot_ingest(c: &mut Criterion) {
     rt.block_on(db.drop_db());
 }
 
-// No plots: criterion draws them with plotters, which needs a system font and panics on a
-// machine without one (a fresh CI image); the figures are in the text output and in
-// target/criterion/*/new/estimates.json.
 criterion_group! {
     name = benches;
-    config = Criterion::default().without_plots();
+    config = common::criterion();
     targets = snapshot_ingest
 }
 criterion_main!(benches);
