@@ -16,9 +16,10 @@
 #   products, 100,000 alerts and notifications, each transaction beginning as the library's
 #   user_tx does (set_config('amazcope.user_id', ..., true)); one pgbench run per round
 #   (2 clients, QUERY_SECS seconds, default 15) mixes the transaction as the superuser and
-#   after SET LOCAL ROLE amazcope_app, so both see the same load; then the same with the
-#   policies as migration 0015 made them (0019's down and up applied in place), the
-#   before of 0019.
+#   after SET LOCAL ROLE amazcope_app, so both see the same load; once in the simple protocol
+#   (every statement parsed and planned each time) and once prepared (as sqlx runs the
+#   library's queries); then the same with the policies as migrations 0019 and 0015 made
+#   them (0023's and 0019's down and up applied in place), the befores of 0023 and 0019.
 # Needs DATABASE_URL (a superuser's), psql and pgbench. SKIP_INGEST=1 measures the queries only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -89,6 +90,10 @@ COMMIT;
 SQL
 sed 's/^SET LOCAL ROLE NONE;$/SET LOCAL ROLE amazcope_app;/' "$out/norls.sql" > "$out/rls.sql"
 grep -q '^SET LOCAL ROLE amazcope_app;$' "$out/rls.sql" || { echo "rls.sql: no SET LOCAL ROLE" >&2; exit 1; }
+# The same transaction as prepared statements (pgbench -M prepared), as the library runs its
+# queries (sqlx prepares each statement once per connection): the user id becomes a parameter.
+mkdir "$out/prepared"
+for f in norls rls; do sed "s/':uid'/:uid/g" "$out/$f.sql" > "$out/prepared/$f.sql"; done
 echo "query database: $(( $("$bindir/psql" "$(url_for "$admin" "$qdb")" -qAt -c 'SELECT count(*) FROM alerts') )) alerts"
 
 run_side() { # side url
@@ -100,9 +105,10 @@ run_side() { # side url
   DATABASE_URL=$url "$root/target/release/snapshot_rate" "$products" "$days" 1 > "$out/snap.txt"
   echo "$side snapshots $(sed -n 's/^median_rows_per_sec \([0-9]*\).*/\1/p' "$out/snap.txt")" >> "$out/all.txt"
 }
-queries() { # one paired pgbench run: mean latency (ms) of each script; $1: key suffix
-  local key=queries${1:-}
-  "$bindir/pgbench" -n -M simple -c 2 -j 2 -T "$query_secs" -f "$out/norls.sql@1" -f "$out/rls.sql@1" \
+queries() { # one paired pgbench run: mean latency (ms) of each script; $1: key suffix, $2: protocol
+  local key=queries${1:-} mode=${2:-simple} dir=$out
+  [ "$mode" = prepared ] && dir=$out/prepared
+  "$bindir/pgbench" -n -M "$mode" -c 2 -j 2 -T "$query_secs" -f "$dir/norls.sql@1" -f "$dir/rls.sql@1" \
     "$(url_for "$admin" "$qdb")" > "$out/pgbench.txt" 2>&1 || { cat "$out/pgbench.txt"; exit 1; }
   grep -q "number of failed transactions: 0 " "$out/pgbench.txt" || { cat "$out/pgbench.txt"; exit 1; }
   mapfile -t lat < <(sed -n 's/^ - latency average = \([0-9.]*\) ms/\1/p' "$out/pgbench.txt")
@@ -111,8 +117,7 @@ queries() { # one paired pgbench run: mean latency (ms) of each script; $1: key 
   echo "rls $key $(python3 -c "print(1000 / ${lat[1]})")" >> "$out/all.txt"
 }
 : > "$out/all.txt"
-policies_up=$(ls "$root"/migrations/0019_*.up.sql 2>/dev/null || true)
-policies_down=$(ls "$root"/migrations/0019_*.down.sql 2>/dev/null || true)
+psql_q() { "$bindir/psql" "$(url_for "$admin" "$qdb")" -qAt -v ON_ERROR_STOP=1 "$@"; }
 for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) = 1 ]; then order="rls norls"; else order="norls rls"; fi
   for side in $order; do
@@ -120,12 +125,15 @@ for r in $(seq 1 "$rounds"); do
     if [ "$side" = rls ]; then run_side rls "$app"; else run_side norls "$admin"; fi
   done
   queries
-  # The same with 0015's policies (before 0019 made them cheaper), switched in place.
-  if [ -f "$policies_down" ]; then
-    "$bindir/psql" "$(url_for "$admin" "$qdb")" -qAt -v ON_ERROR_STOP=1 -f "$policies_down"
-    queries _0015_policies
-    "$bindir/psql" "$(url_for "$admin" "$qdb")" -qAt -v ON_ERROR_STOP=1 -f "$policies_up"
-  fi
+  queries _prepared prepared
+  # The same with the policies as earlier migrations made them, switched in place: 0019's
+  # (before 0023 wrote the setting out) and 0015's (before 0019 made the checks InitPlans).
+  psql_q -f "$root"/migrations/0023_*.down.sql
+  queries _0019_policies
+  psql_q -f "$root"/migrations/0019_*.down.sql
+  queries _0015_policies
+  psql_q -f "$root"/migrations/0019_*.up.sql
+  psql_q -f "$root"/migrations/0023_*.up.sql
   echo "round $r/$rounds done ($order)"
 done
 python3 - "$out/all.txt" <<'PY'
@@ -135,10 +143,16 @@ v = defaultdict(list)
 for line in open(sys.argv[1]):
     side, key, val = line.split()
     v[(side, key)].append(float(val))
-print(f"\n{'benchmark':22s} {'no RLS (superuser)':>20s} {'RLS (amazcope_app)':>20s} {'RLS / no RLS':>13s}")
+# The query runs pair the two sides in one pgbench run (the same load on both), so the
+# median of the per-round ratios is shown as well: it cancels the load that moves both.
+print(f"\n{'benchmark':22s} {'no RLS (superuser)':>20s} {'RLS (amazcope_app)':>20s} {'RLS / no RLS':>13s} {'paired':>7s}")
 for key, unit in [k for k in [("ingest_batch", "pages/s"), ("ingest_single", "pages/s"), ("ingest_backfill", "pages/s"),
-                  ("snapshots", "rows/s"), ("queries", "txn/s/client"), ("queries_0015_policies", "txn/s/client")] if v[("rls", k[0])]]:
+                  ("snapshots", "rows/s"), ("queries", "txn/s/client"), ("queries_prepared", "txn/s/client"),
+                  ("queries_0019_policies", "txn/s/client"), ("queries_0015_policies", "txn/s/client")] if v[("rls", k[0])]]:
     a, b = statistics.median(v[("norls", key)]), statistics.median(v[("rls", key)])
-    print(f"{key:22s} {a:>12,.1f} {unit:7s} {b:>12,.1f} {unit:7s} {b / a:>12.3f}")
+    paired = ""
+    if key.startswith("queries"):
+        paired = f"{statistics.median(y / x for x, y in zip(v[('norls', key)], v[('rls', key)])):7.3f}"
+    print(f"{key:22s} {a:>12,.1f} {unit:7s} {b:>12,.1f} {unit:7s} {b / a:>12.3f} {paired:>7s}")
 print("\nruns:", {f"{s}/{k}": vals for (s, k), vals in sorted(v.items())})
 PY

@@ -313,3 +313,30 @@ async fn every_tenant_table_forces_its_policies(pool: PgPool) {
         assert_eq!(policies, 2, "{table}");
     }
 }
+
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn tenant_policies_read_the_setting_without_calling_a_function(pool: PgPool) {
+    // Migration 0023: the planner inlines an SQL function by parsing its body anew in every
+    // statement it plans, so the tenant check is written out; and it is an InitPlan (one
+    // evaluation per statement, not per row), with the service check, as 0019 made them.
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+         WHERE p.polname = 'rls_tenant' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), TENANT_TABLES.len(), "{rows:?}");
+    for (table, using, check) in rows {
+        for expr in [&using, &check] {
+            assert!(!expr.contains("amazcope_acting_user"), "{table}: {expr}");
+            assert!(
+                expr.contains(
+                    "= ( SELECT (NULLIF(current_setting('amazcope.user_id'::text, true), ''::text))::uuid"
+                ),
+                "{table}: {expr}"
+            );
+        }
+    }
+}
