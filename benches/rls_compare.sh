@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# The cost of row-level security (issue 16): the same benchmarks connected as the role the
-# library runs as (amazcope_app, made by scripts/test-db-roles: no superuser, no BYPASSRLS,
-# so FORCE holds it to every tenant policy) and as the administrator of DATABASE_URL (a
-# superuser: the policies do not apply), back to back, ROUNDS alternating rounds (the order
-# flips each round), release build. Prints the medians and the ratio RLS / no RLS.
+# The cost of row-level security (issue 16), release build, ROUNDS alternating rounds (the
+# order flips each round). Prints the medians, their ratio RLS / no RLS, and the median of
+# the per-round ratios.
+#
+# - ingest and snapshots: both sides connect as the role the library runs as (amazcope_app,
+#   made by scripts/test-db-roles: no superuser, no BYPASSRLS), back to back, each on a fresh
+#   database it migrates; the control has row-level security switched off on every table
+#   (AMAZCOPE_BENCH_NO_RLS=1: DISABLE and NO FORCE), so the same code sends the same
+#   statements as the same role and only the policies differ. (A superuser is no control
+#   here: ingest crosses users through SET LOCAL ROLE amazcope_service, held to the policies
+#   whoever logged in.)
+# - queries: as the superuser (no policy applies) and as amazcope_app, in one pgbench run
+#   (below).
 #
 #   benches/rls_compare.sh [ROUNDS] [PRODUCTS DAYS]     (default 5, 300 20)
 #
 # - ingest: benches/ingest_compare.sh's ingest_rate (pages stored with alerts and
-#   notifications for two users: batch, single, backfill), each run on a fresh database of
-#   the role;
+#   notifications for two users: batch, single, backfill);
 # - snapshots: benches/pg_compare.sh's snapshot_rate (insert_snapshots; no tenant table);
 # - queries: pgbench over the repositories' tenant reads (a user's tracked products with
 #   their latest values, alert list, unread inbox and its count), 100 users x 100 tracked
@@ -20,7 +27,8 @@
 #   (every statement parsed and planned each time) and once prepared (as sqlx runs the
 #   library's queries); then the same with the policies as migrations 0019 and 0015 made
 #   them (0023's and 0019's down and up applied in place), the befores of 0023 and 0019.
-# Needs DATABASE_URL (a superuser's), psql and pgbench. SKIP_INGEST=1 measures the queries only.
+# Needs DATABASE_URL (a superuser's), psql and pgbench. SKIP_INGEST=1 measures the queries only,
+# SKIP_QUERIES=1 the ingest and snapshots only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -96,13 +104,14 @@ mkdir "$out/prepared"
 for f in norls rls; do sed "s/':uid'/:uid/g" "$out/$f.sql" > "$out/prepared/$f.sql"; done
 echo "query database: $(( $("$bindir/psql" "$(url_for "$admin" "$qdb")" -qAt -c 'SELECT count(*) FROM alerts') )) alerts"
 
-run_side() { # side url
-  local side=$1 url=$2
-  DATABASE_URL=$url "$root/target/release/ingest_rate" "$products" "$days" 1 > "$out/ingest.txt"
+run_side() { # side: both as amazcope_app; norls with row-level security switched off
+  local side=$1 url=$app no_rls=
+  [ "$side" = norls ] && no_rls=1
+  AMAZCOPE_BENCH_NO_RLS=$no_rls DATABASE_URL=$url "$root/target/release/ingest_rate" "$products" "$days" 1 > "$out/ingest.txt"
   for k in batch single backfill; do
     echo "$side ingest_$k $(sed -n "s/^${k}_pages_per_sec \([0-9]*\).*/\1/p" "$out/ingest.txt")" >> "$out/all.txt"
   done
-  DATABASE_URL=$url "$root/target/release/snapshot_rate" "$products" "$days" 1 > "$out/snap.txt"
+  AMAZCOPE_BENCH_NO_RLS=$no_rls DATABASE_URL=$url "$root/target/release/snapshot_rate" "$products" "$days" 1 > "$out/snap.txt"
   echo "$side snapshots $(sed -n 's/^median_rows_per_sec \([0-9]*\).*/\1/p' "$out/snap.txt")" >> "$out/all.txt"
 }
 queries() { # one paired pgbench run: mean latency (ms) of each script; $1: key suffix, $2: protocol
@@ -122,8 +131,9 @@ for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) = 1 ]; then order="rls norls"; else order="norls rls"; fi
   for side in $order; do
     [ -n "${SKIP_INGEST:-}" ] && continue
-    if [ "$side" = rls ]; then run_side rls "$app"; else run_side norls "$admin"; fi
+    run_side "$side"
   done
+  [ -n "${SKIP_QUERIES:-}" ] && { echo "round $r/$rounds done ($order)"; continue; }
   queries
   queries _prepared prepared
   # The same with the policies as earlier migrations made them, switched in place: 0019's
@@ -143,16 +153,15 @@ v = defaultdict(list)
 for line in open(sys.argv[1]):
     side, key, val = line.split()
     v[(side, key)].append(float(val))
-# The query runs pair the two sides in one pgbench run (the same load on both), so the
-# median of the per-round ratios is shown as well: it cancels the load that moves both.
-print(f"\n{'benchmark':22s} {'no RLS (superuser)':>20s} {'RLS (amazcope_app)':>20s} {'RLS / no RLS':>13s} {'paired':>7s}")
+# The two sides of a round run at once (queries: one pgbench run) or back to back (ingest,
+# snapshots), so the median of the per-round ratios is shown as well ("paired"): it cancels
+# the load that moves both sides of a round.
+print(f"\n{'benchmark':22s} {'no RLS':>20s} {'RLS (amazcope_app)':>20s} {'RLS / no RLS':>13s} {'paired':>7s}")
 for key, unit in [k for k in [("ingest_batch", "pages/s"), ("ingest_single", "pages/s"), ("ingest_backfill", "pages/s"),
                   ("snapshots", "rows/s"), ("queries", "txn/s/client"), ("queries_prepared", "txn/s/client"),
                   ("queries_0019_policies", "txn/s/client"), ("queries_0015_policies", "txn/s/client")] if v[("rls", k[0])]]:
     a, b = statistics.median(v[("norls", key)]), statistics.median(v[("rls", key)])
-    paired = ""
-    if key.startswith("queries"):
-        paired = f"{statistics.median(y / x for x, y in zip(v[('norls', key)], v[('rls', key)])):7.3f}"
+    paired = f"{statistics.median(y / x for x, y in zip(v[('norls', key)], v[('rls', key)])):7.3f}"
     print(f"{key:22s} {a:>12,.1f} {unit:7s} {b:>12,.1f} {unit:7s} {b / a:>12.3f} {paired:>7s}")
 print("\nruns:", {f"{s}/{k}": vals for (s, k), vals in sorted(v.items())})
 PY

@@ -24,6 +24,26 @@ pub struct BenchDb {
     name: String,
 }
 
+/// `AMAZCOPE_BENCH_NO_RLS=1`: the control of `benches/rls_compare.sh`, the same database
+/// and role with row-level security switched off on every table that has it (the owner, the
+/// role that migrated, may), so the same code runs the same statements without policies.
+async fn disable_row_security(pool: &sqlx::PgPool) {
+    // language=PostgreSQL
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.oid::regclass::text FROM pg_class c
+         WHERE c.relnamespace = current_schema()::regnamespace AND c.relrowsecurity",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("tables with row-level security");
+    assert!(!tables.is_empty(), "no table has row-level security: nothing to switch off");
+    for t in tables {
+        // The name comes from the catalog, quoted by regclass's output.
+        let sql = format!("ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await.expect("switch row-level security off");
+    }
+}
+
 impl BenchDb {
     /// Creates `amazcope_bench_<random>` on the server of `DATABASE_URL` and migrates it.
     ///
@@ -45,6 +65,9 @@ impl BenchDb {
             .await
             .expect("connect to bench database");
         amazcope_pg::MIGRATOR.run(&pool).await.expect("migrate bench database");
+        if std::env::var_os("AMAZCOPE_BENCH_NO_RLS").is_some_and(|v| !v.is_empty()) {
+            disable_row_security(&pool).await;
+        }
         Self { store: PgStore::from_pool(pool), admin, name }
     }
 
