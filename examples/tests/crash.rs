@@ -4,8 +4,8 @@
 //! - `crash_import_*` / `crash_worker_*`: `amazcope import DIR` and `amazcope worker`
 //!   killed with SIGKILL at random points; afterwards the invariants hold and running the
 //!   command again ends with the totals of an uninterrupted run;
-//! - `crash_worker_rides_out_a_postgres_restart`: `pg_ctl restart -m immediate` on a
-//!   private cluster under a running worker;
+//! - `crash_worker_rides_out_a_postgres_restart`: an immediate restart of a private cluster
+//!   (`pg_ctl stop -m immediate`, down 2 s, start) under a running worker;
 //! - `crash_read_only_database_*`: a clear error and a non-zero exit, not a hang;
 //! - `crash_full_disk_*`: the database's tablespace on a small tmpfs filled up under an
 //!   import (the same), and `export --out /dev/full`;
@@ -69,7 +69,10 @@ impl Db {
         c.execute("ALTER SYSTEM SET max_connections = 300").await.unwrap();
         drop(c);
         let server = cluster.cluster().clone();
-        tokio::task::spawn_blocking(move || server.restart_immediate()).await.unwrap().expect("restart");
+        tokio::task::spawn_blocking(move || server.restart_immediate(Duration::ZERO))
+            .await
+            .unwrap()
+            .expect("restart");
         Db::create(admin, tag, Some(cluster)).await
     }
 
@@ -486,7 +489,13 @@ async fn crash_worker_rides_out_a_postgres_restart() {
     }
     pool.close().await;
     let cluster = db.cluster.as_ref().expect("a private cluster").cluster().clone();
-    tokio::task::spawn_blocking(move || cluster.restart_immediate()).await.unwrap().expect("pg_ctl restart");
+    // Down for 2 s, longer than the worker goes without the database (a batch of 5 pages at
+    // the rate above): a restart of a fraction of a second could fall between its queries,
+    // the pool would open new connections unnoticed, and nothing would be logged.
+    tokio::task::spawn_blocking(move || cluster.restart_immediate(Duration::from_secs(2)))
+        .await
+        .unwrap()
+        .expect("pg_ctl stop -m immediate, start");
     let log = worker.success(Duration::from_secs(120)).await;
     eprintln!("{log}");
     assert!(log.contains("database unreachable"), "the outage is logged: {log}");

@@ -281,24 +281,37 @@ impl LocalCluster {
         Ok(())
     }
 
-    /// Restarts the server with `pg_ctl restart -m immediate`: every server process is ended
-    /// at once without a checkpoint (as in a crash; the restart replays the WAL), then the
-    /// server starts again and is waited for. For tests of clients riding out an outage.
-    pub fn restart_immediate(&self) -> Result<(), ClusterError> {
-        let mut cmd = self.tool("pg_ctl");
-        cmd.arg("restart").arg("-D").arg(self.data_dir()).arg("-l").arg(self.log_file()).args([
-            "-m",
-            "immediate",
-            "-w",
-            "-t",
-            "60",
-        ]);
-        let line = shell_words(&cmd);
-        let out = run(cmd)?;
-        if !out.status.success() {
-            return Err(failed(line, &out, self.log_tail()));
+    /// Restarts the server as after a crash: `pg_ctl stop -m immediate` ends every server
+    /// process at once without a checkpoint, the server stays down for `down`, then starts
+    /// again (replaying the WAL) and is waited for. For tests of clients riding out an
+    /// outage: a client that touches the database only now and then (a worker fetching a
+    /// batch of pages) may sleep through a restart that takes a fraction of a second and
+    /// only meet new connections; `down` longer than its gaps makes it meet the outage.
+    /// `Duration::ZERO`: `pg_ctl restart -m immediate`.
+    pub fn restart_immediate(&self, down: std::time::Duration) -> Result<(), ClusterError> {
+        let pg_ctl = |action: &str| {
+            let mut cmd = self.tool("pg_ctl");
+            cmd.arg(action).arg("-D").arg(self.data_dir());
+            if action != "stop" {
+                cmd.arg("-l").arg(self.log_file());
+            }
+            if action != "start" {
+                cmd.args(["-m", "immediate"]);
+            }
+            cmd.args(["-w", "-t", "60"]);
+            let line = shell_words(&cmd);
+            let out = run(cmd)?;
+            if !out.status.success() {
+                return Err(failed(line, &out, self.log_tail()));
+            }
+            Ok(())
+        };
+        if down.is_zero() {
+            return pg_ctl("restart");
         }
-        Ok(())
+        pg_ctl("stop")?;
+        std::thread::sleep(down);
+        pg_ctl("start")
     }
 
     /// Stops the server (fast shutdown: open sessions are ended). Returns whether it was
