@@ -111,6 +111,12 @@ run_side() { # side: both as amazcope_app; norls with row-level security switche
   for k in batch single backfill; do
     echo "$side ingest_$k $(sed -n "s/^${k}_pages_per_sec \([0-9]*\).*/\1/p" "$out/ingest.txt")" >> "$out/all.txt"
   done
+  # The server's CPU time (pages per CPU-second of the backends, from /proc: the server runs
+  # here), steadier than wall time on a busy machine; the policies run in the server.
+  echo "$side ingest_batch_server_cpu $(sed -n 's/^batch_server_cpu_ms_per_day \([0-9.]*\).*/\1/p' "$out/ingest.txt" \
+    | python3 -c "import sys; print($products * 1000 / float(sys.stdin.read()))")" >> "$out/all.txt"
+  echo "$side ingest_single_server_cpu $(sed -n 's/^single_server_cpu_us_per_page \([0-9.]*\).*/\1/p' "$out/ingest.txt" \
+    | python3 -c "import sys; print(1e6 / float(sys.stdin.read()))")" >> "$out/all.txt"
   AMAZCOPE_BENCH_NO_RLS=$no_rls DATABASE_URL=$url "$root/target/release/snapshot_rate" "$products" "$days" 1 > "$out/snap.txt"
   echo "$side snapshots $(sed -n 's/^median_rows_per_sec \([0-9]*\).*/\1/p' "$out/snap.txt")" >> "$out/all.txt"
 }
@@ -156,12 +162,13 @@ for line in open(sys.argv[1]):
 # The two sides of a round run at once (queries: one pgbench run) or back to back (ingest,
 # snapshots), so the median of the per-round ratios is shown as well ("paired"): it cancels
 # the load that moves both sides of a round.
-print(f"\n{'benchmark':22s} {'no RLS':>20s} {'RLS (amazcope_app)':>20s} {'RLS / no RLS':>13s} {'paired':>7s}")
+print(f"\n{'benchmark':26s} {'no RLS':>20s} {'RLS (amazcope_app)':>20s} {'RLS / no RLS':>13s} {'paired':>7s}")
 for key, unit in [k for k in [("ingest_batch", "pages/s"), ("ingest_single", "pages/s"), ("ingest_backfill", "pages/s"),
+                  ("ingest_batch_server_cpu", "pages/cpu-s"), ("ingest_single_server_cpu", "pages/cpu-s"),
                   ("snapshots", "rows/s"), ("queries", "txn/s/client"), ("queries_prepared", "txn/s/client"),
                   ("queries_0019_policies", "txn/s/client"), ("queries_0015_policies", "txn/s/client")] if v[("rls", k[0])]]:
     a, b = statistics.median(v[("norls", key)]), statistics.median(v[("rls", key)])
     paired = f"{statistics.median(y / x for x, y in zip(v[('norls', key)], v[('rls', key)])):7.3f}"
-    print(f"{key:22s} {a:>12,.1f} {unit:7s} {b:>12,.1f} {unit:7s} {b / a:>12.3f} {paired:>7s}")
+    print(f"{key:26s} {a:>12,.1f} {unit:7s} {b:>12,.1f} {unit:7s} {b / a:>12.3f} {paired:>7s}")
 print("\nruns:", {f"{s}/{k}": vals for (s, k), vals in sorted(v.items())})
 PY

@@ -14,8 +14,9 @@
 //!
 //! Usage: `ingest_rate [PRODUCTS] [DAYS] [REPS]` (default 500 40 1; DAYS up to 75). Prints
 //! one `<name>_pages_per_sec <median>` line each, then the CPU time per day of the batch
-//! phase on each side (client, server processes; from `/proc`, so when the server runs
-//! on this machine): robust where wall time is not, on a machine busy with other work.
+//! phase and per page of the single phase on each side (client, server processes; from
+//! `/proc`, so when the server runs on this machine): robust where wall time is not, on a
+//! machine busy with other work.
 //! Needs `DATABASE_URL`.
 
 use amazcope_benches::BenchDb;
@@ -83,6 +84,7 @@ async fn main() {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut alerts = 0;
     let mut cpu = Vec::new();
+    let mut single_cpu = Vec::new();
     for rep in 0..reps {
         let start = ingest::recent_start(days);
         let all = ingest::days(&templates, start, n, 0..days + 1, 42 + rep as u64);
@@ -102,6 +104,7 @@ async fn main() {
 
         // One transaction per page: fewer pages, the rate is what counts.
         let extra = ingest::days(&templates, start, n.min(250), days + 1..days + 3, 7);
+        let cpu0 = cpu_now(store.pool()).await;
         let t = Instant::now();
         let mut pages = 0;
         for day in &extra {
@@ -111,6 +114,9 @@ async fn main() {
             }
         }
         single.push(pages as f64 / t.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (cpu0, cpu_now(store.pool()).await) {
+            single_cpu.push(((b.0 - a.0) * 1e6 / pages as f64, (b.1 - a.1) * 1e6 / pages as f64));
+        }
 
         // End to end: parse each page's HTML (cycling through the fixtures), then store.
         let t = Instant::now();
@@ -139,5 +145,9 @@ async fn main() {
     if !cpu.is_empty() {
         println!("batch_client_cpu_ms_per_day {:.1}", median(cpu.iter().map(|c| c.0).collect()));
         println!("batch_server_cpu_ms_per_day {:.1}", median(cpu.iter().map(|c| c.1).collect()));
+    }
+    if !single_cpu.is_empty() {
+        println!("single_client_cpu_us_per_page {:.0}", median(single_cpu.iter().map(|c| c.0).collect()));
+        println!("single_server_cpu_us_per_page {:.0}", median(single_cpu.iter().map(|c| c.1).collect()));
     }
 }
