@@ -111,12 +111,14 @@ run_side() { # side: both as amazcope_app; norls with row-level security switche
   for k in batch single backfill; do
     echo "$side ingest_$k $(sed -n "s/^${k}_pages_per_sec \([0-9]*\).*/\1/p" "$out/ingest.txt")" >> "$out/all.txt"
   done
-  # The server's CPU time (pages per CPU-second of the backends, from /proc: the server runs
-  # here), steadier than wall time on a busy machine; the policies run in the server.
-  echo "$side ingest_batch_server_cpu $(sed -n 's/^batch_server_cpu_ms_per_day \([0-9.]*\).*/\1/p' "$out/ingest.txt" \
-    | python3 -c "import sys; print($products * 1000 / float(sys.stdin.read()))")" >> "$out/all.txt"
-  echo "$side ingest_single_server_cpu $(sed -n 's/^single_server_cpu_us_per_page \([0-9.]*\).*/\1/p' "$out/ingest.txt" \
-    | python3 -c "import sys; print(1e6 / float(sys.stdin.read()))")" >> "$out/all.txt"
+  # The server's CPU time as pages per CPU-second of the backends (ingest_rate reads /proc,
+  # so only when the server runs on this machine): steadier than wall time on a busy
+  # machine, and the policies run in the server.
+  local ms us
+  ms=$(sed -n 's/^batch_server_cpu_ms_per_day \([0-9.]*\).*/\1/p' "$out/ingest.txt")
+  us=$(sed -n 's/^single_server_cpu_us_per_page \([0-9.]*\).*/\1/p' "$out/ingest.txt")
+  [ -n "$ms" ] && echo "$side ingest_batch_server_cpu $(python3 -c "print($products * 1000 / $ms)")" >> "$out/all.txt"
+  [ -n "$us" ] && echo "$side ingest_single_server_cpu $(python3 -c "print(1e6 / $us)")" >> "$out/all.txt"
   AMAZCOPE_BENCH_NO_RLS=$no_rls DATABASE_URL=$url "$root/target/release/snapshot_rate" "$products" "$days" 1 > "$out/snap.txt"
   echo "$side snapshots $(sed -n 's/^median_rows_per_sec \([0-9]*\).*/\1/p' "$out/snap.txt")" >> "$out/all.txt"
 }
