@@ -205,3 +205,28 @@ pub async fn generate(store: &PgStore, n_products: usize, days: usize, seed: u64
     }
     SnapshotData { product_ids, rows }
 }
+
+/// CPU seconds (user + system) spent so far by process `pid` ("self" for this one), from
+/// `/proc` (Linux, and a server on this machine); `None` elsewhere.
+pub fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// CPU seconds of the client and of the server processes serving the bench database.
+pub async fn cpu_now(pool: &sqlx::PgPool) -> Option<(f64, f64)> {
+    let pids: Vec<(i32,)> =
+        sqlx::query_as("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .fetch_all(pool)
+            .await
+            .ok()?;
+    let mut server = 0.0;
+    for (pid,) in pids {
+        server += cpu_seconds(&pid.to_string())?;
+    }
+    Some((cpu_seconds("self")?, server))
+}

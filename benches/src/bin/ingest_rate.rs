@@ -19,37 +19,12 @@
 //! machine busy with other work.
 //! Needs `DATABASE_URL`.
 
-use amazcope_benches::BenchDb;
 use amazcope_benches::ingest;
+use amazcope_benches::{BenchDb, cpu_now};
 use amazcope_core::model::page::FetchedPage;
 use amazcope_core::service::{IngestContext, IngestStore};
 use chrono::Duration;
 use std::time::Instant;
-
-/// CPU seconds (user + system) spent so far by process `pid` ("self" for this one), from
-/// `/proc` (Linux, and a server on this machine); `None` elsewhere.
-fn cpu_seconds(pid: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split(' ').collect();
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
-
-/// CPU seconds of the client and of the server processes serving the bench database.
-async fn cpu_now(pool: &sqlx::PgPool) -> Option<(f64, f64)> {
-    let pids: Vec<(i32,)> =
-        sqlx::query_as("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            .fetch_all(pool)
-            .await
-            .ok()?;
-    let mut server = 0.0;
-    for (pid,) in pids {
-        server += cpu_seconds(&pid.to_string())?;
-    }
-    Some((cpu_seconds("self")?, server))
-}
 
 /// Days of pages per transaction in the back-fill phase (2,500 pages at the default 500).
 const BACKFILL_DAYS: usize = 5;

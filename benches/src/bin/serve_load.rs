@@ -12,9 +12,11 @@
 //! For profiling: `SERVE_LOAD_POOL=N` sets the server's pool size (default `amazcope
 //! serve`'s, `serve::pool_config`), `SERVE_LOAD_PING_AFTER_MS=N` pings a connection before
 //! use only when it was idle N ms (0: always; default serve's 500), `SERVE_LOAD_ONLY=list|history` sends only
-//! that request, and `SERVE_LOAD_SHOW=1` prints one item of each answer.
+//! that request, and `SERVE_LOAD_SHOW=1` prints one item of each answer. Also prints the CPU
+//! time per request of this process (server and clients) and of the database's backends
+//! (from `/proc`, when the server runs on this machine).
 
-use amazcope_benches::{BenchDb, Rng, first_day, generate};
+use amazcope_benches::{BenchDb, Rng, cpu_now, first_day, generate};
 use amazcope_core::SnapshotRepository;
 use amazcope_examples::serve::{self, AppState};
 use amazcope_pg::PgStore;
@@ -84,6 +86,10 @@ fn main() {
     });
 
     amazcope_scrape::fetch::install_tls_provider();
+    // CPU seconds of this process (server and clients) and of the database's backends over
+    // the run: per request, a figure that a busier or slower machine moves less than
+    // requests/s.
+    let cpu_before = server_rt.block_on(cpu_now(db.store.pool()));
     let results = client_rt.block_on(async {
         let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
         // What one request of each kind answers (checked, and its size printed with the
@@ -146,6 +152,7 @@ fn main() {
         futures::future::join_all(tasks).await
     });
 
+    let cpu_after = server_rt.block_on(cpu_now(db.store.pool()));
     let mut all: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
     let mut errors = 0;
     for r in results {
@@ -178,6 +185,14 @@ fn main() {
     report("list", &mut all[0]);
     report("history", &mut all[1]);
     report("all", &mut total);
+    if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
+        let n = total.len().max(1) as f64;
+        println!(
+            "cpu per request: this process (server and clients) {:.0} us, PostgreSQL {:.0} us",
+            (b.0 - a.0) * 1e6 / n,
+            (b.1 - a.1) * 1e6 / n
+        );
+    }
     println!("errors {errors}");
     let _ = stop.send(());
     server_rt.block_on(db.drop_db());
