@@ -69,6 +69,18 @@ impl PgStore {
     }
 }
 
+/// Ends a transaction that only read: it is dropped, not committed. Dropping an open
+/// transaction queues `ROLLBACK` on its connection (sqlx's `TransactionManager::start_rollback`)
+/// and the pool sends it with the check it makes of every connection it takes back (a
+/// `Sync`, awaited in the background), so the transaction ends in the round trip that check
+/// costs anyway; `COMMIT` would be a round trip of its own, awaited by the caller, before
+/// it. A transaction that wrote nothing loses nothing by rolling back, and the acting user's
+/// setting ends with it either way. Only for transactions whose statements are all reads:
+/// a write dropped here would be undone.
+pub(crate) fn end_read(tx: Transaction<'static, Postgres>) {
+    drop(tx);
+}
+
 /// Migration 0015, the one source of the service role's SQL: a restore into a new server
 /// runs the parts below (see `backup::restore`).
 const RLS_MIGRATION: &str = include_str!("../../migrations/0015_tenant_row_security.up.sql");

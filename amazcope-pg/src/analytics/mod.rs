@@ -19,6 +19,7 @@
 
 use crate::PgStore;
 use crate::rows::{CategoryMetricRow, parse};
+use crate::tenant::end_read;
 use amazcope_core::analytics::{
     AnalyticsRepository, CompareMetric, ComparedProduct, Comparison, FieldTrend, Granularity, MAX_COMPARE,
     ProductSummary, TrendField, TrendPoint, TrendReport, TrendValue, extract, summarize,
@@ -142,7 +143,7 @@ impl AnalyticsRepository for PgStore {
             .await
             .map_err(db)?
             .ok_or_else(|| StoreError::not_found("product", product))?;
-        tx.commit().await.map_err(db)?;
+        end_read(tx);
         let r = &row;
         let Some(latest) = summary_snapshot(
             product,
@@ -233,7 +234,7 @@ impl AnalyticsRepository for PgStore {
                 .map_err(db)?;
             rows.into_iter().map(TryInto::try_into).collect::<StoreResult<_>>()?
         };
-        tx.commit().await.map_err(db)?;
+        end_read(tx);
         let mut history = Vec::with_capacity(rows.len());
         for r in &rows {
             if let Some(s) = r.snapshot(product)? {
@@ -341,7 +342,7 @@ impl AnalyticsRepository for PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+        end_read(tx);
         let field = metric.field();
         let mut out: Vec<ComparedProduct> = Vec::with_capacity(ids.len());
         for r in rows {
@@ -410,7 +411,7 @@ impl AnalyticsRepository for PgStore {
             .await
             .map_err(db)?
             .ok_or_else(|| StoreError::not_found("product", product))?;
-        tx.commit().await.map_err(db)?;
+        end_read(tx);
         if !row.found {
             return Ok(None);
         }

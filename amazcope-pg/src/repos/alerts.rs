@@ -3,6 +3,7 @@
 use super::limit_of;
 use crate::error;
 use crate::rows::{AlertRow, AlertViewRow, convert_all};
+use crate::tenant::end_read;
 use crate::{PgStore, write};
 use amazcope_core::model::alert::{Alert, AlertQuery, AlertView, NewAlert};
 use amazcope_core::{AlertId, AlertRepository, StoreError, StoreResult, UserId};
@@ -39,7 +40,7 @@ impl AlertRepository for PgStore {
         qb.push(" ORDER BY a.created_at DESC, a.id LIMIT ").push_bind(limit_of(query.limit, 100));
         let mut tx = self.user_tx(user).await?;
         let rows = qb.build_query_as::<AlertViewRow>().fetch_all(&mut *tx).await.map_err(error::db)?;
-        tx.commit().await.map_err(error::db)?;
+        end_read(tx);
         convert_all(rows)
     }
 

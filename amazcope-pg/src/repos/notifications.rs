@@ -4,6 +4,7 @@
 use crate::PgStore;
 use crate::error;
 use crate::rows::{NotificationRow, convert_all};
+use crate::tenant::end_read;
 use amazcope_core::model::notification::Notification;
 use amazcope_core::{NotificationId, NotificationRepository, StoreError, StoreResult, UserId};
 use async_trait::async_trait;
@@ -33,7 +34,7 @@ impl NotificationRepository for PgStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(error::db)?;
-        tx.commit().await.map_err(error::db)?;
+        end_read(tx);
         convert_all(rows)
     }
 

@@ -6,6 +6,7 @@ use crate::PgStore;
 use crate::error;
 use crate::history::{readable_tracking, tracks_in};
 use crate::rows::{SnapshotRow, convert_all, convert_opt};
+use crate::tenant::end_read;
 use crate::write::{products, snapshots};
 use amazcope_core::model::snapshot::{NewSnapshot, ProductSnapshot};
 use amazcope_core::{
@@ -155,7 +156,7 @@ impl SnapshotRepository for PgStore {
         if rows.is_empty() {
             tracks_in(&mut tx, user, product).await?;
         }
-        tx.commit().await.map_err(error::db)?;
+        end_read(tx);
         convert_all(rows)
     }
 }

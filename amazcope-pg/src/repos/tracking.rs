@@ -5,6 +5,7 @@ use crate::error::{self, ErrCtx};
 use crate::rows::{
     ProductTrackerRow, TrackedLatestRow, TrackedRow, TrackerRow, UserProductRow, convert_all, convert_opt,
 };
+use crate::tenant::end_read;
 use amazcope_core::model::tracking::{
     DEFAULT_BSR_THRESHOLD, DEFAULT_PRICE_THRESHOLD, TrackOptions, TrackedLatest, TrackedProduct, Tracker,
     TrackingPatch, UserProduct,
@@ -225,7 +226,7 @@ impl TrackingRepository for PgStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(error::db)?;
-        tx.commit().await.map_err(error::db)?;
+        end_read(tx);
         convert_opt(row)
     }
 
@@ -254,7 +255,7 @@ impl TrackingRepository for PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(error::db)?;
-        tx.commit().await.map_err(error::db)?;
+        end_read(tx);
         convert_all(rows)
     }
 
@@ -345,7 +346,7 @@ impl PgStore {
             }
             None => 0,
         };
-        tx.commit().await.map_err(error::db)?;
+        end_read(tx);
         let rows =
             rows.iter().map(TrackedLatestRow::from_row).collect::<Result<Vec<_>, _>>().map_err(error::db)?;
         Ok((u64::try_from(total).unwrap_or(0), convert_all(rows)?))

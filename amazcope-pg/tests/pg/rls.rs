@@ -162,6 +162,37 @@ async fn no_acting_user_reads_every_tenant_table_empty(pool: PgPool) {
     assert!(insert.is_err(), "insert without an acting user: {insert:?}");
 }
 
+/// The reads end their transaction by dropping it (`tenant::end_read`: the rollback goes out
+/// with the pool's release check): the next caller of the same connection acts as nobody.
+#[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
+async fn a_read_leaves_its_connection_to_the_next_caller_as_nobody(pool: PgPool) {
+    assert_restricted_role(&pool).await;
+    let (alice, _) = two_tenants(&pool).await;
+    // One connection, so every call below runs on the connection the read used.
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(pool.connect_options().as_ref().clone())
+        .await
+        .unwrap();
+    let s = store(one.clone());
+    let (total, page) = s.tracked_products_page(alice.into(), false, 10, 0).await.unwrap();
+    assert_eq!((total, page.len()), (1, 1), "alice's page");
+    assert_eq!(s.alerts(alice.into(), &Default::default()).await.unwrap().len(), 1, "alice's alerts");
+    let (setting, in_tx, alerts): (String, bool, i64) = sqlx::query_as(
+        "SELECT coalesce(current_setting('amazcope.user_id', true), ''),
+                -- the read's lock on user_products is held until its transaction ends
+                EXISTS (SELECT FROM pg_locks WHERE pid = pg_backend_pid()
+                        AND relation = 'user_products'::regclass),
+                (SELECT count(*) FROM alerts)",
+    )
+    .fetch_one(&one)
+    .await
+    .unwrap();
+    assert_eq!(setting, "", "the acting user outlived the read");
+    assert!(!in_tx, "the read's transaction is still open");
+    assert_eq!(alerts, 0, "the next caller sees alice's alerts");
+}
+
 #[sqlx::test(migrator = "amazcope_pg::MIGRATOR")]
 async fn another_user_changes_and_deletes_none_of_alices_rows(pool: PgPool) {
     assert_restricted_role(&pool).await;
