@@ -3,6 +3,11 @@
 //! Every command reads `DATABASE_URL`, or else uses the private cluster under
 //! `AMAZCOPE_HOME` (see `amazcope db --help`).
 
+/// mimalloc rather than glibc's malloc: the web service allocates per response (rows, JSON,
+/// gzip state), and glibc's allocator took ~7% of its CPU under load (benches/serve_load.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[macro_use]
 mod common;
 

@@ -16,6 +16,10 @@
 //! time per request of this process (server and clients) and of the database's backends
 //! (from `/proc`, when the server runs on this machine).
 
+/// The allocator of the `amazcope` binary, whose web service this embeds.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use amazcope_benches::{BenchDb, Rng, cpu_now, first_day, generate};
 use amazcope_core::SnapshotRepository;
 use amazcope_examples::serve::{self, AppState};
