@@ -1,7 +1,9 @@
 //! Load on `amazcope serve`: 50 concurrent clients on the product list and history endpoints.
 //!
 //! `serve_load [SECONDS] [CLIENTS] [PRODUCTS] [DAYS]` (defaults 30 50 500 90); needs
-//! `DATABASE_URL`. Stores PRODUCTS × DAYS snapshots (those of the last DAYS days) tracked by
+//! `DATABASE_URL`: a superuser's, or that of a role held to row-level security
+//! (`scripts/test-db-roles`' `amazcope_app`), which the service then runs as, as a deployment
+//! does. Stores PRODUCTS × DAYS snapshots (those of the last DAYS days) tracked by
 //! one user in a throwaway database, serves it on 127.0.0.1 (its own runtime; a pool of
 //! twice the cores, as `amazcope serve`), checks one answer of each kind, and has CLIENTS
 //! keep-alive clients (gzip, as browsers and Python's `requests`) alternate
@@ -61,10 +63,15 @@ fn main() {
         for chunk in data.rows.chunks(20_000) {
             db.store.insert_snapshots(chunk).await.expect("store snapshots");
         }
+        // One user tracking every product, written on the cross-user path (`SET LOCAL ROLE
+        // amazcope_service`), so a DATABASE_URL of a role held to row-level security
+        // (scripts/test-db-roles' amazcope_app, as a deployment connects) can set it up too.
         // language=PostgreSQL
         sqlx::raw_sql(
-            "INSERT INTO users (email, username, hashed_password) VALUES ('load@localhost', 'load', '!');
+            "BEGIN; SET LOCAL ROLE amazcope_service;
+             INSERT INTO users (email, username, hashed_password) VALUES ('load@localhost', 'load', '!');
              INSERT INTO user_products (user_id, product_id) SELECT u.id, p.id FROM users u CROSS JOIN products p;
+             COMMIT;
              ANALYZE",
         )
         .execute(db.store.pool())
