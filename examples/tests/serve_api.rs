@@ -635,6 +635,8 @@ async fn settings_notifications_health_and_openapi() {
         ("/api/v1/alerts", &["get"]),
         ("/api/v1/alerts/read-all", &["post"]),
         ("/api/v1/alerts/{id}/read", &["post"]),
+        ("/api/v1/channels", &["get", "post"]),
+        ("/api/v1/channels/{id}", &["delete", "get"]),
         ("/api/v1/compare", &["get"]),
         ("/api/v1/notifications", &["delete", "get"]),
         ("/api/v1/notifications/read-all", &["post"]),
@@ -912,5 +914,105 @@ async fn product_list_pages_with_total() {
     assert_eq!(total, 4);
     assert!(!items.contains(&ids[1]), "untracked leaves the list");
     assert_eq!(page(3, 3).await.0, 4);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn channels_add_list_remove_masked_and_per_user() {
+    let s = Server::start("channels", &["alice", "bob"]).await;
+    let (ta, tb) = (s.token("alice"), s.token("bob"));
+    let (a, b) = (Some(ta.as_str()), Some(tb.as_str()));
+
+    let (st, hook) = call(
+        &s,
+        a,
+        Method::POST,
+        "/api/v1/channels",
+        Some(json!({"kind": "webhook", "target": "https://hooks.example.com/x?token=tok-SECRET",
+                    "secret": "whsec-SECRET", "format": "slack", "min_priority": "high",
+                    "types": ["price_change", "stock_change"]})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{hook}");
+    assert_eq!(
+        (&hook["kind"], &hook["format"], &hook["min_priority"], &hook["has_secret"]),
+        (&json!("webhook"), &json!("slack"), &json!("high"), &json!(true))
+    );
+    assert_eq!(hook["types"], json!(["price_change", "stock_change"]));
+    assert_eq!(hook["target"], "https://hooks.example.com/x?token=***");
+    let (st, mail) = call(
+        &s,
+        a,
+        Method::POST,
+        "/api/v1/channels",
+        Some(json!({"kind": "email", "target": " alice@example.com "})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{mail}");
+    assert_eq!(
+        (&mail["target"], &mail["has_secret"], &mail["format"]),
+        (&json!("alice@example.com"), &json!(false), &Value::Null)
+    );
+
+    let (st, list) = call(&s, a, Method::GET, "/api/v1/channels", None).await;
+    assert_eq!(st, StatusCode::OK);
+    let ids: Vec<&str> = list.as_array().unwrap().iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, [hook["id"].as_str().unwrap(), mail["id"].as_str().unwrap()], "oldest first");
+    let shown = format!("{hook}{mail}{list}");
+    assert!(!shown.contains("tok-SECRET") && !shown.contains("whsec-SECRET"), "a secret in {shown}");
+
+    // Bad input: 422 naming the field; nothing stored.
+    for (body, field) in [
+        (json!({"kind": "fax", "target": "123"}), "kind"),
+        (json!({"kind": "email", "target": "not-an-address"}), "target"),
+        (json!({"kind": "webhook", "target": "ftp://h.example.com/"}), "target"),
+        (json!({"kind": "webhook", "target": "https://h.example.com/", "format": "teams"}), "format"),
+        (
+            json!({"kind": "webhook", "target": "https://h.example.com/", "min_priority": "meh"}),
+            "min_priority",
+        ),
+        (json!({"kind": "webhook", "target": "https://h.example.com/", "types": ["nope"]}), "types"),
+        (json!({"kind": "email", "target": "a@example.com", "secret": "x"}), "secret"),
+    ] {
+        let got = call(&s, a, Method::POST, "/api/v1/channels", Some(body.clone())).await;
+        assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(field));
+    }
+    let (_, again) = call(&s, a, Method::GET, "/api/v1/channels", None).await;
+    assert_eq!(again.as_array().unwrap().len(), 2, "refused channels are not stored");
+    assert_error(
+        &call(&s, a, Method::GET, "/api/v1/channels/not-a-uuid", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("id"),
+    );
+    assert_error(
+        &call(&s, None, Method::GET, "/api/v1/channels", None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        None,
+    );
+
+    // Bob sees none of alice's channels and cannot read or remove them.
+    let hid = hook["id"].as_str().unwrap();
+    let (_, bobs) = call(&s, b, Method::GET, "/api/v1/channels", None).await;
+    assert_eq!(bobs, json!([]));
+    for method in [Method::GET, Method::DELETE] {
+        let got = call(&s, b, method, &format!("/api/v1/channels/{hid}"), None).await;
+        assert_error(&got, StatusCode::NOT_FOUND, "not_found", None);
+        assert!(!got.1.to_string().contains("hooks.example.com"), "{:?}", got.1);
+    }
+
+    let (st, one) = call(&s, a, Method::GET, &format!("/api/v1/channels/{hid}"), None).await;
+    assert_eq!((st, &one["id"]), (StatusCode::OK, &hook["id"]));
+    let (st, _) = call(&s, a, Method::DELETE, &format!("/api/v1/channels/{hid}"), None).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert_error(
+        &call(&s, a, Method::GET, &format!("/api/v1/channels/{hid}"), None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let (_, left) = call(&s, a, Method::GET, "/api/v1/channels", None).await;
+    assert_eq!(left.as_array().unwrap().len(), 1);
     s.stop().await;
 }

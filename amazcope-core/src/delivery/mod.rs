@@ -146,8 +146,9 @@ pub struct Channel {
     pub min_priority: Option<NotificationPriority>,
     /// Types delivered (all when `None`).
     pub types: Option<Vec<NotificationType>>,
-    /// Webhooks: the HMAC key. Skipped in output; `has_secret` says whether there is one.
-    #[serde(skip)]
+    /// Webhooks: the HMAC key. Never in output: serialised as `has_secret`, whether there is
+    /// one.
+    #[serde(rename = "has_secret", serialize_with = "ser_is_some")]
     pub secret: Option<String>,
     /// Delivered to at all.
     pub is_active: bool,
@@ -157,6 +158,10 @@ pub struct Channel {
     pub last_error: Option<String>,
     /// When it was added.
     pub created_at: DateTime<Utc>,
+}
+
+fn ser_is_some<S: serde::Serializer>(secret: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(secret.is_some())
 }
 
 fn ser_masked_target<S: serde::Serializer>(target: &str, s: S) -> Result<S::Ok, S::Error> {

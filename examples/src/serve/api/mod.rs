@@ -7,9 +7,11 @@
 //! - [`history`]: history, stats, summary, trends, compare;
 //! - [`alerts`]: alerts and notifications;
 //! - [`suggestions`]: list, stats, one, review, apply;
-//! - [`settings`]: the user's settings.
+//! - [`settings`]: the user's settings;
+//! - [`channels`]: where the user's alerts are delivered.
 
 pub mod alerts;
+pub mod channels;
 pub mod history;
 pub mod products;
 pub mod settings;
@@ -21,6 +23,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use alerts::{AlertParams, Changed, NotificationPatch, UnreadCount};
+pub use channels::ChannelRequest;
 pub use history::{CompareParams, HistoryParams, TrendParams};
 pub use products::{Page, ProductList, ProductPatch, TrackRequest};
 pub use suggestions::{ApplyRequest, ReviewRequest, SuggestionParams, decision};
@@ -59,4 +62,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(alerts::routes())
         .merge(suggestions::routes())
         .merge(settings::routes())
+        .merge(channels::routes())
 }

@@ -1,5 +1,5 @@
 //! The user's settings: read (created with defaults on first read), patch with validation,
-//! reset. Delivery channels join here once the API serves them.
+//! reset. Delivery channels: [`super::channels`].
 
 use super::ApiResult;
 use crate::serve::AppState;
