@@ -45,11 +45,7 @@ fn parse<T: std::str::FromStr<Err = amazcope_core::ValidationError>>(
     field: &str,
     text: &str,
 ) -> Result<T, ApiError> {
-    text.parse::<T>().map_err(|e| {
-        let mut err = ApiError::from(e);
-        err.field = Some(field.to_owned());
-        err
-    })
+    text.parse::<T>().map_err(|e| ApiError::from(e).field(field))
 }
 
 #[utoipa::path(get, path = "/channels", tag = "channels",
@@ -83,13 +79,10 @@ async fn add_channel(
         secret: req.secret,
     };
     let added = s.store.add_channel(channel).await.map_err(|e| {
-        let mut err = ApiError::from(e);
+        let err = ApiError::from(e);
         // The library names the address or the URL by the channel's kind; the request
         // sends either as `target`.
-        if matches!(err.field.as_deref(), Some("email" | "webhook URL")) {
-            err.field = Some("target".to_owned());
-        }
-        err
+        if matches!(err.field.as_deref(), Some("email" | "webhook URL")) { err.field("target") } else { err }
     })?;
     Ok((StatusCode::CREATED, Json(added)))
 }

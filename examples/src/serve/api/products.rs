@@ -104,11 +104,8 @@ async fn track_product(
         (None, Some(a)) => (a.as_str(), "asin"),
         (None, None) => return Err(ApiError::invalid("asin", "give asin (with marketplace) or url")),
     };
-    let ProductRef { asin, marketplace } = ProductRef::parse(text, mp, Marketplace::Com).map_err(|e| {
-        let mut err = ApiError::from(e);
-        err.field = Some(field.to_owned());
-        err
-    })?;
+    let ProductRef { asin, marketplace } =
+        ProductRef::parse(text, mp, Marketplace::Com).map_err(|e| ApiError::from(e).field(field))?;
     let mut options =
         TrackOptions::from_raw(req.price_change_threshold, req.bsr_change_threshold, req.target_price)?;
     options.notes = req.notes;
