@@ -212,17 +212,7 @@ pub async fn channels(cmd: ChannelsCommand) -> anyhow::Result<()> {
             let u = common::user(&store, &user).await?;
             let id: uuid::Uuid = common::id("channel", &id)?;
             let channel = store.channel(u.id, id).await?;
-            let now = chrono::Utc::now();
-            let message = Message {
-                notification_id: uuid::Uuid::now_v7(),
-                notification_type: NotificationType::System,
-                priority: NotificationPriority::Normal,
-                title: "Test message from Amazcope".into(),
-                message: format!("This channel works: {user}'s alerts will arrive here."),
-                product: None,
-                alert: None,
-                created_at: now,
-            };
+            let message = Message::channel_test(&user, uuid::Uuid::now_v7(), chrono::Utc::now());
             let config = DeliveryConfig::from_env();
             let report = sender(&config)?.send(&channel, &message, uuid::Uuid::now_v7()).await;
             if report.ok {

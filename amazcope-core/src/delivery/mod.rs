@@ -242,6 +242,24 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+impl Message {
+    /// The message a channel test sends (`amazcope channels test`, the Python client's
+    /// `test_channel`, `POST /api/v1/channels/{id}/test`): a normal-priority system message
+    /// naming the user, about no product.
+    pub fn channel_test(username: &str, id: Uuid, now: DateTime<Utc>) -> Self {
+        Self {
+            notification_id: id,
+            notification_type: NotificationType::System,
+            priority: NotificationPriority::Normal,
+            title: "Test message from Amazcope".into(),
+            message: format!("This channel works: {username}'s alerts will arrive here."),
+            product: None,
+            alert: None,
+            created_at: now,
+        }
+    }
+}
+
 /// A delivery a worker has claimed, with what it needs to send it.
 #[derive(Debug, Clone)]
 pub struct ClaimedDelivery {

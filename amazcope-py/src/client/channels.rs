@@ -116,16 +116,7 @@ pub(super) fn test<'py>(
     let name = user.clone();
     let report = c.as_user(py, user, |store, u| async move {
         let ch = store.channel(u.id, id).await?;
-        let message = Message {
-            notification_id: uuid::Uuid::now_v7(),
-            notification_type: NotificationType::System,
-            priority: NotificationPriority::Normal,
-            title: "Test message from Amazcope".into(),
-            message: format!("This channel works: {name}'s alerts will arrive here."),
-            product: None,
-            alert: None,
-            created_at: Utc::now(),
-        };
+        let message = Message::channel_test(&name, uuid::Uuid::now_v7(), Utc::now());
         Ok(s.send(&ch, &message, uuid::Uuid::now_v7()).await)
     })?;
     json_to_py(py, &serde_json::json!({"ok": report.ok, "code": report.code, "error": report.error}))
