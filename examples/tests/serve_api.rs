@@ -637,6 +637,7 @@ async fn settings_notifications_health_and_openapi() {
         ("/api/v1/alerts/{id}/read", &["post"]),
         ("/api/v1/channels", &["get", "post"]),
         ("/api/v1/channels/{id}", &["delete", "get"]),
+        ("/api/v1/channels/{id}/test", &["post"]),
         ("/api/v1/compare", &["get"]),
         ("/api/v1/notifications", &["delete", "get"]),
         ("/api/v1/notifications/read-all", &["post"]),
@@ -1004,6 +1005,45 @@ async fn channels_add_list_remove_masked_and_per_user() {
 
     let (st, one) = call(&s, a, Method::GET, &format!("/api/v1/channels/{hid}"), None).await;
     assert_eq!((st, &one["id"]), (StatusCode::OK, &hook["id"]));
+
+    // A test message: through a live receiver, then to a closed port; bob cannot test alice's.
+    let sink = amazcope_deliver::sinks::WebhookSink::start().await.unwrap();
+    let (_, live) = call(
+        &s,
+        a,
+        Method::POST,
+        "/api/v1/channels",
+        Some(json!({"kind": "webhook", "target": sink.url("/t?token=tok-SECRET"), "secret": "whsec-SECRET"})),
+    )
+    .await;
+    let lid = live["id"].as_str().unwrap();
+    let (st, sent) = call(&s, a, Method::POST, &format!("/api/v1/channels/{lid}/test"), None).await;
+    assert_eq!((st, &sent["ok"], &sent["code"]), (StatusCode::OK, &json!(true), &json!(200)), "{sent}");
+    let got = sink.received();
+    assert_eq!(got.len(), 1);
+    assert!(String::from_utf8_lossy(&got[0].body).contains("Test message from Amazcope"));
+    assert!(got[0].header("x-amazcope-signature").is_some_and(|v| v.starts_with("sha256=")), "signed");
+    let (_, dead) = call(
+        &s,
+        a,
+        Method::POST,
+        "/api/v1/channels",
+        Some(json!({"kind": "webhook", "target": "http://127.0.0.1:9/x?token=tok-SECRET"})),
+    )
+    .await;
+    let did = dead["id"].as_str().unwrap();
+    let (st, failed) = call(&s, a, Method::POST, &format!("/api/v1/channels/{did}/test"), None).await;
+    assert_eq!((st, &failed["ok"]), (StatusCode::OK, &json!(false)), "{failed}");
+    assert!(failed["error"].as_str().is_some_and(|e| !e.is_empty() && !e.contains("tok-SECRET")), "{failed}");
+    let got = call(&s, b, Method::POST, &format!("/api/v1/channels/{lid}/test"), None).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "not_found", None);
+    assert_eq!(sink.received().len(), 1, "bob's request sent nothing");
+    for id in [lid, did] {
+        assert_eq!(
+            call(&s, a, Method::DELETE, &format!("/api/v1/channels/{id}"), None).await.0,
+            StatusCode::NO_CONTENT
+        );
+    }
     let (st, _) = call(&s, a, Method::DELETE, &format!("/api/v1/channels/{hid}"), None).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert_error(

@@ -1,16 +1,16 @@
 //! The user's delivery channels (issue 14): list, add (an e-mail address or a webhook URL
-//! with its options), one, remove. Answers show targets masked (passwords and tokens in a
+//! with its options), one, remove, send a test message. Answers show targets masked (passwords and tokens in a
 //! URL as `***`) and whether a webhook has a signing secret (`has_secret`), never the secret.
 
 use super::ApiResult;
 use crate::serve::AppState;
 use crate::serve::auth::Acting;
 use crate::serve::error::{ApiError, ErrorBody, Json, parse_id};
-use amazcope_core::delivery::{Channel, ChannelKind, NewChannel, WebhookFormat};
+use amazcope_core::delivery::{Channel, ChannelKind, Message, NewChannel, WebhookFormat};
 use amazcope_core::model::enums::{NotificationPriority, NotificationType};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,6 +20,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_channels, add_channel))
         .routes(routes!(get_channel, remove_channel))
+        .routes(routes!(test_channel))
 }
 
 /// A channel to add.
@@ -108,4 +109,35 @@ async fn remove_channel(
     let id: uuid::Uuid = parse_id("channel", &id)?;
     s.store.remove_channel(user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The outcome of a test message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestOutcome {
+    /// Delivered.
+    pub ok: bool,
+    /// The webhook's HTTP status, or the SMTP reply code of a refusal.
+    pub code: Option<u16>,
+    /// Why it failed (passwords and tokens masked).
+    pub error: Option<String>,
+}
+
+/// Sends a test message through one of the user's channels now, as `amazcope channels test`
+/// does, with the service's mail settings (`AMAZCOPE_SMTP_URL`, `AMAZCOPE_MAIL_FROM`). The
+/// answer is 200 whether the channel took it or not: `ok` says which.
+#[utoipa::path(post, path = "/channels/{id}/test", tag = "channels", params(("id" = String, Path, description = "channel id")),
+    responses((status = 200, body = TestOutcome), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "the mail settings are not usable")))]
+async fn test_channel(
+    State(s): State<AppState>,
+    Acting(user): Acting,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TestOutcome>> {
+    let id: uuid::Uuid = parse_id("channel", &id)?;
+    let channel = s.store.channel(user.id, id).await?;
+    let sender = amazcope_deliver::Sender::new(&amazcope_deliver::DeliveryConfig::from_env())
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?;
+    let message = Message::channel_test(&user.username, uuid::Uuid::now_v7(), chrono::Utc::now());
+    let report = sender.send(&channel, &message, uuid::Uuid::now_v7()).await;
+    Ok(Json(TestOutcome { ok: report.ok, code: report.code, error: report.error }))
 }
