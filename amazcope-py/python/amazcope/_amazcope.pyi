@@ -232,9 +232,9 @@ class Client:
         types: Optional[list[str]] = None,
     ) -> dict[str, Any]:
         """Adds an e-mail or webhook channel (format json/slack/discord/ntfy, signing secret,
-        filters); returns it with the target masked and no secret."""
+        filters); returns it with the target masked and, for the secret, only "has_secret"."""
     def channels(self, user: str) -> list[dict[str, Any]]:
-        """The user's channels (targets masked, secrets left out)."""
+        """The user's channels (targets masked; "has_secret" instead of the secret)."""
     def remove_channel(self, user: str, id: str) -> None:
         """Removes one of the user's channels."""
     def test_channel(

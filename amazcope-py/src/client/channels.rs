@@ -169,7 +169,7 @@ pub(super) fn deliveries<'py>(
 impl Client {
     /// Adds a delivery channel: `email=ADDRESS` or `webhook=URL` (with `format` json, slack,
     /// discord or ntfy, and a signing `secret`); `min_priority` and `types` filter. Returns
-    /// the channel as a dict (target masked, no secret).
+    /// the channel as a dict (target masked; `has_secret` instead of the secret).
     #[pyo3(signature = (user, *, email=None, webhook=None, format=None, secret=None, min_priority=None, types=None))]
     #[allow(clippy::too_many_arguments)]
     fn add_channel<'py>(
@@ -186,7 +186,7 @@ impl Client {
         add(self, py, user, email, webhook, format, secret, min_priority, types)
     }
 
-    /// The user's channels as dicts (targets masked, secrets left out).
+    /// The user's channels as dicts (targets masked; `has_secret` instead of the secret).
     fn channels<'py>(&self, py: Python<'py>, user: String) -> Result<Bound<'py, PyAny>> {
         list(self, py, user)
     }
