@@ -80,6 +80,8 @@ def test_channels_deliver_and_log(database_url: str, pages: Path, tmp_path: Path
     shown = json.dumps(client.channels("ana"))
     assert "tok-SECRET" not in shown and "whsec-SECRET" not in shown and "token=***" in shown
     assert [c["kind"] for c in client.channels("ana")] == ["webhook", "email"]
+    assert [c["has_secret"] for c in client.channels("ana")] == [True, False]
+    assert "secret" not in wh and wh["has_secret"] is True
     assert client.channels("bob") == []
     with pytest.raises(errors.NotFound):
         client.remove_channel("bob", wh["id"])
