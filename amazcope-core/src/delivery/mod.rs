@@ -52,8 +52,8 @@ crate::string_enum! {
     }
 }
 
-/// A channel to add, as the user typed it.
-#[derive(Debug, Clone)]
+/// A channel to add, as the user typed it. Its `Debug` masks the target and the secret.
+#[derive(Clone)]
 pub struct NewChannel {
     /// Owner.
     pub user_id: UserId,
@@ -179,6 +179,20 @@ impl Channel {
     pub fn accepts(&self, kind: NotificationType, priority: NotificationPriority) -> bool {
         self.min_priority.is_none_or(|p| priority >= p)
             && self.types.as_ref().is_none_or(|t| t.contains(&kind))
+    }
+}
+
+impl std::fmt::Debug for NewChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewChannel")
+            .field("user_id", &self.user_id)
+            .field("kind", &self.kind)
+            .field("target", &mask::url(&self.target))
+            .field("format", &self.format)
+            .field("min_priority", &self.min_priority)
+            .field("types", &self.types)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
     }
 }
 
@@ -339,5 +353,26 @@ impl std::ops::AddAssign for DeliverySummary {
         self.sent += o.sent;
         self.failed += o.failed;
         self.dead += o.dead;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_channel_to_add_shows_no_secret_and_no_token() {
+        let new = NewChannel {
+            user_id: UserId(Uuid::nil()),
+            kind: ChannelKind::Webhook,
+            target: "https://hooks.example.com/x?token=tok-SECRET".into(),
+            format: None,
+            min_priority: None,
+            types: None,
+            secret: Some("whsec-SECRET".into()),
+        };
+        let shown = format!("{new:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("hooks.example.com") && shown.contains("secret: Some(\"***\")"), "{shown}");
     }
 }

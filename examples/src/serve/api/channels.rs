@@ -23,8 +23,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(test_channel))
 }
 
-/// A channel to add.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A channel to add. Its `Debug` is [`NewChannel`]'s: target and secret masked.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelRequest {
     /// `email` or `webhook`.
@@ -40,6 +40,19 @@ pub struct ChannelRequest {
     pub types: Option<Vec<String>>,
     /// Webhooks: the key of the `X-Amazcope-Signature` HMAC of each body. Never shown again.
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for ChannelRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelRequest")
+            .field("kind", &self.kind)
+            .field("target", &amazcope_core::delivery::mask::url(&self.target))
+            .field("format", &self.format)
+            .field("min_priority", &self.min_priority)
+            .field("types", &self.types)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 fn parse<T: std::str::FromStr<Err = amazcope_core::ValidationError>>(
