@@ -208,7 +208,7 @@ pub async fn generate(store: &PgStore, n_products: usize, days: usize, seed: u64
 
 /// CPU seconds (user + system) spent so far by process `pid` ("self" for this one), from
 /// `/proc` (Linux, and a server on this machine); `None` elsewhere.
-pub fn cpu_seconds(pid: &str) -> Option<f64> {
+fn cpu_seconds(pid: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name, which is in parentheses and may hold spaces.
     let rest = &stat[stat.rfind(')')? + 2..];
